@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from albums.codes import format_code, generate_code
+
+
+class AlbumQuerySet(models.QuerySet):
+    def with_stats(self):
+        """Annotate photo_count and last_activity (newest upload, else creation)."""
+        return self.annotate(
+            photo_count=models.Count("photos", distinct=True),
+            last_upload=models.Max("photos__created_at"),
+        ).annotate(last_activity=models.functions.Coalesce("last_upload", "created_at"))
+
+
+class Album(models.Model):
+    code = models.CharField(max_length=16, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums")
+    created_at = models.DateTimeField(default=timezone.now)
+    thumbnail = models.ForeignKey(
+        "photos.Photo", models.SET_NULL, null=True, blank=True, related_name="+", help_text="The album's cover."
+    )
+    uploads_open = models.BooleanField(default=True, help_text="Anyone with the code may add photos.")
+    guest_uploads = models.BooleanField(default=True, help_text="People without an account may add photos.")
+    keep_location = models.BooleanField(
+        default=False, help_text="Everyone may download originals with their GPS location."
+    )
+
+    objects = AlbumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.display_code})"
+
+    def save(self, *args, **kwargs):
+        if not self.code:
+            self.code = self.unused_code()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("album", args=[self.code])
+
+    @property
+    def display_code(self):
+        return format_code(self.code)
+
+    @staticmethod
+    def unused_code():
+        while True:
+            code = generate_code()
+            if not Album.objects.filter(code=code).exists():
+                return code
+
+    def new_code(self):
+        """Give the album a fresh code; links with the old one stop working."""
+        self.code = self.unused_code()
+        self.save(update_fields=["code"])
+
+    def is_owned_by(self, user):
+        return user.is_authenticated and (user.pk == self.user_id or user.is_staff)
+
+
+class Subs(models.Model):
+    """An album a user follows."""
+
+    album = models.ForeignKey(Album, models.CASCADE, related_name="subs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="subs")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "follow"
+        constraints = [models.UniqueConstraint(fields=["album", "user"], name="unique_follow")]
+
+    def __str__(self):
+        return f"{self.user} follows {self.album}"
