@@ -64,6 +64,14 @@ class Album(models.Model):
     def is_owned_by(self, user):
         return user.is_authenticated and (user.pk == self.user_id or user.is_staff)
 
+    def upload_refusal(self, user):
+        """Why `user` may not upload here, or None if they may."""
+        if not self.uploads_open:
+            return "This album is locked: the host has closed uploads."
+        if not self.guest_uploads and not user.is_authenticated:
+            return "Log in to upload photos to this album."
+        return None
+
 
 class Subs(models.Model):
     """An album a user follows."""

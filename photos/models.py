@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from photos import storage
+
 
 class Photo(models.Model):
     user = models.ForeignKey(
@@ -47,6 +49,12 @@ class Photo(models.Model):
         if self.user_id:
             return self.user.get_username()
         return self.guest_name or "A guest"
+
+    def thumbnail_url(self):
+        return storage.url(self.tlink, content_type="image/jpeg")
+
+    def display_url(self):
+        return storage.url(self.dlink, content_type="image/jpeg")
 
     @property
     def storage_keys(self):

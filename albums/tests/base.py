@@ -1,0 +1,59 @@
+"""Shared test users, an album and helpers to store real image bytes."""
+
+import hashlib
+import io
+import uuid
+
+from django.contrib.auth.models import User
+from django.test import TestCase
+from django.utils import timezone
+from PIL import Image
+
+from albums.models import Album, Subs
+from photos import storage
+from photos.models import Photo
+
+
+def make_image_bytes(width=64, height=48, format="JPEG", color=(200, 80, 40), exif=None):
+    """A real image, made in memory. Different colors give different bytes."""
+    buf = io.BytesIO()
+    params = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", (width, height), color).save(buf, format=format, **params)
+    return buf.getvalue()
+
+
+def stored_keys(prefix=""):
+    """Every key in the default storage (moto's S3 in tests, or the local folder)."""
+    return sorted(key for key, _modified in storage.list_objects(prefix))
+
+
+def store_photo(album, user=None, color=(200, 80, 40), filename="photo.jpg", **fields):
+    """A photo row with its original and renditions really stored.
+
+    Quick and independent of the upload pipeline, for tests about something
+    else; the pipeline's own tests go through the upload view."""
+    data = make_image_bytes(color=color)
+    stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
+    keys = {"link": f"{stem}.jpg", "tlink": f"{stem}_thumb.jpg", "dlink": f"{stem}_display.jpg"}
+    for key in keys.values():
+        storage.save(key, data, "image/jpeg")
+    now = timezone.now()
+    values = dict(
+        album=album, user=user, filename=filename, content_type="image/jpeg", size=len(data),
+        width=64, height=48, taken_at=now, created_at=now, sha256=hashlib.sha256(data).hexdigest(), **keys,
+    )
+    values.update(fields)
+    return Photo.objects.create(**values)
+
+
+class BaseTestCase(TestCase):
+    """alice owns an album, bob is a stranger, charlie follows it, and staff is staff."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.alice = User.objects.create_user("alice", "alice@example.org", "password")
+        cls.bob = User.objects.create_user("bob", "bob@example.org", "password")
+        cls.charlie = User.objects.create_user("charlie", "charlie@example.org", "password")
+        cls.staff = User.objects.create_user("staff", "staff@example.org", "password", is_staff=True)
+        cls.album = Album.objects.create(name="Alice's party", user=cls.alice)
+        Subs.objects.create(album=cls.album, user=cls.charlie)
