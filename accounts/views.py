@@ -1,11 +1,71 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import AccountForm, DeleteAccountForm, SignupForm
+from photos.models import Photo
 
 
+@require_http_methods(["GET", "POST"])
 def signup(request):
-    return render(request, "accounts/signup.html")
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to PartyShots, {user.get_username()}!")
+        return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view; links in the email start with SITE_URL when it is set."""
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    @property
+    def extra_email_context(self):
+        return {"site_url": settings.SITE_URL}
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def account(request):
-    return render(request, "accounts/account.html")
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your account has been updated.")
+        return redirect("account")
+    return render(request, "accounts/account.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    user = request.user
+    form = DeleteAccountForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = user.get_username()
+        # The cascade takes albums, their photos and uploads elsewhere; each
+        # photo's storage objects go once this transaction commits
+        # (photos/signals.py).
+        with transaction.atomic():
+            user.delete()
+        logout(request)
+        messages.success(request, f"The account {username} and everything in it has been deleted.")
+        return redirect("home")
+    albums = list(user.albums.with_stats().order_by("name", "pk"))
+    context = {
+        "form": form,
+        "albums": albums,
+        "album_photo_count": sum(album.photo_count for album in albums),
+        "other_upload_count": Photo.objects.filter(user=user).exclude(album__user=user).count(),
+    }
+    return render(request, "accounts/account_delete.html", context)
