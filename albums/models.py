@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,6 +63,33 @@ class Album(models.Model):
 
     def is_owned_by(self, user):
         return user.is_authenticated and (user.pk == self.user_id or user.is_staff)
+
+    @transaction.atomic
+    def merge(self, other):
+        """Move `other`'s photos and followers into this album and delete `other`.
+
+        Photos already here (same sha256) are dropped: their rows are deleted,
+        and with them their storage objects once the transaction commits.
+        Returns (photos moved, duplicates dropped, followers added)."""
+        from photos.models import Photo
+
+        # Lock both rows so two merges of the same albums can't interleave.
+        list(Album.objects.select_for_update().filter(pk__in=[self.pk, other.pk]))
+        duplicates = Photo.objects.filter(album=other, sha256__in=Photo.objects.filter(album=self).values("sha256"))
+        dropped = duplicates.count()
+        duplicates.delete()
+        moved = Photo.objects.filter(album=other).update(album=self)
+        followers = (
+            Subs.objects.filter(album=other)
+            .exclude(user__in=Subs.objects.filter(album=self).values("user"))
+            .exclude(user_id=self.user_id)
+        )
+        followers_added = followers.update(album=self)
+        if self.thumbnail_id is None and other.thumbnail_id is not None:
+            self.thumbnail_id = Album.objects.filter(pk=other.pk).values_list("thumbnail", flat=True).get()
+            self.save(update_fields=["thumbnail"])
+        other.delete()
+        return moved, dropped, followers_added
 
     def upload_refusal(self, user):
         """Why `user` may not upload here, or None if they may."""

@@ -1,5 +1,214 @@
-from django.shortcuts import render
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+import segno
+
+from albums.access import (
+    NO_ALBUM,
+    TOO_MANY_LOOKUPS,
+    TooManyLookups,
+    find_album,
+    get_album_for_owner_or_404,
+    get_album_or_404,
+    renders_lookup_errors,
+)
+from albums.forms import AlbumForm, AlbumSettingsForm, CoverForm, JoinForm, MergeForm
+from albums.models import Album, Subs
+from photos.models import Photo, Tag
+from photos.views import SESSION_PHOTO_IDS
+
+PHOTOS_PER_PAGE = 60
+SORTS = {"taken": ("taken_at", "id"), "uploaded": ("created_at", "id")}
+
+
+def _home(request, join_form=None, album_form=None, status=200):
+    context = {"join_form": join_form or JoinForm(), "album_form": album_form or AlbumForm()}
+    if request.user.is_authenticated:
+        # Two queries, however many albums.
+        context["owned_albums"] = (
+            Album.objects.filter(user=request.user).with_stats().select_related("thumbnail").order_by("-last_activity")
+        )
+        context["followed_albums"] = (
+            Album.objects.filter(subs__user=request.user)
+            .with_stats()
+            .select_related("thumbnail")
+            .order_by("-last_activity")
+        )
+    return render(request, "albums/home.html", context, status=status)
 
 
 def home(request):
-    return render(request, "albums/home.html")
+    return _home(request)
+
+
+def join(request):
+    """Go to the album for a typed code, or back to the home page with the error."""
+    form = JoinForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        return _home(request, join_form=form, status=400)
+    try:
+        album = find_album(request, form.cleaned_data["code"])
+    except TooManyLookups:
+        form.add_error("code", TOO_MANY_LOOKUPS)
+        return _home(request, join_form=form, status=429)
+    if album is None:
+        form.add_error("code", NO_ALBUM)
+        return _home(request, join_form=form, status=404)
+    return redirect(album)
+
+
+@login_required
+@require_POST
+def album_create(request):
+    form = AlbumForm(request.POST)
+    if not form.is_valid():
+        return _home(request, album_form=form, status=400)
+    album = form.save(commit=False)
+    album.user = request.user
+    album.save()
+    messages.success(request, f"Album created. Its code is {album.display_code}: share it with your guests.")
+    return redirect(album)
+
+
+@renders_lookup_errors
+def album(request, code):
+    album = get_album_or_404(request, code)
+    if code != album.code:
+        return redirect(album)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "taken"
+    photos = (
+        Photo.objects.visible_to(request.user, album, request.session.get(SESSION_PHOTO_IDS, ()))
+        .select_related("user")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.filter(key=Tag.DESCRIPTION)))
+        .order_by(*SORTS[sort])
+    )
+    page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    is_follower = (
+        request.user.is_authenticated
+        and request.user.pk != album.user_id
+        and Subs.objects.filter(album=album, user=request.user).exists()
+    )
+    return render(
+        request,
+        "albums/album.html",
+        {
+            "album": album,
+            "page": page,
+            "sort": sort,
+            "is_owner": album.is_owned_by(request.user),
+            "can_follow": request.user.is_authenticated and request.user.pk != album.user_id,
+            "is_follower": is_follower,
+            "upload_refusal": album.upload_refusal(request.user),
+        },
+    )
+
+
+@renders_lookup_errors
+@login_required
+@require_POST
+def album_follow(request, code):
+    album = get_album_or_404(request, code)
+    if request.user.pk != album.user_id:
+        Subs.objects.get_or_create(album=album, user=request.user)
+        messages.success(request, f"You follow {album.name}: it is on your home page.")
+    return redirect(album)
+
+
+@renders_lookup_errors
+@login_required
+@require_POST
+def album_unfollow(request, code):
+    album = get_album_or_404(request, code)
+    Subs.objects.filter(album=album, user=request.user).delete()
+    messages.success(request, f"You no longer follow {album.name}.")
+    return redirect(album)
+
+
+def album_link(request, album):
+    """The album's absolute URL, for sharing and the QR code."""
+    path = album.get_absolute_url()
+    return settings.SITE_URL + path if settings.SITE_URL else request.build_absolute_uri(path)
+
+
+@renders_lookup_errors
+def album_share(request, code):
+    album = get_album_or_404(request, code)
+    link = album_link(request, album)
+    qr = segno.make(link, error="m").svg_inline(
+        scale=8, border=2, dark="#000", light="#fff", omitsize=True, svgclass="qr-code", lineclass=None,
+        title=f"QR code for {link}",
+    )
+    site = urlsplit(link).netloc
+    return render(request, "albums/share.html", {"album": album, "link": link, "site": site, "qr_svg": qr})
+
+
+@renders_lookup_errors
+def album_settings(request, code):
+    album = get_album_for_owner_or_404(request, code)
+    form = AlbumSettingsForm(request.POST or None, instance=album)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("album_settings", album.code)
+    return render(request, "albums/settings.html", {"album": album, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@renders_lookup_errors
+def album_cover(request, code):
+    album = get_album_for_owner_or_404(request, code)
+    form = CoverForm(request.POST or None, album=album)
+    if request.method == "POST" and form.is_valid():
+        album.thumbnail = form.cleaned_data["photo"]
+        album.save(update_fields=["thumbnail"])
+        messages.success(request, "Cover photo changed.")
+        return redirect("album_settings", album.code)
+    photos = album.photos.filter(hidden=False).order_by("taken_at", "id")
+    page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "albums/cover.html", {"album": album, "form": form, "page": page},
+                  status=400 if form.errors else 200)
+
+
+@renders_lookup_errors
+@require_POST
+def album_new_code(request, code):
+    album = get_album_for_owner_or_404(request, code)
+    old = album.display_code
+    album.new_code()
+    messages.success(request, f"New code: {album.display_code}. Links, QR codes and cards with {old} no longer work.")
+    return redirect("album_settings", album.code)
+
+
+@renders_lookup_errors
+def album_merge(request, code):
+    album = get_album_for_owner_or_404(request, code)
+    form = MergeForm(request.POST or None, album=album)
+    if request.method == "POST" and form.is_valid():
+        other = form.cleaned_data["other"]
+        moved, dropped, followers = album.merge(other)
+        summary = f"Merged {other.name} into this album: {moved} photo{'s' if moved != 1 else ''} moved"
+        if dropped:
+            summary += f", {dropped} already here dropped"
+        messages.success(request, f"{summary}, {followers} new follower{'s' if followers != 1 else ''}.")
+        return redirect(album)
+    return render(request, "albums/merge.html", {"album": album, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@renders_lookup_errors
+def album_delete(request, code):
+    album = get_album_for_owner_or_404(request, code)
+    if request.method == "POST":
+        name = album.name
+        album.delete()  # photos cascade; photos.signals removes their files after commit
+        messages.success(request, f"{name} and its photos were deleted.")
+        return redirect("home")
+    return render(request, "albums/delete.html", {"album": album, "photo_count": album.photos.count()})

@@ -5,6 +5,7 @@ import io
 import uuid
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import TestCase
 from django.utils import timezone
 from PIL import Image
@@ -57,3 +58,29 @@ class BaseTestCase(TestCase):
         cls.staff = User.objects.create_user("staff", "staff@example.org", "password", is_staff=True)
         cls.album = Album.objects.create(name="Alice's party", user=cls.alice)
         Subs.objects.create(album=cls.album, user=cls.charlie)
+
+
+def bulk_photos(album, count, user=None, **fields):
+    """`count` photo rows in one query, with no storage objects behind them:
+    enough for pages that only list photos (their URLs are merely signed)."""
+    now = timezone.now()
+    photos = []
+    for i in range(count):
+        stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
+        values = dict(
+            album=album, user=user, filename=f"IMG_{i:04}.jpg", content_type="image/jpeg", size=1000,
+            width=640, height=480, taken_at=now - timezone.timedelta(minutes=i), created_at=now,
+            sha256=hashlib.sha256(stem.encode()).hexdigest(),
+            link=f"{stem}.jpg", tlink=f"{stem}_thumb.jpg", dlink=f"{stem}_display.jpg",
+        )
+        values.update(fields)
+        photos.append(Photo(**values))
+    return Photo.objects.bulk_create(photos)
+
+
+class AlbumTestCase(BaseTestCase):
+    """BaseTestCase with the lookup rate limit's counters reset before each test."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()

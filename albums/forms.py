@@ -1,0 +1,78 @@
+from django import forms
+
+from albums.models import Album
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        label="Album code",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocapitalize": "characters",
+                "autocomplete": "off",
+                "autocorrect": "off",
+                "spellcheck": "false",
+                "inputmode": "text",
+                "placeholder": "K7QM-2XPA",
+                "class": "code-input",
+                "aria-describedby": "join-help",
+            }
+        ),
+        error_messages={"required": "Type the album code the host gave you."},
+    )
+
+
+class AlbumForm(forms.ModelForm):
+    class Meta:
+        model = Album
+        fields = ["name"]
+        labels = {"name": "Album name"}
+        widgets = {"name": forms.TextInput(attrs={"placeholder": "Sam & Alex's wedding"})}
+
+
+class AlbumSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Album
+        fields = ["name", "uploads_open", "guest_uploads", "keep_location"]
+        labels = {
+            "name": "Album name",
+            "uploads_open": "Uploads open",
+            "guest_uploads": "Guests without an account may upload",
+            "keep_location": "Keep location in downloads",
+        }
+        help_texts = {
+            "uploads_open": "Untick to lock the album: people can still look and download, but not add photos.",
+            "guest_uploads": "Untick to ask people to log in before they add photos.",
+            "keep_location": (
+                "Photos often record where they were taken (GPS). By default only you and each photo's "
+                "uploader get that in the downloaded original; everyone else gets it without. Tick to let "
+                "everyone with the code download the location too."
+            ),
+        }
+
+
+class CoverForm(forms.Form):
+    photo = forms.ModelChoiceField(queryset=None, label="Cover photo", widget=forms.RadioSelect,
+                                   error_messages={"invalid_choice": "Choose one of this album's photos."})
+
+    def __init__(self, *args, album, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any photo of this album that everyone may see; nothing from elsewhere.
+        self.fields["photo"].queryset = album.photos.filter(hidden=False)
+
+
+class MergeForm(forms.Form):
+    other = forms.ModelChoiceField(
+        queryset=None,
+        label="Album to merge into this one",
+        empty_label="Choose an album",
+        error_messages={"invalid_choice": "Choose one of your other albums."},
+    )
+
+    def __init__(self, *args, album, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only albums of the same owner: nobody merges someone else's photos in or out.
+        self.fields["other"].queryset = Album.objects.filter(user_id=album.user_id).exclude(pk=album.pk)
+        self.fields["other"].label_from_instance = lambda other: f"{other.name} ({other.display_code})"

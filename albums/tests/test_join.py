@@ -1,0 +1,53 @@
+from albums.access import LOOKUP_FAILURES_ALLOWED
+from albums.models import Album
+from albums.tests.base import AlbumTestCase
+
+
+class JoinTestCase(AlbumTestCase):
+    def test_code_redirects_to_the_album(self):
+        response = self.client.get("/join/", {"code": self.album.code})
+        self.assertRedirects(response, f"/a/{self.album.code}/")
+
+    def test_sloppy_typing_is_forgiven(self):
+        sloppy = f" {self.album.code[:4].lower()} - {self.album.code[4:].lower()} ".replace("0", "o").replace("1", "l")
+        response = self.client.get("/join/", {"code": sloppy})
+        self.assertRedirects(response, f"/a/{self.album.code}/")
+
+    def test_post_works_too(self):
+        response = self.client.post("/join/", {"code": self.album.display_code})
+        self.assertRedirects(response, f"/a/{self.album.code}/")
+
+    def test_unknown_code_shows_the_error_on_the_home_page(self):
+        response = self.client.get("/join/", {"code": "ZZZZ-ZZZZ"})
+        self.assertContains(response, "No album with that code.", status_code=404)
+        self.assertContains(response, 'value="ZZZZ-ZZZZ"', status_code=404)
+
+    def test_deleted_album_gives_the_same_page(self):
+        album = Album.objects.create(name="Gone", user=self.bob)
+        code = album.code
+        album.delete()
+        deleted = self.client.get("/join/", {"code": code})
+        never = self.client.get("/join/", {"code": "ZZZZZZZZ"})
+        self.assertEqual(deleted.status_code, 404)
+        self.assertEqual(
+            deleted.content.decode().replace(code, "ZZZZZZZZ"), never.content.decode().replace("ZZZZ-ZZZZ", "ZZZZZZZZ")
+        )
+
+    def test_garbage_and_empty(self):
+        self.assertContains(self.client.get("/join/", {"code": "not a code!"}), "No album with that code.", status_code=404)
+        self.assertContains(self.client.get("/join/", {"code": ""}), "Type the album code", status_code=400)
+        self.assertContains(self.client.get("/join/"), "Type the album code", status_code=400)
+
+    def test_failed_lookups_are_limited_per_client(self):
+        for _ in range(LOOKUP_FAILURES_ALLOWED):
+            self.assertEqual(self.client.get("/join/", {"code": "ZZZZZZZZ"}).status_code, 404)
+        response = self.client.get("/join/", {"code": self.album.code})
+        self.assertContains(response, "Too many wrong album codes", status_code=429)
+        # The album pages are limited too, and another client is not.
+        self.assertContains(self.client.get(f"/a/{self.album.code}/"), "Too many wrong album codes", status_code=429)
+        other = self.client_class(REMOTE_ADDR="192.0.2.7")
+        self.assertRedirects(other.get("/join/", {"code": self.album.code}), f"/a/{self.album.code}/")
+
+    def test_successful_lookups_are_not_counted(self):
+        for _ in range(LOOKUP_FAILURES_ALLOWED + 5):
+            self.assertEqual(self.client.get(f"/a/{self.album.code}/").status_code, 200)
