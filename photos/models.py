@@ -1,9 +1,145 @@
+import hashlib
+import logging
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from photos import storage
+from photos import storage, thumbnails
+
+logger = logging.getLogger(__name__)
+
+FILENAME_MAX_LENGTH = 200
+
+
+class StorageUnavailable(Exception):
+    """Saving a photo failed for a reason that is ours, not the file's."""
+
+    message = "The photo could not be saved just now (storage is unavailable). Please try again in a minute."
+
+
+@dataclass
+class AddResult:
+    status: str  # "added", "duplicate" or "rejected"
+    message: str
+    photo: "Photo | None" = None
+
+    @property
+    def http_status(self):
+        return {"added": 201, "duplicate": 200, "rejected": 400, "unavailable": 503}[self.status]
+
+
+def clean_filename(name, default_extension="jpg"):
+    """The base name only, without path separators or control characters, length capped."""
+    name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
+    if len(name) > FILENAME_MAX_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        if dot and len(extension) <= 10:
+            name = stem[: FILENAME_MAX_LENGTH - len(extension) - 1] + "." + extension
+        else:
+            name = name[:FILENAME_MAX_LENGTH]
+    return name or f"photo.{default_extension}"
+
+
+def _megabytes(size):
+    return f"{size / 1024 / 1024:.0f}" if size >= 10 * 1024 * 1024 else f"{size / 1024 / 1024:.1f}"
+
+
+class PhotoQuerySet(models.QuerySet):
+    def visible_to(self, user, album, session_photo_ids=()):
+        """Photos of `album` this person may see: hidden ones only for the album
+        owner, staff and their uploader (an account, or a guest's session)."""
+        photos = self.filter(album=album)
+        if album.is_owned_by(user):
+            return photos
+        shown = models.Q(hidden=False) | models.Q(pk__in=list(session_photo_ids))
+        if user.is_authenticated:
+            shown |= models.Q(user=user)
+        return photos.filter(shown)
+
+    def in_album_order(self):
+        return self.order_by("taken_at", "id")
+
+    def add(self, album, file, *, user=None, guest_name="", filename=None):
+        """Check one uploaded file and store it in `album` through the whole pipeline.
+
+        The upload view and the import_photos command both come here. Returns an
+        AddResult; never raises for a bad file. Raises StorageUnavailable when
+        storage or the database fails (whatever was written is removed first)."""
+        display_name = clean_filename(filename or getattr(file, "name", ""))
+        size = getattr(file, "size", None)
+        if size is not None and size > settings.PHOTO_MAX_BYTES:
+            return AddResult("rejected", f"file is {_megabytes(size)} MB; the limit is {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB")
+        if not size:
+            return AddResult("rejected", "file is empty")
+
+        digest = hashlib.sha256()
+        file.seek(0)
+        for chunk in iter(lambda: file.read(1024 * 1024), b""):
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+        existing = self.filter(album=album, sha256=sha256).first()
+        if existing:
+            return AddResult("duplicate", "already in the album", existing)
+
+        try:
+            rendered = thumbnails.process(file, display_name)
+        except thumbnails.RejectedImage as exc:
+            return AddResult("rejected", str(exc))
+
+        stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
+        keys = {"link": f"{stem}.{rendered.extension}", "tlink": f"{stem}_t.jpg", "dlink": f"{stem}_d.jpg"}
+        private = None
+        if rendered.has_location:
+            if rendered.format == "JPEG":
+                file.seek(0)
+                private = thumbnails.jpeg_without_metadata(file.read(), rendered.orientation)
+            else:
+                private = rendered.private
+            keys["plink"] = f"{stem}_p.jpg"
+        written = []
+        try:
+            file.seek(0)
+            written.append(storage.save(keys["link"], file, rendered.content_type))
+            written.append(storage.save(keys["dlink"], rendered.display, thumbnails.RENDITION_CONTENT_TYPE))
+            written.append(storage.save(keys["tlink"], rendered.thumbnail, thumbnails.RENDITION_CONTENT_TYPE))
+            if private is not None:
+                written.append(storage.save(keys["plink"], private, thumbnails.RENDITION_CONTENT_TYPE))
+        except Exception:
+            logger.exception("could not store photo %s for album %s", display_name, album.pk)
+            storage.delete(written)  # no row refers to them: delete at once
+            raise StorageUnavailable
+
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                photo = self.create(
+                    album=album, user=user if user and user.is_authenticated else None,
+                    guest_name="" if user and user.is_authenticated else guest_name[:60],
+                    filename=display_name, content_type=rendered.content_type, size=size,
+                    width=rendered.width, height=rendered.height, taken_at=rendered.taken_at or now,
+                    created_at=now, sha256=sha256, plink_size=len(private) if private is not None else None,
+                    **keys,
+                )
+        except IntegrityError:
+            storage.delete(written)
+            existing = self.filter(album=album, sha256=sha256).first()
+            if existing:  # the same file arrived twice at once
+                return AddResult("duplicate", "already in the album", existing)
+            logger.exception("could not save photo %s for album %s", display_name, album.pk)
+            raise StorageUnavailable
+        except DatabaseError:
+            logger.exception("could not save photo %s for album %s", display_name, album.pk)
+            storage.delete(written)
+            raise StorageUnavailable
+        # The first photo becomes the cover; update() so two uploads can't race.
+        type(album).objects.filter(pk=album.pk, thumbnail__isnull=True).update(thumbnail=photo)
+        return AddResult("added", "added", photo)
 
 
 class Photo(models.Model):
@@ -20,6 +156,7 @@ class Photo(models.Model):
     tlink = models.CharField(max_length=255)
     dlink = models.CharField(max_length=255)
     plink = models.CharField(max_length=255, blank=True)
+    plink_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes of the plink object.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     filename = models.CharField(max_length=255)
     guest_name = models.CharField(max_length=60, blank=True)
@@ -30,6 +167,8 @@ class Photo(models.Model):
     taken_at = models.DateTimeField(help_text="When it was taken (EXIF), else when it was uploaded.")
     sha256 = models.CharField(max_length=64)
     hidden = models.BooleanField(default=False, help_text="Only the owner and the uploader see it.")
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["album", "sha256"], name="unique_photo_per_album")]
@@ -55,6 +194,33 @@ class Photo(models.Model):
 
     def display_url(self):
         return storage.url(self.dlink, content_type="image/jpeg")
+
+    def viewer_url(self):
+        return reverse("photo", args=[self.album.code, self.pk])
+
+    def download_for(self, user, session_photo_ids=()):
+        """(key, content type, filename) of the original as this person may have it:
+        without location unless they uploaded it, own the album, or the album keeps location."""
+        is_owner = user.is_authenticated and user.pk == self.album.user_id
+        if not self.plink or self.album.keep_location or is_owner or self.is_uploaded_by(user, session_photo_ids):
+            return self.link, self.content_type, self.filename
+        filename = self.filename
+        if self.content_type != thumbnails.RENDITION_CONTENT_TYPE:
+            filename = filename.rsplit(".", 1)[0] + ".jpg"
+        return self.plink, thumbnails.RENDITION_CONTENT_TYPE, filename
+
+    def download_size_for(self, user, session_photo_ids=()):
+        key = self.download_for(user, session_photo_ids)[0]
+        return self.size if key == self.link else self.plink_size
+
+    def is_uploaded_by(self, user, session_photo_ids=()):
+        if self.user_id:
+            return user.is_authenticated and user.pk == self.user_id
+        return self.pk in session_photo_ids
+
+    def can_edit(self, user, session_photo_ids=()):
+        """Delete it or change its description: its uploader, the album owner, staff."""
+        return self.is_uploaded_by(user, session_photo_ids) or self.album.is_owned_by(user)
 
     @property
     def storage_keys(self):

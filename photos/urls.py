@@ -4,4 +4,11 @@ from photos import views
 
 urlpatterns = [
     path("media/<path:name>", views.media, name="media"),
+    path("a/<str:code>/upload/", views.upload, name="upload"),
+    path("a/<str:code>/photos.json", views.album_photos_json, name="album_photos_json"),
+    path("a/<str:code>/download/", views.album_download, name="album_download"),
+    path("a/<str:code>/p/<int:photo_id>/", views.photo, name="photo"),
+    path("a/<str:code>/p/<int:photo_id>/download/", views.photo_download, name="photo_download"),
+    path("a/<str:code>/p/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("a/<str:code>/p/<int:photo_id>/description/", views.photo_description, name="photo_description"),
 ]

@@ -1,9 +1,21 @@
 import mimetypes
+from zipfile import ZIP_STORED
 
+from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from zipstream import ZipStream
 
+from albums.access import get_album_or_404
 from photos import storage
+from photos.forms import DescriptionForm, GuestNameForm
+from photos.models import AddResult, Photo, StorageUnavailable, clean_filename
 
 
 def media(request, name):
@@ -27,3 +39,236 @@ def media(request, name):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# Session keys: a guest without an account is recognised by their session.
+SESSION_GUEST_NAME = "guest_name"
+SESSION_PHOTO_IDS = "uploaded_photo_ids"
+JSON_PAGE_SIZE = 100
+JSON_MAX_PAGE_SIZE = 200
+
+
+def _session_photo_ids(request):
+    return set(request.session.get(SESSION_PHOTO_IDS, ()))
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "") or "X-Requested-With" in request.headers
+
+
+def _album_url(album):
+    try:
+        return album.get_absolute_url()
+    except NoReverseMatch:  # the album page belongs to the albums app
+        return reverse("home")
+
+
+def _get_photo_or_404(request, code, photo_id):
+    """The album and one of its photos this person may see, and the ids of the
+    photos their guest session uploaded."""
+    album = get_album_or_404(request, code)
+    session_ids = _session_photo_ids(request)
+    photo = get_object_or_404(
+        Photo.objects.visible_to(request.user, album, session_ids).select_related("user"), pk=photo_id
+    )
+    photo.album = album
+    return album, photo, session_ids
+
+
+def _photo_json(photo):
+    return {"id": photo.pk, "thumbnail_url": photo.thumbnail_url(), "viewer_url": photo.viewer_url()}
+
+
+def _result_json(name, result):
+    return {
+        "file": name, "status": result.status, "message": result.message,
+        "photo": _photo_json(result.photo) if result.photo else None,
+    }
+
+
+@require_POST
+def upload(request, code):
+    """Add the posted files (`photos`, one or many) to the album, each on its own."""
+    album = get_album_or_404(request, code)
+    refusal = album.upload_refusal(request.user)
+    files = request.FILES.getlist("photos") + request.FILES.getlist("photo")
+    if refusal or not files:
+        error = refusal or "Choose at least one photo to upload."
+        status = 403 if refusal else 400
+        if _wants_json(request):
+            return JsonResponse({"error": error, "results": []}, status=status)
+        context = {"album": album, "album_url": _album_url(album), "error": error, "results": []}
+        return render(request, "photos/upload_results.html", context, status=status)
+
+    guest_name = ""
+    if not request.user.is_authenticated:
+        form = GuestNameForm(request.POST)
+        if form.is_valid() and form.cleaned_data["guest_name"].strip():
+            request.session[SESSION_GUEST_NAME] = form.cleaned_data["guest_name"].strip()
+        guest_name = request.session.get(SESSION_GUEST_NAME, "")
+
+    results = []
+    for file in files:
+        name = clean_filename(file.name)
+        try:
+            result = Photo.objects.add(album, file, user=request.user, guest_name=guest_name, filename=name)
+        except StorageUnavailable as exc:
+            result = AddResult("unavailable", exc.message)
+        if result.status == "rejected":
+            result.message = f"{name}: {result.message}"
+        if result.photo:
+            result.photo.album = album
+        if result.status == "added" and not request.user.is_authenticated:
+            request.session[SESSION_PHOTO_IDS] = [*request.session.get(SESSION_PHOTO_IDS, ()), result.photo.pk]
+        results.append((name, result))
+
+    statuses = {result.status for _name, result in results}
+    if "unavailable" in statuses:
+        status = 503
+    elif "rejected" in statuses:
+        status = 400
+    elif "added" in statuses:
+        status = 201
+    else:
+        status = 200
+    if _wants_json(request):
+        return JsonResponse({"results": [_result_json(name, result) for name, result in results]}, status=status)
+    context = {"album": album, "album_url": _album_url(album), "results": results}
+    return render(request, "photos/upload_results.html", context, status=status)
+
+
+def photo(request, code, photo_id):
+    """One photo large, with its description, uploader, date and actions."""
+    album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
+    visible = Photo.objects.visible_to(request.user, album, session_ids)
+    earlier = Q(taken_at__lt=photo.taken_at) | Q(taken_at=photo.taken_at, id__lt=photo.pk)
+    later = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
+    previous = visible.filter(earlier).order_by("-taken_at", "-id").first()
+    following = visible.filter(later).order_by("taken_at", "id").first()
+    can_edit = photo.can_edit(request.user, session_ids)
+    return render(request, "photos/photo.html", {
+        "album": album, "album_url": _album_url(album), "photo": photo, "can_edit": can_edit,
+        "previous": previous, "next": following,
+        "description_form": DescriptionForm(initial={"description": photo.description}) if can_edit else None,
+    })
+
+
+def photo_download(request, code, photo_id):
+    """Redirect to a short-lived URL of the original, as this person may have it."""
+    _album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
+    key, content_type, filename = photo.download_for(request.user, session_ids)
+    return redirect(storage.url(key, content_type=content_type, download_as=filename))
+
+
+def photo_delete(request, code, photo_id):
+    album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
+    if not photo.can_edit(request.user, session_ids):
+        return _forbidden(request, "Only the person who uploaded this photo or the album's host can delete it.")
+    if request.method != "POST":
+        return render(request, "photos/photo_delete.html", {"album": album, "photo": photo})
+    with transaction.atomic():
+        was_cover = album.thumbnail_id == photo.pk
+        photo.delete()  # the files go once this commits (photos.signals)
+        if was_cover:
+            album.thumbnail = Photo.objects.filter(album=album, hidden=False).in_album_order().first()
+            album.save(update_fields=["thumbnail"])
+    if photo_id in session_ids:
+        request.session[SESSION_PHOTO_IDS] = sorted(session_ids - {photo_id})
+    if _wants_json(request):
+        return JsonResponse({"deleted": photo_id})
+    messages.success(request, f"Deleted {photo.filename}.")
+    return redirect(_album_url(album))
+
+
+@require_POST
+def photo_description(request, code, photo_id):
+    album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
+    if not photo.can_edit(request.user, session_ids):
+        return _forbidden(request, "Only the person who uploaded this photo or the album's host can describe it.")
+    form = DescriptionForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(form.errors["description"])
+        if _wants_json(request):
+            return JsonResponse({"error": error}, status=400)
+        return render(request, "photos/photo.html", {
+            "album": album, "album_url": _album_url(album), "photo": photo, "can_edit": True,
+            "description_form": form,
+        }, status=400)
+    description = form.save(photo)
+    if _wants_json(request):
+        return JsonResponse({"description": description})
+    return redirect(photo.viewer_url())
+
+
+def album_photos_json(request, code):
+    """The album's photos in upload order, a page at a time; `?after=<id>` gives
+    only those added since, so a grid or a slideshow can pick up new ones."""
+    album = get_album_or_404(request, code)
+    photos = Photo.objects.visible_to(request.user, album, _session_photo_ids(request))
+    try:
+        after = int(request.GET.get("after", 0))
+        limit = min(max(int(request.GET.get("limit", JSON_PAGE_SIZE)), 1), JSON_MAX_PAGE_SIZE)
+    except ValueError:
+        return JsonResponse({"error": "after and limit must be whole numbers."}, status=400)
+    page = list(
+        photos.filter(pk__gt=after).select_related("user").prefetch_related("tags").order_by("id")[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    items = []
+    for photo in page:
+        photo.album = album
+        items.append({
+            "id": photo.pk, "thumbnail_url": photo.thumbnail_url(), "display_url": photo.display_url(),
+            "viewer_url": photo.viewer_url(), "taken_at": photo.taken_at.isoformat(),
+            "uploader": photo.uploader_name, "description": photo.description,
+            "width": photo.width, "height": photo.height,
+        })
+    next_url = None
+    if more:
+        next_url = f"{reverse('album_photos_json', args=[album.code])}?after={page[-1].pk}&limit={limit}"
+    return JsonResponse({"photos": items, "next": next_url})
+
+
+def album_download(request, code):
+    """The whole album as one ZIP, streamed as it is read from storage."""
+    album = get_album_or_404(request, code)
+    session_ids = _session_photo_ids(request)
+    photos = Photo.objects.visible_to(request.user, album, session_ids).in_album_order()
+    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
+    names = set()
+    entries = []
+    for photo in photos.iterator(chunk_size=1000):
+        photo.album = album
+        key, _content_type, filename = photo.download_for(request.user, session_ids)
+        size = photo.download_size_for(request.user, session_ids)
+        taken = timezone.localtime(photo.taken_at)
+        entries.append((key, _unique_name(f"{taken:%Y-%m-%d %H.%M.%S} {filename}", names), size))
+    if any(size is None for _key, _name, size in entries):
+        archive = ZipStream(compress_type=ZIP_STORED)
+    for key, name, size in entries:
+        archive.add(storage.iter_object(key), name, size=size)
+    response = StreamingHttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = storage.content_disposition(f"{clean_filename(album.name, 'zip')}.zip")
+    if archive.sized:
+        response["Content-Length"] = len(archive)
+    return response
+
+
+def _unique_name(name, taken):
+    """`name`, or `name (2)`, `name (3)`... before its extension, so no entry hides another."""
+    candidate, number = name, 1
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{stem} ({number}){dot}{extension}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _forbidden(request, message):
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=403)
+    return render(request, "photos/forbidden.html", {"message": message}, status=403)

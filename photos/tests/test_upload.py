@@ -1,0 +1,257 @@
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from albums.models import Album
+from albums.tests.base import BaseTestCase, make_image_bytes, stored_keys
+from photos.models import Photo
+from photos.tests.helpers import (
+    JSON, ROWS, assert_no_metadata, corpus_bytes, has_gps, open_image, read_object, upload,
+)
+from photos.views import SESSION_GUEST_NAME, SESSION_PHOTO_IDS
+
+SLOW = {"hostile/under_limit_zeros_7071x7071.png", "formats/iphone_xr_rotated.heic"}
+
+
+@pytest.fixture
+def album(db):
+    owner = User.objects.create_user("host")
+    return Album.objects.create(name="Party", user=owner)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["path"] for row in ROWS])
+def test_corpus_verdict(client, album, row):
+    name = row["path"].rsplit("/", 1)[-1]
+    response = upload(client, album, name, corpus_bytes(row["path"]))
+    (result,) = response.json()["results"]
+    if row["expected"] == "reject":
+        assert response.status_code == 400, result
+        assert result["status"] == "rejected"
+        assert result["message"].startswith(f"{name}: ")
+        assert not Photo.objects.exists()
+        assert stored_keys() == []
+        return
+    assert response.status_code == 201, result
+    photo = Photo.objects.get()
+    assert (photo.width, photo.height) == (int(row["display_width"]), int(row["display_height"]))
+    for key in (photo.tlink, photo.dlink):
+        rendition = read_object(key)
+        assert_no_metadata(rendition)
+        with open_image(rendition) as im:
+            width, height = im.size
+            assert max(width, height) <= (512 if key == photo.tlink else 2048)
+            # The same shape as the oriented original, within rounding.
+            assert abs(width * photo.height / photo.width - height) <= 1, (im.size, photo.width, photo.height)
+    assert read_object(photo.link) == corpus_bytes(row["path"])
+    assert sorted(stored_keys()) == sorted(photo.storage_keys)
+
+
+class UploadTests(BaseTestCase):
+    def setUp(self):
+        self.url = reverse("upload", args=[self.album.code])
+
+    def test_adds_photo_with_random_keys_and_sets_cover(self):
+        self.client.force_login(self.bob)
+        response = upload(self.client, self.album, "../../etc/My\x00 Photo.JPG", make_image_bytes())
+        self.assertEqual(response.status_code, 201)
+        result = response.json()["results"][0]
+        photo = Photo.objects.get()
+        self.assertEqual(result["status"], "added")
+        self.assertEqual(result["photo"]["id"], photo.pk)
+        self.assertEqual(photo.user, self.bob)
+        self.assertEqual(photo.filename, "My Photo.JPG")
+        self.assertRegex(photo.link, rf"^albums/{self.album.pk}/[0-9a-f]{{32}}\.jpg$")
+        self.assertEqual(photo.content_type, "image/jpeg")
+        self.assertEqual(len(photo.sha256), 64)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.thumbnail, photo)
+        self.assertEqual(stored_keys(), sorted(photo.storage_keys))
+
+    def test_duplicate_is_not_stored_again(self):
+        data = make_image_bytes()
+        upload(self.client, self.album, "a.jpg", data)
+        keys = stored_keys()
+        response = upload(self.client, self.album, "copy.jpg", data)
+        self.assertEqual(response.status_code, 200)
+        result = response.json()["results"][0]
+        self.assertEqual((result["status"], result["message"]), ("duplicate", "already in the album"))
+        self.assertEqual(Photo.objects.count(), 1)
+        self.assertEqual(stored_keys(), keys)
+
+    def test_same_file_in_another_album_is_added(self):
+        other = Album.objects.create(name="Other", user=self.bob)
+        data = make_image_bytes()
+        upload(self.client, self.album, "a.jpg", data)
+        self.assertEqual(upload(self.client, other, "a.jpg", data).status_code, 201)
+
+    def test_orientation_sets_width_and_height_and_rendition_shape(self):
+        for orientation in range(1, 9):
+            with self.subTest(orientation=orientation):
+                name = f"Landscape_{orientation}.jpg"
+                response = upload(self.client, self.album, name, corpus_bytes(f"orientation/{name}"))
+                self.assertEqual(response.status_code, 201)
+                photo = Photo.objects.get(filename=name)
+                self.assertEqual((photo.width, photo.height), (1800, 1200))
+                with open_image(read_object(photo.dlink)) as im:
+                    self.assertEqual(im.size, (1800, 1200))
+                with open_image(read_object(photo.tlink)) as im:
+                    self.assertEqual(im.size, (512, 341))
+
+    def test_display_never_upscaled_and_big_photo_shrunk(self):
+        upload(self.client, self.album, "big.jpg", corpus_bytes("real_photos/samsung_sm-g965w.jpg"))
+        photo = Photo.objects.get()
+        with open_image(read_object(photo.dlink)) as im:
+            self.assertEqual(im.size, (2048, 1536))
+            self.assertEqual(im.info.get("progressive"), 1)
+
+    def test_heic_accepted(self):
+        response = upload(self.client, self.album, "IMG_0001.HEIC", corpus_bytes("formats/rainbow-451x461.heic"))
+        self.assertEqual(response.status_code, 201)
+        photo = Photo.objects.get()
+        self.assertEqual(photo.content_type, "image/heic")
+        self.assertTrue(photo.link.endswith(".heic"))
+
+    def test_taken_at_from_exif_with_offset(self):
+        upload(self.client, self.album, "gainmap.mpo", corpus_bytes("formats/iphone_14_gainmap.mpo"))
+        photo = Photo.objects.get()
+        self.assertEqual(photo.taken_at.isoformat(), "2025-09-07T18:16:43+00:00")  # 14:16:43-04:00
+
+    def test_taken_at_without_exif_is_upload_time(self):
+        upload(self.client, self.album, "a.png", make_image_bytes(format="PNG"))
+        photo = Photo.objects.get()
+        self.assertEqual(photo.taken_at, photo.created_at)
+
+    def assertRejected(self, name, data, message):
+        response = upload(self.client, self.album, name, data)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn(f"{name}: {message}", response.json()["results"][0]["message"])
+        self.assertFalse(Photo.objects.exists())
+        self.assertEqual(stored_keys(), [])
+
+    def test_rejections_name_the_file_and_the_problem(self):
+        self.assertRejected("script.svg", corpus_bytes("hostile/script.svg"), "not a supported image type: SVG")
+        self.assertRejected("javascript.pdf", corpus_bytes("hostile/javascript.pdf"), "not a supported image type: PDF")
+        self.assertRejected("hopper.bmp", corpus_bytes("formats/hopper.bmp"), "not a supported image type: BMP")
+        self.assertRejected("zip.png", corpus_bytes("hostile/zip_renamed.png"), "not a supported image type: ZIP")
+        self.assertRejected("text.jpg", corpus_bytes("hostile/text_renamed.jpg"), "not an image")
+        self.assertRejected("empty.jpg", b"", "file is empty")
+        self.assertRejected("half.jpg", corpus_bytes("hostile/truncated_half.jpg"), "file is truncated or damaged")
+        self.assertRejected(
+            "bomb.png", corpus_bytes("hostile/bomb_png_30000x30000.png"), "image is 900 megapixels; the limit is 50"
+        )
+        self.assertRejected(
+            "near.png", corpus_bytes("hostile/near_limit_png_7100x7100.png"), "image is 50.4 megapixels; the limit is 50"
+        )
+
+    def test_polyglots_accepted_but_renditions_are_clean(self):
+        for path in ("hostile/png_html_polyglot.png", "hostile/jpeg_html_polyglot.jpg"):
+            with self.subTest(path=path):
+                self.assertEqual(upload(self.client, self.album, "p", corpus_bytes(path)).status_code, 201)
+        for photo in Photo.objects.all():
+            self.assertNotIn(b"<", read_object(photo.tlink).lower().split(b"\xff\xda")[0])
+            self.assertIn(photo.content_type, ("image/png", "image/jpeg"))
+
+    @override_settings(PHOTO_MAX_BYTES=1024 * 1024)
+    def test_oversize_rejected_with_its_true_size(self):
+        data = b"\xff\xd8" + b"\0" * (3 * 1024 * 1024)
+        self.assertRejected("huge.jpg", data, "file is 3.0 MB; the limit is 1 MB")
+
+    def test_several_files_in_one_form_post_each_handled(self):
+        response = self.client.post(self.url, {"photos": [
+            SimpleUploadedFile("good.jpg", make_image_bytes()),
+            SimpleUploadedFile("bad.svg", corpus_bytes("hostile/script.svg")),
+            SimpleUploadedFile("other.png", make_image_bytes(format="PNG", color=(1, 2, 3))),
+        ]})
+        self.assertEqual(response.status_code, 400)
+        self.assertTemplateUsed(response, "photos/upload_results.html")
+        self.assertContains(response, "bad.svg", status_code=400)
+        self.assertContains(response, "not a supported image type: SVG", status_code=400)
+        self.assertEqual(sorted(Photo.objects.values_list("filename", flat=True)), ["good.jpg", "other.png"])
+
+    def test_html_results_page_links_back(self):
+        response = self.client.post(self.url, {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())})
+        self.assertEqual(response.status_code, 201)
+        self.assertContains(response, "a.jpg", status_code=201)
+        self.assertContains(response, "Back to the album", status_code=201)
+
+    def test_no_file(self):
+        response = self.client.post(self.url, {}, **JSON)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()["error"], "Choose at least one photo to upload.")
+
+    def test_locked_album_refused(self):
+        self.album.uploads_open = False
+        self.album.save()
+        response = upload(self.client, self.album, "a.jpg", make_image_bytes())
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("locked", response.json()["error"])
+        self.assertEqual(stored_keys(), [])
+
+    def test_guests_refused_when_album_requires_account(self):
+        self.album.guest_uploads = False
+        self.album.save()
+        response = self.client.post(self.url, {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())})
+        self.assertContains(response, "Log in to upload", status_code=403)
+        self.client.force_login(self.bob)
+        self.assertEqual(upload(self.client, self.album, "a.jpg", make_image_bytes()).status_code, 201)
+
+    def test_get_not_allowed(self):
+        self.assertEqual(self.client.get(self.url).status_code, 405)
+
+    def test_guest_name_remembered_and_uploads_tracked_in_session(self):
+        upload(self.client, self.album, "a.jpg", make_image_bytes(), data={"guest_name": "  Dana "})
+        upload(self.client, self.album, "b.jpg", make_image_bytes(color=(1, 1, 1)))
+        photos = list(Photo.objects.order_by("id"))
+        self.assertEqual([p.guest_name for p in photos], ["Dana", "Dana"])
+        self.assertEqual([p.user for p in photos], [None, None])
+        self.assertEqual(self.client.session[SESSION_GUEST_NAME], "Dana")
+        self.assertEqual(self.client.session[SESSION_PHOTO_IDS], [p.pk for p in photos])
+
+    def test_logged_in_user_is_the_uploader_whatever_the_form_says(self):
+        self.client.force_login(self.bob)
+        upload(self.client, self.album, "a.jpg", make_image_bytes(), data={"guest_name": "alice"})
+        photo = Photo.objects.get()
+        self.assertEqual((photo.user, photo.guest_name, photo.uploader_name), (self.bob, "", "bob"))
+
+
+class LocationTests(BaseTestCase):
+    """GPS never reaches renditions, nor originals as served to others."""
+
+    def test_jpeg_location_removed_losslessly_for_others(self):
+        from photos.thumbnails import jpeg_scan_data
+
+        original = corpus_bytes("real_photos/DSCN0010.jpg")
+        self.assertTrue(has_gps(original))
+        upload(self.client, self.album, "DSCN0010.jpg", original)
+        photo = Photo.objects.get()
+        self.assertTrue(photo.plink)
+        private = read_object(photo.plink)
+        self.assertFalse(has_gps(private))
+        self.assertNotIn(b"Exif", private)
+        self.assertEqual(jpeg_scan_data(private), jpeg_scan_data(original))
+        self.assertEqual(photo.plink_size, len(private))
+        for key in (photo.tlink, photo.dlink):
+            self.assertFalse(has_gps(read_object(key)))
+
+    def test_rotated_jpeg_keeps_only_its_orientation(self):
+        original = corpus_bytes("real_photos/samsung_gt-i9000.jpg")
+        upload(self.client, self.album, "s.jpg", original)
+        private = read_object(Photo.objects.get().plink)
+        with open_image(private) as im:
+            self.assertEqual(dict(im.getexif()), {0x0112: 6})
+
+    def test_heic_with_location_gets_full_size_rendition_for_others(self):
+        upload(self.client, self.album, "IMG.HEIC", corpus_bytes("formats/iphone_xr_rotated.heic"))
+        photo = Photo.objects.get()
+        private = read_object(photo.plink)
+        assert_no_metadata(private)
+        with open_image(private) as im:
+            self.assertEqual(im.size, (3024, 4032))
+
+    def test_no_plink_without_location(self):
+        upload(self.client, self.album, "n.jpg", corpus_bytes("real_photos/nikon_e950.jpg"))
+        photo = Photo.objects.get()
+        self.assertEqual(photo.plink, "")
+        self.assertEqual(len(stored_keys()), 3)

@@ -1,0 +1,438 @@
+"""
+Checking an uploaded image and making its renditions: plain functions on
+bytes and Pillow images, no Django models, no storage.
+
+The policy (see photos/tests/corpus/README.md): an explicit allowlist of
+formats, a pixel limit where Pillow's warning counts as an error, every frame
+decoded (up to a cap), and any exception from the decoders is a rejection.
+"""
+
+import datetime
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+import pillow_heif
+from django.conf import settings
+from PIL import Image, ImageCms
+
+pillow_heif.register_heif_opener()  # HEIF and AVIF (pillow-heif 1.x opens both)
+
+ALLOWED_FORMATS = ["JPEG", "PNG", "GIF", "WEBP", "HEIF", "AVIF", "TIFF"]  # never "MPO": see the corpus README
+CONTENT_TYPES = {
+    "JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
+    "HEIF": "image/heic", "AVIF": "image/avif", "TIFF": "image/tiff",
+}
+EXTENSIONS = {
+    "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "HEIF": "heic", "AVIF": "avif",
+    "TIFF": "tif",
+}
+ALLOWED_NAMES = "JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF or TIFF"
+
+# Frames decoded to check an animation; the renditions use only the first,
+# so past this many (uber.gif has 40,000) the rest is not worth the time.
+MAX_FRAMES_CHECKED = 100
+
+THUMBNAIL_SIZE = (512, 512)
+DISPLAY_SIZE = (2048, 2048)
+RENDITION_CONTENT_TYPE = "image/jpeg"
+
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+ORIENTATION, DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x0112, 0x9003, 0x9011
+TRANSPOSE_METHODS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+SRGB_PROFILE = ImageCms.createProfile("sRGB")
+
+# Recognisable things that are not images we take, by their first bytes.
+SIGNATURES = [
+    (b"%PDF", "PDF"),
+    (b"%!PS", "PostScript"),
+    (b"\xc5\xd0\xd3\xc6", "EPS"),
+    (b"PK\x03\x04", "ZIP"),
+    (b"BM", "BMP"),
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"8BPS", "PSD"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (b"\x1f\x8b", "gzip"),
+    (b"Rar!", "RAR"),
+    (b"7z\xbc\xaf", "7z"),
+]
+NAMED_BY_PILLOW = {"BMP", "ICO", "EPS", "PSD", "SGI", "JPEG2000", "PCX", "TGA", "PPM", "DDS", "ICNS", "XBM"}
+
+
+class RejectedImage(ValueError):
+    """The file is not an image we accept; the message says why."""
+
+
+@dataclass
+class Renditions:
+    format: str  # as Pillow reports it; MPO for a multi-picture JPEG
+    width: int  # after orientation
+    height: int
+    orientation: int
+    taken_at: datetime.datetime | None
+    has_location: bool
+    thumbnail: bytes
+    display: bytes
+    # A full-size copy without metadata, for formats whose location can't be
+    # removed losslessly; None when not needed.
+    private: bytes | None
+
+    @property
+    def content_type(self):
+        return CONTENT_TYPES[self.format]
+
+    @property
+    def extension(self):
+        return EXTENSIONS[self.format]
+
+
+def describe_non_image(head, filename=""):
+    """Name what a rejected file is, from its first bytes or its name, if we can tell."""
+    text = head.lstrip()[:512].lower()
+    for signature, name in SIGNATURES:
+        if head.startswith(signature):
+            return name
+    if text.startswith(b"<?xml") and b"<svg" in text or text.startswith(b"<svg"):
+        return "SVG"
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "HTML"
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension in ("svg", "pdf", "bmp", "zip", "eps", "ico", "psd", "html", "txt"):
+        return extension.upper()
+    return None
+
+
+def identify_format(fh):
+    """What Pillow calls this file when opened with every plugin, or None."""
+    try:
+        with Image.open(fh) as im:
+            return im.format
+    except Exception:
+        return None
+    finally:
+        fh.seek(0)
+
+
+class _Unclosable:
+    """A file object Pillow may close without closing the caller's file."""
+
+    def __init__(self, fh):
+        self._fh = fh
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def close(self):
+        pass
+
+
+def process(fh, filename=""):
+    """Check the image in file object `fh` and make its renditions from one decode.
+
+    Raises RejectedImage with a message for the person who sent it."""
+    fh = _Unclosable(fh)
+    fh.seek(0)
+    head = fh.read(1024)
+    fh.seek(0)
+    if not head:
+        raise RejectedImage("file is empty")
+    Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(fh, formats=ALLOWED_FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise RejectedImage(_too_many_pixels(exc)) from None
+        except Image.UnidentifiedImageError:
+            raise RejectedImage(_not_allowed(fh, head, filename)) from None
+        except Exception:
+            raise RejectedImage("file is truncated or damaged") from None
+        try:
+            return _process_open_image(im)
+        except RejectedImage:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise RejectedImage(_too_many_pixels(exc)) from None
+        except MemoryError:
+            raise RejectedImage("image is too large to process") from None
+        except Exception:
+            raise RejectedImage("file is truncated or damaged") from None
+        finally:
+            im.close()
+
+
+def _not_allowed(fh, head, filename):
+    kind = describe_non_image(head, filename)
+    if kind is None:
+        pillow_format = identify_format(fh)
+        if pillow_format in NAMED_BY_PILLOW:
+            kind = pillow_format
+    if kind:
+        return f"not a supported image type: {kind} (allowed: {ALLOWED_NAMES})"
+    return f"not an image (allowed: {ALLOWED_NAMES})"
+
+
+def _too_many_pixels(exc=None, pixels=None):
+    if pixels is None:
+        match = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(match[1]) if match else 0
+    limit = settings.PHOTO_MAX_PIXELS // 1_000_000
+    if pixels:
+        megapixels = pixels / 1_000_000
+        shown = f"{megapixels:.0f}" if megapixels >= 100 else f"{megapixels:.1f}".removesuffix(".0")
+        return f"image is {shown} megapixels; the limit is {limit}"
+    return f"image has too many pixels; the limit is {limit} megapixels"
+
+
+def _check_pixels(size):
+    pixels = size[0] * size[1]
+    if pixels > settings.PHOTO_MAX_PIXELS:
+        raise RejectedImage(_too_many_pixels(pixels=pixels))
+
+
+def _process_open_image(im):
+    image_format = im.format
+    _check_pixels(im.size)
+    full_size = im.size
+    n_frames = getattr(im, "n_frames", 1)
+    # Decoding a big JPEG at 1/2, 1/4 or 1/8 scale is much faster, and the
+    # display rendition is all we make from it (JPEG keeps its location-free
+    # copy lossless, so it never needs a full-size decode).
+    if image_format == "JPEG" and n_frames == 1:
+        target = _fit(full_size, DISPLAY_SIZE)
+        im.draft(None, target)
+    im.load()
+    # Metadata only after load(): see the corpus README (PNG, TIFF).
+    exif = im.getexif()
+    orientation = _orientation(exif)
+    taken_at = _taken_at(exif)
+    has_location = _has_location(im, exif)
+    icc_profile = im.info.get("icc_profile")
+    first = im
+    if n_frames > 1:
+        first = im.copy()
+        for index in range(1, min(n_frames, MAX_FRAMES_CHECKED)):
+            im.seek(index)
+            _check_pixels(im.size)
+            im.load()
+
+    width, height = full_size
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+
+    image = _normalise_mode(first)
+    private = None
+    if has_location and image_format != "JPEG":
+        full = _to_srgb(image, icc_profile)
+        full = _orient(full, orientation)
+        private = encode_jpeg(full, quality=92)
+        display = _shrink(full, DISPLAY_SIZE)
+    else:
+        display = _shrink(image, DISPLAY_SIZE)
+        display = _orient(_to_srgb(display, icc_profile), orientation)
+    thumbnail = _shrink(display, THUMBNAIL_SIZE)
+    return Renditions(
+        format=image_format, width=width, height=height, orientation=orientation, taken_at=taken_at,
+        has_location=has_location, thumbnail=encode_jpeg(thumbnail, quality=82),
+        display=encode_jpeg(display, quality=86), private=private,
+    )
+
+
+def _fit(size, box):
+    """`size` scaled down to fit in `box` keeping its aspect, never up."""
+    width, height = size
+    scale = min(box[0] / width, box[1] / height, 1)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _shrink(image, box):
+    size = _fit(image.size, box)
+    if size == image.size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _orient(image, orientation):
+    method = TRANSPOSE_METHODS.get(orientation)
+    return image.transpose(method) if method else image
+
+
+def _normalise_mode(image):
+    """One of L, LA, RGB, RGBA or CMYK: modes that resize and colour management handle."""
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        return image
+    if mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if mode == "PA":
+        return image.convert("RGBA")
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        # 16-bit (or wider) grey: scale to 8 bits rather than clip.
+        scale = 1 / 256 if mode.startswith("I;16") or mode == "I" else 255
+        return image.convert("I" if mode != "F" else "F").point(lambda value: value * scale).convert("L")
+    if mode == "1":
+        return image.convert("L")
+    if mode in ("RGBa", "La"):
+        return image.convert(mode.replace("a", "A"))
+    return image.convert("RGB")
+
+
+def _to_srgb(image, icc_profile):
+    """RGB in sRGB: alpha flattened onto white, an embedded profile converted."""
+    if image.mode in ("RGBA", "LA"):
+        base = Image.new(image.mode[:-1], image.size, 255 if image.mode == "LA" else (255, 255, 255))
+        base.paste(image, mask=image.getchannel("A"))
+        image = base
+    if icc_profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            return ImageCms.profileToProfile(image, source, SRGB_PROFILE, outputMode="RGB")
+        except Exception:
+            pass  # a broken or mismatched profile: fall back to Pillow's conversion
+    return image.convert("RGB")
+
+
+def encode_jpeg(image, quality):
+    """Progressive JPEG with no metadata at all: no EXIF, XMP, ICC or comment."""
+    image = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    image.info = {}
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, progressive=True, optimize=True, subsampling="4:2:0")
+    return out.getvalue()
+
+
+def _orientation(exif):
+    try:
+        value = int(exif.get(ORIENTATION, 1))
+    except (TypeError, ValueError):
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def _has_location(im, exif):
+    try:
+        if exif.get_ifd(GPS_IFD):
+            return True
+    except Exception:
+        pass
+    xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp") or b""
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8", "replace")
+    return b"GPSLatitude" in xmp or b"GPSLongitude" in xmp
+
+
+def _taken_at(exif):
+    """DateTimeOriginal with OffsetTimeOriginal; naive times are in settings.TIME_ZONE."""
+    try:
+        ifd = exif.get_ifd(EXIF_IFD)
+        value = ifd.get(DATETIME_ORIGINAL)
+        offset = ifd.get(OFFSET_TIME_ORIGINAL)
+    except Exception:
+        return None
+    if not isinstance(value, str):
+        return None
+    try:
+        taken = datetime.datetime.strptime(value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    if not 1900 <= taken.year <= 2200:
+        return None
+    if isinstance(offset, str):
+        match = re.fullmatch(r"([+-])(\d\d):(\d\d)", offset.strip("\x00 "))
+        if match:
+            delta = datetime.timedelta(hours=int(match[2]), minutes=int(match[3]))
+            if match[1] == "-":
+                delta = -delta
+            return taken.replace(tzinfo=datetime.timezone(delta))
+    from django.utils import timezone
+
+    return timezone.make_aware(taken)
+
+
+# Removing location from a JPEG without touching the image data.
+
+APP0, APP1, APP2, APP14, COM, SOS, EOI = 0xE0, 0xE1, 0xE2, 0xEE, 0xFE, 0xDA, 0xD9
+STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}
+
+
+def jpeg_without_metadata(data, orientation=1):
+    """The JPEG `data` with its metadata removed, image data byte for byte the same.
+
+    Keeps what decoding needs (tables, frame and scan headers, JFIF, ICC
+    profile, Adobe colour transform); drops EXIF, XMP, Photoshop/IPTC, other
+    APPn segments, comments and anything after the end of the image. Writes
+    back a minimal EXIF holding only the Orientation, so the photo still
+    shows the right way up."""
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG")
+    kept = [b"\xff\xd8"]
+    exif_written = False
+    position = 2
+    while position < len(data):
+        if data[position] != 0xFF:
+            raise ValueError("bad JPEG marker")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker in STANDALONE_MARKERS:
+            kept.append(data[position:position + 2])
+            position += 2
+            continue
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        segment = data[position:position + 2 + length]
+        if marker == SOS:
+            if not exif_written:
+                kept.append(_minimal_exif_segment(orientation))
+            end = _end_of_image(data, position)
+            kept.append(data[position:end])
+            return b"".join(kept)
+        keep = marker not in range(APP0, APP0 + 16) and marker != COM
+        keep = keep or marker == APP0 or marker == APP14 or (marker == APP2 and segment[4:16] == b"ICC_PROFILE\x00")
+        if keep:
+            kept.append(segment)
+            if marker == APP0 and not exif_written:
+                kept.append(_minimal_exif_segment(orientation))
+                exif_written = True
+        position += 2 + length
+    raise ValueError("JPEG has no image data")
+
+
+def _minimal_exif_segment(orientation):
+    if orientation in (None, 1):
+        return b""
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    payload = exif.tobytes()
+    if not payload.startswith(b"Exif\x00\x00"):
+        payload = b"Exif\x00\x00" + payload
+    return b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def _end_of_image(data, sos_position):
+    """Just past the EOI marker: entropy-coded data never holds 0xFFD9 (0xFF is
+    stuffed with 0x00), so the first one after the first scan ends the image."""
+    end = data.find(b"\xff\xd9", sos_position)
+    return len(data) if end < 0 else end + 2
+
+
+def jpeg_scan_data(data):
+    """From the first scan header to the end of the image: the bytes that must
+    not change when metadata is removed."""
+    position = 2
+    while data[position + 1] != SOS:
+        if data[position + 1] in STANDALONE_MARKERS or data[position + 1] == 0xFF:
+            position += 2 if data[position + 1] != 0xFF else 1
+            continue
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+    return data[position:_end_of_image(data, position)]
