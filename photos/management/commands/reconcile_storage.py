@@ -1,0 +1,133 @@
+"""Find (and with --delete remove) storage objects no photo refers to, and
+report photos whose objects are missing.
+
+Built for buckets of millions of objects, holding little in memory:
+- Orphans: the listing is read page by page; each batch of keys is checked
+  against the database in one query over the four key columns.
+- Missing objects: photo rows are read with .iterator(), grouped by album, and
+  each key is looked up in the listing of its folder (albums/<id>/), listed
+  once and kept in a small cache: one LIST request per 1,000 objects instead
+  of one HEAD request per key. The few keys found missing are checked once
+  more (photo still there, object still absent) before they are reported,
+  so a photo deleted while the command ran is not reported.
+"""
+
+import itertools
+from collections import OrderedDict
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+from django.utils import timezone
+
+from photos import storage
+from photos.models import Photo
+
+KEY_FIELDS = ("link", "tlink", "dlink", "plink")
+BATCH_SIZE = 500  # keys per database query: 4 × 500 parameters, within every backend's limit
+CACHED_FOLDERS = 16
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare stored objects with photo rows: report objects no photo refers to (orphans) and photos whose "
+        "objects are missing. A dry run unless --delete is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--delete", action="store_true", help="Delete the orphans older than the grace period.")
+        parser.add_argument(
+            "--grace-seconds", type=int, default=3600,
+            help="Leave alone orphans younger than this, so uploads in flight are safe (default: 3600).",
+        )
+        parser.add_argument("--prefix", default="albums/", help="Only look at keys under this prefix (default: albums/).")
+
+    def handle(self, *, delete, grace_seconds, prefix, **options):
+        if grace_seconds < 0:
+            raise CommandError("--grace-seconds must be 0 or more.")
+        cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+
+        listed = orphans = recent = 0
+        for batch in batched(storage.list_objects(prefix), BATCH_SIZE):
+            listed += len(batch)
+            unreferenced = set(key for key, _ in batch) - referenced_keys([key for key, _ in batch])
+            old = []
+            for key, modified in batch:
+                if key not in unreferenced:
+                    continue
+                if modified > cutoff:
+                    recent += 1
+                    self.stdout.write(f"recent orphan (left alone): {key}")
+                else:
+                    old.append(key)
+                    self.stdout.write(f"{'deleting' if delete else 'orphan'}: {key}")
+            orphans += len(old)
+            if delete and old:
+                storage.delete(old)  # failures are logged, and the next run finds them again
+
+        photos_checked, missing = self.find_missing(prefix)
+
+        mode = f"deleted {orphans}" if delete else "dry run, nothing changed; --delete removes them"
+        self.stdout.write(
+            f"Summary: {listed} objects listed under '{prefix}', {orphans} orphans ({mode}), "
+            f"{recent} orphans younger than {grace_seconds} s left alone, {photos_checked} photos checked, "
+            f"{len({pk for pk, _key in missing})} photos with missing objects ({len(missing)} objects)."
+        )
+
+    def find_missing(self, prefix):
+        """[(photo id, key)] for photo keys under `prefix` that storage doesn't have."""
+        in_prefix = Q()
+        for field in KEY_FIELDS:
+            in_prefix |= Q(**{f"{field}__startswith": prefix})
+        rows = (
+            Photo.objects.filter(in_prefix).order_by("album_id", "created_at", "id")
+            .values_list("id", *KEY_FIELDS).iterator(chunk_size=2000)
+        )
+        folders = FolderListings()
+        checked = 0
+        candidates = []
+        for pk, *keys in rows:
+            checked += 1
+            candidates.extend((pk, key) for key in keys if key.startswith(prefix) and key not in folders.keys_near(key))
+        # Check again, one by one: the photo may have been deleted, or its
+        # object stored, since its folder was listed.
+        still_there = set()
+        for batch in batched(sorted({pk for pk, _key in candidates}), BATCH_SIZE):
+            still_there.update(Photo.objects.filter(pk__in=batch).values_list("pk", flat=True))
+        missing = [(pk, key) for pk, key in candidates if pk in still_there and not storage.exists(key)]
+        for pk, key in missing:
+            self.stdout.write(f"missing: photo {pk} has no object {key}")
+        return checked, missing
+
+
+class FolderListings:
+    """The keys stored in a folder, listed once and kept for the last few folders."""
+
+    def __init__(self, size=CACHED_FOLDERS):
+        self.size = size
+        self.cache = OrderedDict()
+
+    def keys_near(self, key):
+        folder = key.rpartition("/")[0] + "/"
+        if folder in self.cache:
+            self.cache.move_to_end(folder)
+        else:
+            self.cache[folder] = {name for name, _modified in storage.list_objects(folder)}
+            if len(self.cache) > self.size:
+                self.cache.popitem(last=False)
+        return self.cache[folder]
+
+
+def referenced_keys(keys):
+    """The subset of `keys` that some photo row refers to."""
+    refers = Q()
+    for field in KEY_FIELDS:
+        refers |= Q(**{f"{field}__in": keys})
+    wanted = set(keys)
+    return {key for row in Photo.objects.filter(refers).values_list(*KEY_FIELDS) for key in row if key in wanted}
+
+
+def batched(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

@@ -1,0 +1,196 @@
+import io
+import os
+import shutil
+import tempfile
+import time
+
+import boto3
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from albums.tests.base import BaseTestCase, make_image_bytes, store_photo, stored_keys
+from photos import storage
+from photos.management.commands import reconcile_storage
+from photos.models import Photo
+
+LOCAL_STORAGES = {
+    "default": {"BACKEND": "photos.storage.LocalSignedStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+def reconcile(*args):
+    out = io.StringIO()
+    call_command("reconcile_storage", *args, stdout=out)
+    return out.getvalue()
+
+
+def summary(output):
+    return output.strip().splitlines()[-1]
+
+
+class SeededMessMixin:
+    """Two complete photos, one photo missing its thumbnail, and orphans:
+    leftovers of a deleted photo, and a stray object outside the album folders."""
+
+    def seed(self):
+        self.complete = [store_photo(self.album, color=(1, 1, 1)), store_photo(self.album, color=(2, 2, 2))]
+        self.broken = store_photo(self.album, color=(3, 3, 3))
+        storage.delete([self.broken.tlink])
+        self.orphans = [f"albums/{self.album.pk}/deadbeef.jpg", f"albums/{self.album.pk}/deadbeef_t.jpg"]
+        for key in self.orphans:
+            storage.save(key, make_image_bytes(), "image/jpeg")
+        self.outside = "elsewhere/notes.txt"
+        storage.save(self.outside, b"not ours", "text/plain")
+
+    def referenced(self):
+        return sorted(key for photo in Photo.objects.all() for key in photo.storage_keys)
+
+
+class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
+    """On moto's S3. S3 can't backdate LastModified, so "old" is --grace-seconds 0."""
+
+    def setUp(self):
+        self.seed()
+
+    def test_dry_run_reports_and_changes_nothing(self):
+        before = stored_keys()
+
+        output = reconcile("--grace-seconds", "0")
+
+        self.assertEqual(stored_keys(), before)
+        for key in self.orphans:
+            self.assertIn(f"orphan: {key}", output)
+        self.assertIn(f"missing: photo {self.broken.pk} has no object {self.broken.tlink}", output)
+        self.assertNotIn(self.outside, output)
+        self.assertEqual(
+            summary(output),
+            "Summary: 10 objects listed under 'albums/', 2 orphans (dry run, nothing changed; --delete removes them), "
+            "0 orphans younger than 0 s left alone, 3 photos checked, 1 photos with missing objects (1 objects).",
+        )
+
+    def test_delete_removes_exactly_the_old_orphans(self):
+        output = reconcile("--delete", "--grace-seconds", "0")
+
+        self.assertIn("2 orphans (deleted 2)", summary(output))
+        self.assertEqual(stored_keys("albums/"), self.referenced_and_present())
+        self.assertIn(self.outside, stored_keys())
+        self.assertEqual(Photo.objects.count(), 3)  # missing objects are reported, rows are never touched
+        self.assertIn("0 orphans", summary(reconcile("--delete", "--grace-seconds", "0")))
+
+    def test_recent_orphans_are_left_alone_by_default(self):
+        before = stored_keys()
+
+        output = reconcile("--delete")
+
+        self.assertEqual(stored_keys(), before)
+        self.assertIn(f"recent orphan (left alone): {self.orphans[0]}", output)
+        self.assertIn("0 orphans (deleted 0), 2 orphans younger than 3600 s left alone", summary(output))
+
+    def test_prefix_limits_both_checks(self):
+        output = reconcile("--prefix", "elsewhere/", "--grace-seconds", "0", "--delete")
+        self.assertIn("1 objects listed under 'elsewhere/', 1 orphans (deleted 1)", summary(output))
+        self.assertIn("0 photos checked", summary(output))
+        self.assertNotIn(self.outside, stored_keys())
+        self.assertEqual(len(stored_keys()), 10)
+
+    def test_a_clean_store_reports_nothing(self):
+        for key in self.orphans:
+            storage.delete([key])
+        with self.captureOnCommitCallbacks(execute=True):
+            self.broken.delete()
+        output = reconcile("--grace-seconds", "0")
+        self.assertEqual(output.strip().splitlines(), [summary(output)])
+        self.assertIn("0 orphans", summary(output))
+        self.assertIn("0 photos with missing objects", summary(output))
+
+    def test_negative_grace_is_refused(self):
+        with self.assertRaisesMessage(CommandError, "--grace-seconds must be 0 or more"):
+            reconcile("--grace-seconds", "-1")
+
+    def referenced_and_present(self):
+        return sorted(set(self.referenced()) - {self.broken.tlink})
+
+
+class ReconcileManyObjectsTests(BaseTestCase):
+    def test_pages_and_batches(self):
+        # More than one S3 list page (1,000 keys) and several database batches.
+        photos = [store_photo(self.album, color=(60 * i, 10, 10)) for i in range(3)]
+        bucket = boto3.resource("s3", region_name="us-east-1").Bucket(settings.AWS_STORAGE_BUCKET_NAME)
+        for i in range(1001):
+            bucket.put_object(Key=f"albums/{self.album.pk}/orphan{i:04}.jpg", Body=b"x")
+        referenced = sorted(key for photo in photos for key in photo.storage_keys)
+
+        output = reconcile("--grace-seconds", "0")
+
+        self.assertIn("1010 objects listed under 'albums/', 1001 orphans", summary(output))
+        self.assertEqual(output.count("orphan: albums/"), 1001)
+        self.assertFalse(any(f"orphan: {key}" in output for key in referenced))
+        self.assertIn("3 photos checked, 0 photos with missing objects", summary(output))
+
+
+class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
+    """On the local folder, where old orphans are made by setting their mtime."""
+
+    def setUp(self):
+        media_root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media_root)
+        settings = override_settings(STORAGES=LOCAL_STORAGES, MEDIA_ROOT=media_root)
+        settings.enable()
+        self.addCleanup(settings.disable)
+        self.media_root = media_root
+        self.seed()
+        self.new_orphan = f"albums/{self.album.pk}/uploading.jpg"
+        storage.save(self.new_orphan, b"in flight", "image/jpeg")
+        two_hours_ago = time.time() - 7200
+        for key in stored_keys():
+            if key != self.new_orphan:
+                os.utime(os.path.join(media_root, key), (two_hours_ago, two_hours_ago))
+
+    def test_uses_the_local_folder(self):
+        self.assertIsInstance(storage.default_storage._wrapped, storage.LocalSignedStorage)
+        self.assertTrue(os.path.exists(os.path.join(self.media_root, self.orphans[0])))
+
+    def test_dry_run_reports_and_changes_nothing(self):
+        before = stored_keys()
+
+        output = reconcile()
+
+        self.assertEqual(stored_keys(), before)
+        self.assertIn(f"orphan: {self.orphans[0]}", output)
+        self.assertIn(f"recent orphan (left alone): {self.new_orphan}", output)
+        self.assertIn(f"missing: photo {self.broken.pk} has no object {self.broken.tlink}", output)
+        self.assertIn(
+            "11 objects listed under 'albums/', 2 orphans (dry run, nothing changed; --delete removes them), "
+            "1 orphans younger than 3600 s left alone, 3 photos checked, 1 photos with missing objects (1 objects).",
+            summary(output),
+        )
+
+    def test_delete_removes_old_orphans_only(self):
+        output = reconcile("--delete")
+
+        self.assertIn("2 orphans (deleted 2), 1 orphans younger than 3600 s left alone", summary(output))
+        expected = sorted({*self.referenced(), self.new_orphan, self.outside} - {self.broken.tlink})
+        self.assertEqual(stored_keys(), expected)
+
+
+class FolderListingsTests(BaseTestCase):
+    def test_lists_each_folder_once_while_cached(self):
+        first = store_photo(self.album)
+        listings = reconcile_storage.FolderListings(size=1)
+        calls = []
+        real = storage.list_objects
+
+        def counting(prefix=""):
+            calls.append(prefix)
+            return real(prefix)
+
+        storage.list_objects = counting
+        self.addCleanup(setattr, storage, "list_objects", real)
+        self.assertIn(first.tlink, listings.keys_near(first.link))
+        self.assertIn(first.dlink, listings.keys_near(first.dlink))
+        listings.keys_near("elsewhere/x")
+        listings.keys_near(first.link)
+        self.assertEqual(calls, [f"albums/{self.album.pk}/", "elsewhere/", f"albums/{self.album.pk}/"])
