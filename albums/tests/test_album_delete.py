@@ -1,0 +1,57 @@
+from albums.models import Album
+from albums.tests.base import AlbumTestCase, store_photo, stored_keys
+from photos.models import Photo
+
+
+class AlbumDeleteTestCase(AlbumTestCase):
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/delete/"
+        self.photos = [store_photo(self.album, color=(60 * i, 60 * i, 60 * i)) for i in range(3)]
+        self.album.thumbnail = self.photos[0]
+        self.album.save()
+        self.elsewhere = store_photo(Album.objects.create(name="Bob's", user=self.bob), color=(9, 9, 9))
+
+    def test_confirmation_states_the_photo_count(self):
+        self.client.force_login(self.alice)
+        response = self.client.get(self.url)
+        self.assertContains(response, "3 photos")
+        self.assertContains(response, "Delete the album and 3 photos")
+        self.assertTrue(Album.objects.filter(pk=self.album.pk).exists())
+
+    def test_owner_deletes_rows_then_storage_objects(self):
+        for user in (self.alice, self.staff):
+            with self.subTest(user=user):
+                album = Album.objects.create(name="Doomed", user=self.alice)
+                photos = [store_photo(album, color=(80 * i, 0, 0)) for i in range(2)]
+                self.client.force_login(user)
+                with self.captureOnCommitCallbacks(execute=True):
+                    response = self.client.post(f"/a/{album.code}/delete/")
+                self.assertRedirects(response, "/", fetch_redirect_response=False)
+                self.assertFalse(Album.objects.filter(pk=album.pk).exists())
+                self.assertFalse(Photo.objects.filter(pk__in=[p.pk for p in photos]).exists())
+                keys = stored_keys(f"albums/{album.pk}/")
+                self.assertEqual(keys, [])
+                self.assertContains(self.client.get(f"/a/{album.code}/"), "No album with that code.", status_code=404)
+
+    def test_all_objects_of_the_album_go_and_nobody_elses(self):
+        self.client.force_login(self.alice)
+        self.assertEqual(len(stored_keys(f"albums/{self.album.pk}/")), 9)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(self.url)
+        self.assertEqual(stored_keys(f"albums/{self.album.pk}/"), [])
+        self.assertEqual(stored_keys(), sorted(self.elsewhere.storage_keys))
+        self.assertTrue(Photo.objects.filter(pk=self.elsewhere.pk).exists())
+
+    def test_others_get_404_and_nothing_goes(self):
+        for user in (None, self.bob, self.charlie):
+            with self.subTest(user=user):
+                if user:
+                    self.client.force_login(user)
+                else:
+                    self.client.logout()
+                self.assertContains(self.client.get(self.url), "No album with that code.", status_code=404)
+                with self.captureOnCommitCallbacks(execute=True):
+                    self.assertEqual(self.client.post(self.url).status_code, 404)
+        self.assertTrue(Album.objects.filter(pk=self.album.pk).exists())
+        self.assertEqual(len(stored_keys(f"albums/{self.album.pk}/")), 9)

@@ -1,0 +1,64 @@
+from albums.models import Album
+from albums.tests.base import AlbumTestCase
+
+
+class AlbumSettingsTestCase(AlbumTestCase):
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/settings/"
+
+    def test_owner_and_staff_see_the_settings(self):
+        for user in (self.alice, self.staff):
+            with self.subTest(user=user):
+                self.client.force_login(user)
+                response = self.client.get(self.url)
+                self.assertContains(response, "Settings for Alice&#x27;s party")
+                self.assertContains(response, '<label for="id_uploads_open">Uploads open</label>', html=True)
+                self.assertContains(response, "GPS")  # keep_location is explained
+                self.assertContains(response, f'action="/a/{self.album.code}/new-code/"')
+
+    def test_others_get_the_same_404_as_an_unknown_code(self):
+        unknown = self.client.get("/a/ZZZZZZZZ/settings/")
+        for user in (None, self.bob, self.charlie):
+            with self.subTest(user=user):
+                if user:
+                    self.client.force_login(user)
+                else:
+                    self.client.logout()
+                response = self.client.get(self.url)
+                self.assertContains(response, "No album with that code.", status_code=404)
+                post = self.client.post(self.url, {"name": "Hacked", "uploads_open": ""})
+                self.assertEqual(post.status_code, 404)
+        self.assertEqual(unknown.status_code, 404)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.name, "Alice's party")
+        self.assertTrue(self.album.uploads_open)
+
+    def test_rename_lock_deny_guests_keep_location(self):
+        self.client.force_login(self.alice)
+        response = self.client.post(self.url, {"name": "Renamed", "keep_location": "on"})
+        self.assertRedirects(response, self.url)
+        album = Album.objects.get(pk=self.album.pk)
+        self.assertEqual(album.name, "Renamed")
+        self.assertFalse(album.uploads_open)
+        self.assertFalse(album.guest_uploads)
+        self.assertTrue(album.keep_location)
+        self.client.post(self.url, {"name": "Renamed", "uploads_open": "on", "guest_uploads": "on"})
+        album.refresh_from_db()
+        self.assertTrue(album.uploads_open)
+        self.assertTrue(album.guest_uploads)
+        self.assertFalse(album.keep_location)
+
+    def test_name_is_required(self):
+        self.client.force_login(self.alice)
+        response = self.client.post(self.url, {"name": "", "uploads_open": "on"})
+        self.assertContains(response, "This field is required.", status_code=400)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.name, "Alice's party")
+
+    def test_code_cannot_be_set_by_the_form(self):
+        self.client.force_login(self.alice)
+        self.client.post(self.url, {"name": "X", "code": "ZZZZZZZZ", "user": self.bob.pk})
+        album = Album.objects.get(pk=self.album.pk)
+        self.assertEqual(album.code, self.album.code)
+        self.assertEqual(album.user, self.alice)
