@@ -70,3 +70,21 @@ def assert_no_metadata(data):
     header = data[:data.index(b"\xff\xda")]  # everything before the first scan
     for needle in (b"Exif", b"http://ns.adobe.com/xap", b"GPS", b"ICC_PROFILE"):
         assert needle not in header
+
+
+def add_photo(album, content, name="photo.jpg", user=None, guest_name=""):
+    """A photo through the real pipeline (renditions and all), without HTTP."""
+    from photos.models import Photo
+
+    result = Photo.objects.add(album, SimpleUploadedFile(name, content), user=user, guest_name=guest_name)
+    assert result.status == "added", result
+    return result.photo
+
+
+def remember_upload(client, photo):
+    """Make the test client's session the guest session that uploaded `photo`."""
+    from photos.views import SESSION_PHOTO_IDS
+
+    session = client.session
+    session[SESSION_PHOTO_IDS] = [*session.get(SESSION_PHOTO_IDS, ()), photo.pk]
+    session.save()
