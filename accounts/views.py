@@ -18,7 +18,8 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # Just made with this password: no need to authenticate again.
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, f"Welcome to PartyShots, {user.get_username()}!")
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
