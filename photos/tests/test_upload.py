@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -255,3 +257,87 @@ class LocationTests(BaseTestCase):
         photo = Photo.objects.get()
         self.assertEqual(photo.plink, "")
         self.assertEqual(len(stored_keys()), 3)
+
+
+class UploadFailureTests(BaseTestCase):
+    """Storage or the database failing mid-upload: a clear 503, nothing left behind."""
+
+    def test_storage_failure_removes_what_was_written(self):
+        from unittest import mock
+
+        from photos import storage
+
+        real_save = storage.save
+        calls = []
+
+        def failing_save(key, content, content_type):
+            calls.append(key)
+            if len(calls) == 3:  # the original and display are written, then the thumbnail fails
+                raise OSError("storage is down")
+            return real_save(key, content, content_type)
+
+        with mock.patch("photos.storage.save", failing_save):
+            response = upload(self.client, self.album, "a.jpg", make_image_bytes())
+        self.assertEqual(response.status_code, 503)
+        self.assertIn("try again", response.json()["results"][0]["message"])
+        self.assertEqual(response.json()["results"][0]["status"], "unavailable")
+        self.assertFalse(Photo.objects.exists())
+        self.assertEqual(stored_keys(), [])
+
+    def test_database_failure_removes_what_was_written(self):
+        from unittest import mock
+
+        from django.db import OperationalError
+
+        with mock.patch("photos.models.PhotoQuerySet.create", side_effect=OperationalError("db gone")):
+            response = self.client.post(
+                reverse("upload", args=[self.album.code]), {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())}
+            )
+        self.assertContains(response, "try again", status_code=503)
+        self.assertEqual(stored_keys(), [])
+
+    def test_same_file_racing_in_ends_as_duplicate_through_the_constraint(self):
+        from unittest import mock
+
+        from albums.tests.base import store_photo
+        from photos import thumbnails
+
+        data = make_image_bytes()
+        real_process = thumbnails.process
+
+        def process_while_another_request_adds_it(fh, filename=""):
+            rendered = real_process(fh, filename)
+            store_photo(self.album, sha256=hashlib.sha256(data).hexdigest())
+            return rendered
+
+        with mock.patch("photos.thumbnails.process", process_while_another_request_adds_it):
+            response = upload(self.client, self.album, "a.jpg", data)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["results"][0]["status"], "duplicate")
+        winner = Photo.objects.get()
+        self.assertEqual(stored_keys(), sorted(winner.storage_keys))
+
+
+class UploadFormTests(BaseTestCase):
+    """templates/photos/upload_form.html as the album page includes it."""
+
+    def test_open_album_shows_a_plain_multipart_form(self):
+        response = self.client.get(reverse("album", args=[self.album.code]))
+        self.assertContains(response, f'action="{reverse("upload", args=[self.album.code])}"')
+        self.assertContains(response, 'enctype="multipart/form-data"')
+        self.assertContains(response, 'name="photos" multiple accept="image/*,.heic,.heif"')
+        self.assertContains(response, '<label for="upload-photos">')
+        self.assertContains(response, '<label for="upload-guest-name">')
+
+    def test_remembered_guest_name_prefilled_and_no_name_field_for_users(self):
+        upload(self.client, self.album, "a.jpg", make_image_bytes(), data={"guest_name": "Dana"})
+        self.assertContains(self.client.get(reverse("album", args=[self.album.code])), 'value="Dana"')
+        self.client.force_login(self.bob)
+        self.assertNotContains(self.client.get(reverse("album", args=[self.album.code])), "upload-guest-name")
+
+    def test_locked_album_shows_the_reason_instead(self):
+        self.album.uploads_open = False
+        self.album.save()
+        response = self.client.get(reverse("album", args=[self.album.code]))
+        self.assertContains(response, "This album is locked")
+        self.assertNotContains(response, 'name="photos"')
