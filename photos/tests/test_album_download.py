@@ -58,3 +58,36 @@ class AlbumDownloadTests(BaseTestCase):
 
     def test_unknown_album_404(self):
         self.assertEqual(self.client.get(reverse("album_download", args=["ZZZZZZZZ"])).status_code, 404)
+
+
+class LocalStorageDownloadTests(BaseTestCase):
+    """The same ZIP and download from the local signed storage (no bucket)."""
+
+    def setUp(self):
+        import shutil
+        import tempfile
+
+        from django.test import override_settings
+
+        media_root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media_root)
+        local = override_settings(
+            MEDIA_ROOT=media_root, STORAGES={"default": {"BACKEND": "photos.storage.LocalSignedStorage"},
+                                            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        )
+        local.enable()
+        self.addCleanup(local.disable)
+        self.original = corpus_bytes("real_photos/DSCN0010.jpg")
+        self.photo = add_photo(self.album, self.original, "DSCN0010.jpg")
+
+    def test_zip_and_signed_download(self):
+        self.client.force_login(self.alice)
+        response = self.client.get(reverse("album_download", args=[self.album.code]))
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        self.assertEqual([archive.read(name) for name in archive.namelist()], [self.original])
+        self.client.logout()
+        location = self.client.get(reverse("photo_download", args=[self.album.code, self.photo.pk]))["Location"]
+        served = self.client.get(location)
+        self.assertEqual(served["Content-Type"], "image/jpeg")
+        self.assertIn("attachment", served["Content-Disposition"])
+        self.assertFalse(has_gps(b"".join(served.streaming_content)))
