@@ -4,9 +4,11 @@ from the environment. README.md lists every variable with its default.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,6 +24,16 @@ def envint(name, default):
 
 def envlist(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def envrate(name, default):
+    """A rate limit such as "30/h" or "10/15m": (count, period in seconds)."""
+    value = os.environ.get(name, default).strip()
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d*)\s*([smhd])", value)
+    if not match:
+        raise ImproperlyConfigured(f"{name}={value!r}: write a rate as count/period, e.g. 30/h or 10/15m.")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
 DEBUG = envbool("DEBUG")
@@ -50,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "accounts",
     "albums",
     "photos",
@@ -57,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so they see exceptions from views before anything else does.
+    "albums.middleware.RateLimitMiddleware",
+    "albums.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "partyshots.urls"
@@ -133,6 +150,32 @@ if AWS_STORAGE_BUCKET_NAME:
     STORAGE_BACKEND = "storages.backends.s3.S3Storage"
 else:
     STORAGE_BACKEND = "photos.storage.LocalSignedStorage"
+
+
+def storage_origins(bucket, endpoint_url=None, region=None, addressing_style=None):
+    """The origins a browser loads photos from, for img-src: those of the
+    pre-signed URLs botocore makes for this bucket (virtual-hosted or path
+    style), and nothing wider. Without a bucket the signed local URLs are ours."""
+    if not bucket:
+        return []
+    if endpoint_url:
+        scheme, _, host = endpoint_url.rstrip("/").partition("://")
+        origins = [f"{scheme}://{host}"]
+        if addressing_style == "virtual":
+            origins.append(f"{scheme}://{bucket}.{host}")
+        return origins
+    hosts = ["s3.amazonaws.com"] + ([f"s3.{region}.amazonaws.com"] if region else [])
+    if addressing_style == "path" or "." in bucket:
+        return [f"https://{host}" for host in hosts]
+    return [f"https://{bucket}.{host}" for host in hosts]
+
+
+STORAGE_ORIGINS = envlist("STORAGE_ORIGINS") or storage_origins(
+    AWS_STORAGE_BUCKET_NAME,
+    os.environ.get("AWS_S3_ENDPOINT_URL"),
+    os.environ.get("AWS_S3_REGION_NAME"),
+    os.environ.get("AWS_S3_ADDRESSING_STYLE"),
+)
 STORAGES = {
     "default": {"BACKEND": STORAGE_BACKEND},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -147,6 +190,55 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# Quotas for what an album and a guest may hold (enforced by the upload view).
+ALBUM_MAX_PHOTOS = envint("ALBUM_MAX_PHOTOS", 5000)
+ALBUM_MAX_BYTES = envint("ALBUM_MAX_GB", 20) * 1024**3
+GUEST_SESSION_MAX_PHOTOS = envint("GUEST_SESSION_MAX_PHOTOS", 500)
+
+# Cache: Redis when REDIS_URL is set, so rate limits are shared by every app
+# instance; else memory of this one process (fine for the embedded default).
+# Short socket timeouts: an unreachable Redis costs a request one second, and
+# the rate limiter then fails closed for logins and code lookups.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "partyshots",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "partyshots"}}
+
+# Rate limits (albums.ratelimit), each "count/period" from RATE_LIMIT_<NAME>.
+# Fixed windows: after `count` hits a key waits for the window to end.
+RATE_LIMITS = {
+    # Wrong (well-formed) album codes: per client, and from everyone together,
+    # so guessing codes is hopeless even from many addresses (README has the sums).
+    "code-lookup-client": envrate("RATE_LIMIT_CODE_LOOKUP_CLIENT", "30/h"),
+    "code-lookup-global": envrate("RATE_LIMIT_CODE_LOOKUP_GLOBAL", "60/m"),
+    # Failed logins. Per (username, client) pair, so a stranger can't lock the
+    # owner out from elsewhere; per username a softer, short window, so even a
+    # botnet locks a known user out for minutes, not days; per client for
+    # spraying passwords over many usernames.
+    "login-pair": envrate("RATE_LIMIT_LOGIN_PAIR", "10/15m"),
+    "login-user": envrate("RATE_LIMIT_LOGIN_USER", "50/5m"),
+    "login-client": envrate("RATE_LIMIT_LOGIN_CLIENT", "100/h"),
+    "signup-client": envrate("RATE_LIMIT_SIGNUP_CLIENT", "10/h"),
+    "password-reset-client": envrate("RATE_LIMIT_PASSWORD_RESET_CLIENT", "10/h"),
+    "password-reset-email": envrate("RATE_LIMIT_PASSWORD_RESET_EMAIL", "3/h"),
+    # A party's guests often share one Wi-Fi address: generous per client.
+    "upload-client": envrate("RATE_LIMIT_UPLOAD_CLIENT", "1000/h"),
+    "upload-album": envrate("RATE_LIMIT_UPLOAD_ALBUM", "3000/h"),
+    "takedown-client": envrate("RATE_LIMIT_TAKEDOWN_CLIENT", "10/h"),
+}
+# How many reverse proxies in front of the app append to X-Forwarded-For
+# (Heroku, Render: 1). 0 = use the connection's address and ignore the header,
+# which any client can forge.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 # Email: console unless an SMTP host is given.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -166,6 +258,25 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Logins are counted per username and client (albums.ratelimit). The plain
+# ModelBackend stays listed for sessions logged in with it by name.
+AUTHENTICATION_BACKENDS = ["albums.ratelimit.RateLimitedModelBackend", "django.contrib.auth.backends.ModelBackend"]
+# No inline script or style anywhere: JS in static/js, CSS in static/css.
+# Photos come from the storage origin (pre-signed URLs) or our signed /media/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *STORAGE_ORIGINS],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -173,6 +284,10 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a commitment for the whole domain, made on purpose by
+        # setting SECURE_HSTS_PRELOAD=1; off is a choice, not an oversight.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     # Platforms that terminate TLS in front of the app (Heroku, Render, Fly...)
     # tell it so with this header.
     if envbool("SECURE_PROXY_SSL_HEADER", "True"):

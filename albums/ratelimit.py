@@ -1,0 +1,241 @@
+"""Rate limits shared by every app instance, through Django's cache.
+
+Fixed windows: a key may hit a scope `count` times per `period` seconds (from
+settings.RATE_LIMITS); the window number is part of the cache key, so a window
+ends by itself and nothing is ever reset by a cleanup job. Counting is atomic
+(cache.add then cache.incr), so concurrent requests on several instances never
+let more through than the limit.
+
+    ratelimit.check("code-lookup-client", client_key(request))  # refuse if over, count nothing
+    ratelimit.hit("code-lookup-client", client_key(request))    # count one; refuse if over
+
+Both raise RateLimited (a 429 with Retry-After once RateLimitMiddleware or the
+@limit decorator turns it into a response). If the cache can't be reached,
+the scopes in FAIL_CLOSED refuse with a 503 (a limiter that silently stops
+limiting is how codes get guessed); the others let the request through and
+log it.
+"""
+
+import hashlib
+import ipaddress
+import logging
+import math
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import render
+
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # Redis is optional on the embedded default.
+    RedisError = OSError
+
+logger = logging.getLogger(__name__)
+
+FAIL_CLOSED = {"code-lookup-client", "code-lookup-global", "login-pair", "login-user", "login-client"}
+CACHE_ERRORS = (RedisError, OSError)
+
+MESSAGES = {
+    "code-lookup-client": "Too many wrong album codes from your connection.",
+    "code-lookup-global": "Too many wrong album codes have been tried on PartyShots just now.",
+    "login-pair": "Too many failed logins for this username from your connection.",
+    "login-user": "Too many failed logins for this username.",
+    "login-client": "Too many failed logins from your connection.",
+    "signup-client": "Too many new accounts from your connection.",
+    "password-reset-client": "Too many password reset requests from your connection.",
+    "password-reset-email": "Too many password reset emails for this address.",
+    "upload-client": "Too many uploads from your connection.",
+    "upload-album": "Too many uploads to this album just now.",
+    "takedown-client": "Too many take-down requests from your connection.",
+}
+UNAVAILABLE_MESSAGES = {
+    "code-lookup": "Opening albums by code is unavailable for a moment.",
+    "login": "Logging in is unavailable for a moment.",
+}
+
+
+class RateLimited(Exception):
+    """A request over a limit: 429, try again after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, scope, retry_after):
+        self.scope = scope
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"{scope}: rate limited for {self.retry_after}s")
+
+    @property
+    def message(self):
+        minutes = math.ceil(self.retry_after / 60)
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}" if self.retry_after > 60 else "a minute"
+        return f"{MESSAGES.get(self.scope, 'Too many requests.')} Please try again in {wait}."
+
+
+class LimiterUnavailable(RateLimited):
+    """The cache is down and the scope fails closed: 503, try again shortly."""
+
+    status = 503
+
+    def __init__(self, scope):
+        super().__init__(scope, 30)
+
+    @property
+    def message(self):
+        area = self.scope.rsplit("-", 1)[0]
+        return f"{UNAVAILABLE_MESSAGES.get(area, 'This is unavailable for a moment.')} Please try again shortly."
+
+
+def _window(scope, key):
+    count, period = settings.RATE_LIMITS[scope]
+    now = time.time()
+    window = int(now // period)
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    return f"ratelimit:{scope}:{window}:{digest}", count, period, (window + 1) * period - now
+
+
+def _cache_failed(scope, error):
+    if scope in FAIL_CLOSED:
+        logger.error("rate limiter: cache unreachable, refusing %s: %r", scope, error)
+        raise LimiterUnavailable(scope) from error
+    logger.warning("rate limiter: cache unreachable, not limiting %s: %r", scope, error)
+
+
+def hit(scope, key):
+    """Counts one request for key; raises RateLimited if that takes it over the limit."""
+    cache_key, count, period, remaining = _window(scope, key)
+    try:
+        # add() creates the window's counter only if absent; incr() is atomic.
+        # The counter outlives its window a little, never shortens it.
+        cache.add(cache_key, 0, timeout=period + 1)
+        try:
+            used = cache.incr(cache_key)
+        except ValueError:  # Expired between add and incr: a new window.
+            cache.add(cache_key, 0, timeout=period + 1)
+            used = cache.incr(cache_key)
+    except CACHE_ERRORS as error:
+        _cache_failed(scope, error)
+        return 0
+    if used > count:
+        raise RateLimited(scope, remaining)
+    return used
+
+
+def check(scope, key):
+    """Raises RateLimited if key has used up its limit, without counting this request."""
+    cache_key, count, _period, remaining = _window(scope, key)
+    try:
+        used = cache.get(cache_key, 0)
+    except CACHE_ERRORS as error:
+        _cache_failed(scope, error)
+        return
+    if used >= count:
+        raise RateLimited(scope, remaining)
+
+
+def reset(scope, key):
+    """Forgets key's count in the current window (e.g. after a successful login)."""
+    cache_key, *_ = _window(scope, key)
+    try:
+        cache.delete(cache_key)
+    except CACHE_ERRORS as error:
+        logger.warning("rate limiter: cache unreachable, not resetting %s: %r", scope, error)
+
+
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or with settings.TRUSTED_PROXY_COUNT
+    proxies in front, the address the outermost trusted proxy saw. Entries
+    further left in X-Forwarded-For were written by the client and are ignored."""
+    remote_addr = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote_addr
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if not forwarded:
+        return remote_addr
+    candidate = forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote_addr
+
+
+def client_key(request):
+    """What a client is counted by: its IPv4 address, or its IPv6 /64 (one
+    household or phone gets a whole /64, so single addresses are free)."""
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip or "unknown"
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def rate_limited_response(request, error):
+    """429 (or 503 for a fail-closed limiter without its cache), with Retry-After,
+    as JSON for fetch() callers that ask for it and as a page for everyone else."""
+    headers = {"Retry-After": str(error.retry_after)}
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse(
+            {"error": error.message, "retry_after": error.retry_after}, status=error.status, headers=headers
+        )
+    response = render(request, "429.html", {"message": error.message}, status=error.status)
+    response["Retry-After"] = headers["Retry-After"]
+    return response
+
+
+def limit(scope, key=client_key, methods=("POST",)):
+    """View decorator: every request with one of `methods` counts against scope
+    for key(request); over the limit the view isn't called and the client gets
+    rate_limited_response."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in methods:
+                try:
+                    hit(scope, key(request))
+                except RateLimited as error:
+                    return rate_limited_response(request, error)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class RateLimitedModelBackend(ModelBackend):
+    """Django's ModelBackend with failed logins counted per (username, client),
+    per username and per client; over a limit, authenticate() raises
+    RateLimited, which the middleware answers with a 429. Covers every login
+    form, the admin's included. Listed first in AUTHENTICATION_BACKENDS."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:  # Not a web login (shell, management command).
+            return super().authenticate(request, username, password, **kwargs)
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        name = (username or "").casefold()
+        client = client_key(request)
+        keys = {"login-pair": (name, client), "login-user": name, "login-client": client}
+        for scope, key in keys.items():
+            check(scope, key)
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None:
+            for scope, key in keys.items():
+                hit(scope, key)
+            # Stops authenticate() here: the plain ModelBackend listed after
+            # this one (for sessions that name it) would only hash again.
+            raise PermissionDenied
+        reset("login-pair", keys["login-pair"])
+        return user

@@ -1,0 +1,166 @@
+"""Security headers on every main page, the storage origin in img-src, and
+templates that need no 'unsafe-inline'."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+from django.test import TestCase
+from django.urls import Resolver404, resolve
+
+from albums.models import Album
+from albums.tests.base import BaseTestCase
+from partyshots.settings import storage_origins
+from photos import storage
+
+EXPECTED_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+
+
+def parse_csp(header):
+    directives = {}
+    for part in header.split(";"):
+        name, *sources = part.split()
+        directives[name] = sources
+    return directives
+
+
+def origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class SecurityHeadersTestCase(BaseTestCase):
+    def main_pages(self):
+        """The main pages that exist so far; each view added later joins by its URL."""
+        pages = ["/", "/accounts/login/", "/accounts/signup/"]
+        for path in [f"/a/{self.album.code}/", f"/a/{self.album.code}/share/"]:
+            try:
+                resolve(path)
+            except Resolver404:
+                continue
+            pages.append(path)
+        return pages
+
+    def assert_secure_headers(self, response):
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(response["Referrer-Policy"], "same-origin")
+        self.assertEqual(response["X-Frame-Options"], "DENY")
+        csp = response["Content-Security-Policy"]
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertNotIn("unsafe-eval", csp)
+        directives = parse_csp(csp)
+        for name, sources in EXPECTED_DIRECTIVES.items():
+            self.assertEqual(directives.get(name), sources, name)
+        self.assertEqual(directives["img-src"][:2], ["'self'", "data:"])
+        return directives
+
+    def test_every_main_page_sends_the_headers(self):
+        for user in (None, self.alice):
+            if user:
+                self.client.force_login(user)
+            for path in self.main_pages():
+                with self.subTest(path=path, user=user):
+                    response = self.client.get(path)
+                    # Logged in, the login and signup pages send you on.
+                    self.assertEqual(response.status_code, 302 if user and "/accounts/" in path else 200)
+                    self.assert_secure_headers(response)
+
+    def test_error_pages_send_them_too(self):
+        response = self.client.get("/a/NOSUCHCODE/")
+        self.assertEqual(response.status_code, 404)
+        self.assert_secure_headers(response)
+
+    def test_img_src_allows_the_storage_origin_of_real_photo_urls_and_no_other(self):
+        photo_url = storage.url("albums/1/example.jpg", content_type="image/jpeg")
+        response = self.client.get("/")
+        img_src = self.assert_secure_headers(response)["img-src"]
+        self.assertIn(origin(photo_url), img_src)
+        self.assertEqual(img_src, ["'self'", "data:", *settings.STORAGE_ORIGINS])
+        self.assertNotIn("*", " ".join(img_src))
+
+
+class StorageOriginsTestCase(TestCase):
+    """storage_origins() covers the URLs botocore really signs, for AWS and
+    S3-compatible stores, in every addressing style."""
+
+    def test_each_configuration_covers_the_presigned_url(self):
+        for bucket in ("partyshots-media", "media.example.org"):
+            for region in (None, "us-east-1", "eu-west-1"):
+                for endpoint in (None, "http://127.0.0.1:9000", "https://s3.eu-central-003.backblazeb2.com"):
+                    for style in (None, "virtual", "path"):
+                        with self.subTest(bucket=bucket, region=region, endpoint=endpoint, style=style):
+                            client = boto3.client(
+                                "s3", region_name=region, endpoint_url=endpoint,
+                                aws_access_key_id="testing", aws_secret_access_key="testing",
+                                config=Config(signature_version="s3v4", s3={"addressing_style": style or "auto"}),
+                            )
+                            url = client.generate_presigned_url(
+                                "get_object", Params={"Bucket": bucket, "Key": "albums/1/a.jpg"}, ExpiresIn=60
+                            )
+                            self.assertIn(origin(url), storage_origins(bucket, endpoint, region, style))
+
+    def test_virtual_hosted_buckets_allow_only_their_own_host(self):
+        self.assertEqual(
+            storage_origins("partyshots-media", None, "eu-west-1"),
+            ["https://partyshots-media.s3.amazonaws.com", "https://partyshots-media.s3.eu-west-1.amazonaws.com"],
+        )
+
+    def test_local_storage_needs_no_extra_origin(self):
+        self.assertEqual(storage_origins(""), [])
+
+
+# What a strict CSP blocks: inline <script> bodies, <style> blocks, style=
+# attributes, on*= handlers and javascript: URLs.
+INLINE_CODE = [
+    ("inline <script>", re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE)),
+    ("<style> block", re.compile(r"<style\b", re.IGNORECASE)),
+    ("style= attribute", re.compile(r"<[^>]*\sstyle\s*=", re.IGNORECASE)),
+    ("on*= handler", re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)),
+    ("javascript: URL", re.compile(r"javascript:", re.IGNORECASE)),
+]
+
+
+def project_templates():
+    roots = [Path(settings.BASE_DIR) / "templates", *Path(settings.BASE_DIR).glob("*/templates")]
+    return sorted(path for root in roots for path in root.rglob("*") if path.is_file() and ".venv" not in path.parts)
+
+
+class TemplatesTestCase(TestCase):
+    def test_templates_are_found(self):
+        self.assertIn(Path(settings.BASE_DIR) / "templates" / "base.html", project_templates())
+
+    def test_no_template_has_inline_script_or_style(self):
+        for path in project_templates():
+            text = path.read_text(encoding="utf-8")
+            for what, pattern in INLINE_CODE:
+                for match in pattern.finditer(text):
+                    line = text.count("\n", 0, match.start()) + 1
+                    self.fail(f"{path.relative_to(settings.BASE_DIR)}:{line}: {what} is blocked by the CSP")
+
+    def test_the_scanner_catches_what_it_should(self):
+        samples = [
+            "<script>alert(1)</script>", "<SCRIPT type='module'>x</SCRIPT>", "<style>p{}</style>",
+            '<p style="color:red">', '<a onclick="x()">', '<a href="javascript:x()">', "<body onload='x()'>",
+        ]
+        for sample in samples:
+            with self.subTest(sample=sample):
+                self.assertTrue(any(pattern.search(sample) for _what, pattern in INLINE_CODE))
+        allowed = [
+            '<script src="{% static \'js/upload.js\' %}" defer></script>', '<p class="styled">', "<button>",
+            '{% include "x.html" with online=True %}',
+        ]
+        for sample in allowed:
+            with self.subTest(sample=sample):
+                self.assertFalse(any(pattern.search(sample) for _what, pattern in INLINE_CODE))
