@@ -6,11 +6,13 @@ key and never knows whether S3 (django-storages) or the local folder
 (LocalSignedStorage) is behind it: both hand out short-lived signed URLs.
 """
 
+import functools
 import hashlib
 import hmac
 import logging
 import mimetypes
 import os
+import re
 import time
 import weakref
 from urllib.parse import quote, urlencode
@@ -19,7 +21,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.storage import storages as django_storages
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
@@ -207,9 +211,44 @@ class UnsupportedPresign(Exception):
     """The storage is set up in a way only django-storages knows how to sign."""
 
 
+# Characters botocore's percent_encode(key, safe="/~") leaves alone: most keys
+# are made of these only and need no quoting at all.
+_needs_quoting = re.compile(r"[^A-Za-z0-9_.~/-]").search
+
+
+@functools.lru_cache(maxsize=1024)
 def _aws_quote(value):
-    # botocore.utils.percent_encode for query values.
+    # botocore.utils.percent_encode for query values (content types and
+    # dispositions repeat, so cached).
     return quote(str(value).encode(), safe="-._~")
+
+
+@functools.cache
+def url_window():
+    return getattr(settings, "STORAGE_URL_WINDOW", DEFAULT_URL_WINDOW)
+
+
+@receiver(setting_changed)
+def _forget_url_window(setting, **kwargs):
+    if setting == "STORAGE_URL_WINDOW":
+        url_window.cache_clear()
+
+
+class _Hmac:
+    """HMAC-SHA256 under one key with the padded key states hashed once:
+    about twice as fast per message as hmac.digest()."""
+
+    def __init__(self, key):
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hexdigest(self, message):
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 class S3Presigner:
@@ -233,6 +272,7 @@ class S3Presigner:
         self.default_expiry = backend.querystring_expire
         self._signing_key = (None, None)
         self._auth = (None, None)
+        self._timestamp = (None, None)
 
         # Learn the addressing (host, path style, endpoint, region) from one
         # URL botocore makes, then check it can be rebuilt exactly.
@@ -273,12 +313,15 @@ class S3Presigner:
         """A pre-signed GET URL for `key`, signed as of the start of the current
         `window` (seconds; 0 signs as of now) and valid `expire` seconds past it."""
         expires = self.default_expiry if expire is None else expire
-        window = getattr(settings, "STORAGE_URL_WINDOW", DEFAULT_URL_WINDOW) if window is None else window
+        window = url_window() if window is None else window
         start = int(time.time() if now is None else now)
         if window and expires + window <= SIGV4_MAX_EXPIRY:
             start -= start % window
             expires += window
-        timestamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start))
+        cached_start, timestamp = self._timestamp
+        if cached_start != start:
+            timestamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start))
+            self._timestamp = (start, timestamp)
         return self.sign(self.normalize(key), parameters, expires, timestamp)
 
     def normalize(self, key):
@@ -299,8 +342,8 @@ class S3Presigner:
             if parameter not in RESPONSE_OVERRIDES:
                 raise UnsupportedPresign(f"parameter {parameter}")
             operation.append((RESPONSE_OVERRIDES[parameter], _aws_quote(value)))
-        auth_query, auth_canonical, scope, signing_key = self._auth_for(timestamp, expires)
-        quoted = quote(name, safe="/~")
+        auth_query, auth_canonical, scope, signing_hmac = self._auth_for(timestamp, expires)
+        quoted = quote(name, safe="/~") if _needs_quoting(name) else name
         # All overrides are lowercase "response-...", so they sort after X-Amz-*.
         canonical_query = auth_canonical + "".join(f"&{k}={v}" for k, v in sorted(operation))
         canonical_request = (
@@ -309,7 +352,7 @@ class S3Presigner:
         string_to_sign = (
             f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
         )
-        signature = hmac.digest(signing_key, string_to_sign.encode(), "sha256").hex()
+        signature = signing_hmac.hexdigest(string_to_sign.encode())
         operation_query = "".join(f"{k}={v}&" for k, v in operation)
         return f"{self._url_prefix}{quoted}?{operation_query}{auth_query}&X-Amz-Signature={signature}"
 
@@ -340,14 +383,16 @@ class S3Presigner:
         return auth
 
     def _signing_key_for(self, secret_key, date):
+        """The day's SigV4 signing key (the HMAC chain of date, region, service)."""
         cache_key = (secret_key, date, self._region)
-        cached_key, signing_key = self._signing_key
+        cached_key, signing_hmac = self._signing_key
         if cached_key != cache_key:
             signing_key = f"AWS4{secret_key}".encode()
             for part in (date, self._region, "s3", "aws4_request"):
                 signing_key = hmac.digest(signing_key, part.encode(), "sha256")
-            self._signing_key = (cache_key, signing_key)
-        return signing_key
+            signing_hmac = _Hmac(signing_key)
+            self._signing_key = (cache_key, signing_hmac)
+        return signing_hmac
 
 
 _presigners = weakref.WeakKeyDictionary()
