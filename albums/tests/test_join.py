@@ -51,3 +51,15 @@ class JoinTestCase(AlbumTestCase):
     def test_successful_lookups_are_not_counted(self):
         for _ in range(LOOKUP_FAILURES_ALLOWED + 5):
             self.assertEqual(self.client.get(f"/a/{self.album.code}/").status_code, 200)
+
+    def test_behind_a_proxy_the_last_forwarded_address_is_the_client(self):
+        from django.test import override_settings
+
+        with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+            for _ in range(LOOKUP_FAILURES_ALLOWED):
+                # A client forging the first entry still gets counted by its real address.
+                self.client.get("/join/", {"code": "ZZZZZZZZ"}, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1")
+            blocked = self.client.get("/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.1")
+            self.assertEqual(blocked.status_code, 429)
+            other = self.client.get("/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.2")
+            self.assertEqual(other.status_code, 302)
