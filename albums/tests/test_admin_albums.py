@@ -98,7 +98,7 @@ class AlbumAdminTests(AdminTestCase):
         response = self.client.get(CHANGELIST, {"uploads_open__exact": "0"})
         self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album])
         Album.objects.filter(pk=self.bobs_album.pk).update(created_at="2020-01-01T12:00:00Z")
-        response = self.client.get(CHANGELIST, {"created_at__gte": "2020-01-01", "created_at__lt": "2020-01-02"})
+        response = self.client.get(CHANGELIST, {"created_at__gte": "2020-01-01 00:00:00+00:00", "created_at__lt": "2020-01-02 00:00:00+00:00"})
         self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album])
 
     def test_lock_and_unlock_actions(self):
@@ -145,7 +145,11 @@ class AlbumAdminTests(AdminTestCase):
 
     def test_change_page_edits_and_keeps_code(self):
         url = reverse("admin:albums_album_change", args=[self.album.pk])
-        self.assertContains(self.client.get(url), "K70M-1XPA")
+        page = self.client.get(url)
+        self.assertContains(page, "K70M-1XPA")
+        self.assertRedirects(
+            self.client.get(view_on_site(page)), "http://testserver/a/K70M1XPA/", fetch_redirect_response=False,
+        )
         response = self.client.post(url, {
             "name": "Renamed", "user": self.alice.pk, "thumbnail": "", "uploads_open": "on", "guest_uploads": "on",
         })
@@ -171,6 +175,13 @@ class AlbumAdminTests(AdminTestCase):
             Subs.objects.bulk_create(Subs(album=album, user=self.bob) for album in albums)
 
         self.assertConstantQueries(CHANGELIST, add_albums, ">Bulk album<")
+
+
+def view_on_site(page):
+    """The change page's "View on site" link."""
+    content = page.content.decode()
+    start = content.index('href="/admin/r/') + len('href="')
+    return content[start:content.index('"', start)]
 
 
 class SubsAdminTests(AdminTestCase):

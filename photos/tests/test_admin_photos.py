@@ -91,7 +91,7 @@ class PhotoAdminTests(AdminTestCase):
         for params, expected in [
             ({"content_type": "image/png"}, [self.elsewhere]),
             ({"hidden__exact": "1"}, [self.guest_photo]),
-            ({"created_at__gte": "2020-05-01", "created_at__lt": "2020-05-02"}, [self.guest_photo]),
+            ({"created_at__gte": "2020-05-01 00:00:00+00:00", "created_at__lt": "2020-05-02 00:00:00+00:00"}, [self.guest_photo]),
         ]:
             with self.subTest(params=params):
                 self.assertEqual(results(self.client.get(CHANGELIST, params)), expected)

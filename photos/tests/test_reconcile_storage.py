@@ -3,9 +3,9 @@ import os
 import shutil
 import tempfile
 import time
+from unittest import mock
 
-import boto3
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
@@ -116,19 +116,31 @@ class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
 
 class ReconcileManyObjectsTests(BaseTestCase):
     def test_pages_and_batches(self):
-        # More than one S3 list page (1,000 keys) and several database batches.
+        # S3 pages of 2 keys (instead of 1,000) and database batches of 3, so
+        # a few objects take many pages and batches.
+        client = default_storage.connection.meta.client
+        list_requests = []
+
+        def small_pages(params, **kwargs):
+            params["MaxKeys"] = 2
+            list_requests.append(params)
+
+        client.meta.events.register("before-parameter-build.s3.ListObjectsV2", small_pages)
+        self.addCleanup(client.meta.events.unregister, "before-parameter-build.s3.ListObjectsV2", small_pages)
         photos = [store_photo(self.album, color=(60 * i, 10, 10)) for i in range(3)]
-        bucket = boto3.resource("s3", region_name="us-east-1").Bucket(settings.AWS_STORAGE_BUCKET_NAME)
-        for i in range(1001):
-            bucket.put_object(Key=f"albums/{self.album.pk}/orphan{i:04}.jpg", Body=b"x")
+        orphans = [f"albums/{self.album.pk}/orphan{i:02}.jpg" for i in range(11)]
+        for key in orphans:
+            storage.save(key, b"x", "image/jpeg")
         referenced = sorted(key for photo in photos for key in photo.storage_keys)
 
-        output = reconcile("--grace-seconds", "0")
+        with mock.patch.object(reconcile_storage, "BATCH_SIZE", 3):
+            output = reconcile("--grace-seconds", "0", "--delete")
 
-        self.assertIn("1010 objects listed under 'albums/', 1001 orphans", summary(output))
-        self.assertEqual(output.count("orphan: albums/"), 1001)
-        self.assertFalse(any(f"orphan: {key}" in output for key in referenced))
+        self.assertIn("20 objects listed under 'albums/', 11 orphans (deleted 11)", summary(output))
+        self.assertEqual(sorted(line.split()[-1] for line in output.splitlines() if line.startswith("deleting:")), orphans)
         self.assertIn("3 photos checked, 0 photos with missing objects", summary(output))
+        self.assertGreaterEqual(len(list_requests), 10)
+        self.assertEqual(stored_keys(), referenced)
 
 
 class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
@@ -178,19 +190,14 @@ class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
 
 class FolderListingsTests(BaseTestCase):
     def test_lists_each_folder_once_while_cached(self):
-        first = store_photo(self.album)
+        photo = store_photo(self.album)
         listings = reconcile_storage.FolderListings(size=1)
-        calls = []
-        real = storage.list_objects
 
-        def counting(prefix=""):
-            calls.append(prefix)
-            return real(prefix)
+        with mock.patch.object(storage, "list_objects", wraps=storage.list_objects) as list_objects:
+            self.assertIn(photo.tlink, listings.keys_near(photo.link))
+            self.assertIn(photo.dlink, listings.keys_near(photo.dlink))  # cached
+            self.assertEqual(listings.keys_near("elsewhere/x"), set())  # pushes the album folder out
+            self.assertIn(photo.link, listings.keys_near(photo.link))
 
-        storage.list_objects = counting
-        self.addCleanup(setattr, storage, "list_objects", real)
-        self.assertIn(first.tlink, listings.keys_near(first.link))
-        self.assertIn(first.dlink, listings.keys_near(first.dlink))
-        listings.keys_near("elsewhere/x")
-        listings.keys_near(first.link)
-        self.assertEqual(calls, [f"albums/{self.album.pk}/", "elsewhere/", f"albums/{self.album.pk}/"])
+        folder = f"albums/{self.album.pk}/"
+        self.assertEqual([c.args for c in list_objects.call_args_list], [(folder,), ("elsewhere/",), (folder,)])
