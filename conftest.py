@@ -21,6 +21,7 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = None
 
 
 @pytest.fixture(scope="session", autouse=True)
