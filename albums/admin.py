@@ -28,6 +28,14 @@ def search_with_code(queryset, results, search_term, code_field):
     return results
 
 
+def relabel_delete_selected(actions, description):
+    """Say in Django's delete action what it also removes (storage objects go after the commit)."""
+    if "delete_selected" in actions:
+        function, name, _description = actions["delete_selected"]
+        actions[name] = (function, name, description)
+    return actions
+
+
 @admin.register(Album)
 class AlbumAdmin(admin.ModelAdmin):
     list_display = [
@@ -51,6 +59,10 @@ class AlbumAdmin(admin.ModelAdmin):
             photo_count=count_of(Photo.objects.all(), "album"),
             follower_count=count_of(Subs.objects.all(), "album"),
         )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        return relabel_delete_selected(actions, "Delete selected albums with their photos and files")
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

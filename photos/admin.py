@@ -3,7 +3,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from albums.admin import search_with_code
+from albums.admin import relabel_delete_selected, search_with_code
 from albums.models import Album
 from photos import storage
 from photos.models import Photo, Tag
@@ -66,6 +66,9 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # photos arrive through the upload pipeline, which checks and renders them
+
+    def get_actions(self, request):
+        return relabel_delete_selected(super().get_actions(request), "Delete selected photos and their files")
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -76,7 +76,7 @@ class AlbumAdminTests(AdminTestCase):
 
         response = self.client.get(CHANGELIST, {"o": order})
 
-        self.assertEqual([a.pk for a in response.context["cl"].result_list], [self.bobs_album.pk, self.album.pk, empty.pk])
+        self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album, self.album, empty])
 
     def test_search_by_code_however_typed(self):
         for typed in sloppy_typings("K70M1XPA"):
@@ -98,7 +98,9 @@ class AlbumAdminTests(AdminTestCase):
         response = self.client.get(CHANGELIST, {"uploads_open__exact": "0"})
         self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album])
         Album.objects.filter(pk=self.bobs_album.pk).update(created_at="2020-01-01T12:00:00Z")
-        response = self.client.get(CHANGELIST, {"created_at__gte": "2020-01-01 00:00:00+00:00", "created_at__lt": "2020-01-02 00:00:00+00:00"})
+        response = self.client.get(
+            CHANGELIST, {"created_at__gte": "2020-01-01 00:00:00+00:00", "created_at__lt": "2020-01-02 00:00:00+00:00"},
+        )
         self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album])
 
     def test_lock_and_unlock_actions(self):
@@ -117,6 +119,7 @@ class AlbumAdminTests(AdminTestCase):
         store_photo(self.album, color=(1, 1, 1))
         store_photo(self.album, color=(2, 2, 2))
         kept = store_photo(self.bobs_album)
+        self.assertContains(self.client.get(CHANGELIST), "Delete selected albums with their photos and files")
         data = {"action": "delete_selected", "_selected_action": [self.album.pk]}
         confirmation = self.client.post(CHANGELIST, data)
         self.assertContains(confirmation, "<li>Photos: 2</li>", html=True)

@@ -137,7 +137,8 @@ class ReconcileManyObjectsTests(BaseTestCase):
             output = reconcile("--grace-seconds", "0", "--delete")
 
         self.assertIn("20 objects listed under 'albums/', 11 orphans (deleted 11)", summary(output))
-        self.assertEqual(sorted(line.split()[-1] for line in output.splitlines() if line.startswith("deleting:")), orphans)
+        deleted = sorted(line.split()[-1] for line in output.splitlines() if line.startswith("deleting:"))
+        self.assertEqual(deleted, orphans)
         self.assertIn("3 photos checked, 0 photos with missing objects", summary(output))
         self.assertGreaterEqual(len(list_requests), 10)
         self.assertEqual(stored_keys(), referenced)

@@ -40,7 +40,9 @@ class Command(BaseCommand):
             "--grace-seconds", type=int, default=3600,
             help="Leave alone orphans younger than this, so uploads in flight are safe (default: 3600).",
         )
-        parser.add_argument("--prefix", default="albums/", help="Only look at keys under this prefix (default: albums/).")
+        parser.add_argument(
+            "--prefix", default="albums/", help="Only look at keys under this prefix (default: albums/).",
+        )
 
     def handle(self, *, delete, grace_seconds, prefix, **options):
         if grace_seconds < 0:
