@@ -1,6 +1,9 @@
+import math
 import mimetypes
+from urllib.parse import urlsplit
 from zipfile import ZIP_STORED
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -9,13 +12,16 @@ from django.http import FileResponse, Http404, JsonResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from zipstream import ZipStream
 
-from albums.access import get_album_or_404
+from albums import ratelimit
+from albums.access import get_album_for_owner_or_404, get_album_or_404
 from photos import storage
-from photos.forms import DescriptionForm, GuestNameForm
-from photos.models import AddResult, Photo, StorageUnavailable, clean_filename
+from photos.forms import BulkModerationForm, DescriptionForm, GuestNameForm, TakedownForm
+from photos.models import AddResult, Photo, StorageUnavailable, TakedownRequest, clean_filename
 
 
 def media(request, name):
@@ -44,6 +50,7 @@ def media(request, name):
 # Session keys: a guest without an account is recognised by their session.
 SESSION_GUEST_NAME = "guest_name"
 SESSION_PHOTO_IDS = "uploaded_photo_ids"
+SESSION_TAKEDOWN_IDS = "takedown_photo_ids"
 JSON_PAGE_SIZE = 100
 JSON_MAX_PAGE_SIZE = 200
 
@@ -150,6 +157,8 @@ def photo(request, code, photo_id):
         "album": album, "album_url": _album_url(album), "photo": photo, "can_edit": can_edit,
         "previous": previous, "next": following,
         "description_form": DescriptionForm(initial={"description": photo.description}) if can_edit else None,
+        "can_moderate": album.is_owned_by(request.user), "takedown_form": TakedownForm(),
+        "takedown_asked": photo.pk in request.session.get(SESSION_TAKEDOWN_IDS, ()),
     })
 
 
@@ -167,11 +176,8 @@ def photo_delete(request, code, photo_id):
     if request.method != "POST":
         return render(request, "photos/photo_delete.html", {"album": album, "photo": photo})
     with transaction.atomic():
-        was_cover = album.thumbnail_id == photo.pk
         photo.delete()  # the files go once this commits (photos.signals)
-        if was_cover:
-            album.thumbnail = Photo.objects.filter(album=album, hidden=False).in_album_order().first()
-            album.save(update_fields=["thumbnail"])
+        _replace_cover(album, {photo_id})
     if photo_id in session_ids:
         request.session[SESSION_PHOTO_IDS] = sorted(session_ids - {photo_id})
     if _wants_json(request):
@@ -198,6 +204,156 @@ def photo_description(request, code, photo_id):
     if _wants_json(request):
         return JsonResponse({"description": description})
     return redirect(photo.viewer_url())
+
+
+# Owner tools: hide, bulk moderation and take-down requests. Only the album's
+# owner and staff act; everyone else gets the same 404 as for an unknown code.
+
+
+def _get_photo_for_owner_or_404(request, code, photo_id):
+    album = get_album_for_owner_or_404(request, code)
+    photo = get_object_or_404(Photo.objects.filter(album=album), pk=photo_id)
+    photo.album = album
+    return album, photo
+
+
+def _next_url(request, default):
+    """The posted `next` (the page the form was on) if it is on this site, else `default`."""
+    url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return default
+
+
+def _replace_cover(album, photo_ids):
+    """If the cover is one of `photo_ids` (just deleted or hidden), the first visible photo takes its place."""
+    if album.thumbnail_id in photo_ids:
+        album.thumbnail = Photo.objects.filter(album=album, hidden=False).in_album_order().first()
+        album.save(update_fields=["thumbnail"])
+
+
+def _set_hidden(album, photos, hidden):
+    """Hide or unhide `photos` of `album`; a hidden cover is replaced. Returns how many."""
+    with transaction.atomic():
+        ids = set(photos.values_list("pk", flat=True))
+        count = Photo.objects.filter(pk__in=ids).update(hidden=hidden)
+        if hidden:
+            _replace_cover(album, ids)
+        elif album.thumbnail_id is None:
+            album.thumbnail = Photo.objects.filter(album=album, hidden=False).in_album_order().first()
+            album.save(update_fields=["thumbnail"])
+    return count
+
+
+def _delete_photos(album, photos):
+    """Delete `photos` of `album` (their files go once this commits, photos.signals;
+    their tags and take-down requests by cascade). Returns how many."""
+    with transaction.atomic():
+        ids = set(photos.values_list("pk", flat=True))
+        _total, per_model = Photo.objects.filter(pk__in=ids).delete()
+        _replace_cover(album, ids)
+    return per_model.get(Photo._meta.label, 0)
+
+
+def _photos(count):
+    return f"{count} photo{'s' if count != 1 else ''}"
+
+
+@require_POST
+def photo_hide(request, code, photo_id, hidden):
+    """Hide a photo (only the owner, its uploader and staff see it) or show it again."""
+    album, photo = _get_photo_for_owner_or_404(request, code, photo_id)
+    _set_hidden(album, Photo.objects.filter(pk=photo.pk), hidden)
+    if _wants_json(request):
+        return JsonResponse({"id": photo.pk, "hidden": hidden})
+    if hidden:
+        messages.success(request, f"{photo.filename} is hidden: only you, its uploader and staff see it.")
+    else:
+        messages.success(request, f"{photo.filename} is visible to everyone with the code again.")
+    return redirect(_next_url(request, photo.viewer_url()))
+
+
+@require_POST
+def bulk_moderation(request, code):
+    """Hide, unhide or delete the photos ticked in the album grid. Deleting
+    first shows a confirmation page, which posts back here with `confirmed`."""
+    album = get_album_for_owner_or_404(request, code)
+    form = BulkModerationForm(request.POST, album=album)
+    back = _next_url(request, _album_url(album))
+    if not form.is_valid():
+        return render(request, "photos/bulk_moderation.html", {"album": album, "form": form, "next": back}, status=400)
+    action, photos = form.cleaned_data["action"], form.cleaned_data["photos"]
+    if action == "delete" and not form.cleaned_data["confirmed"]:
+        selected = list(photos.in_album_order())
+        for photo in selected:
+            photo.album = album
+        return render(request, "photos/bulk_moderation.html", {
+            "album": album, "form": form, "photos": selected, "next": back,
+        })
+    if action == "delete":
+        messages.success(request, f"Deleted {_photos(_delete_photos(album, photos))}.")
+    elif action == "hide":
+        count = _set_hidden(album, photos, hidden=True)
+        messages.success(request, f"Hid {_photos(count)}: only you, their uploaders and staff see them.")
+    else:
+        count = _set_hidden(album, photos, hidden=False)
+        messages.success(request, f"{_photos(count).capitalize()} visible to everyone with the code again.")
+    return redirect(back)
+
+
+def _client_hash(request):
+    """A keyed hash of the client's address: the same client gives the same
+    hash, but the address can't be read back from it."""
+    return salted_hmac("photos.takedown.client", ratelimit.client_ip(request), algorithm="sha256").hexdigest()
+
+
+@ratelimit.limit("takedown-client")
+def photo_takedown(request, code, photo_id):
+    """Anyone who can see a photo may ask the album's host to take it down."""
+    album, photo, _session_ids = _get_photo_or_404(request, code, photo_id)
+    context = {"album": album, "album_url": _album_url(album), "photo": photo}
+    if request.method != "POST":
+        return render(request, "photos/takedown.html", {**context, "form": TakedownForm()})
+    form = TakedownForm(request.POST)
+    if not form.is_valid():
+        if _wants_json(request):
+            return JsonResponse({"error": " ".join(form.errors["reason"])}, status=400)
+        return render(request, "photos/takedown.html", {**context, "form": form}, status=400)
+    asked = set(request.session.get(SESSION_TAKEDOWN_IDS, ()))
+    user = request.user if request.user.is_authenticated else None
+    duplicate = photo.pk in asked or (
+        user is not None and photo.takedown_requests.pending().filter(user=user).exists()
+    )
+    if not duplicate:
+        TakedownRequest.objects.create(
+            photo=photo, reason=form.cleaned_data["reason"].strip(), user=user, ip_hash=_client_hash(request),
+        )
+        request.session[SESSION_TAKEDOWN_IDS] = sorted(asked | {photo.pk})
+    if _wants_json(request):
+        return JsonResponse({"requested": photo.pk, "duplicate": duplicate}, status=200 if duplicate else 201)
+    if duplicate:
+        messages.info(request, "You have already asked for this photo to be taken down; the album's host has it.")
+    else:
+        messages.success(request, "Thank you. The album's host has been asked to take this photo down.")
+    return redirect(photo.viewer_url())
+
+
+@require_POST
+def takedown_resolve(request, code, request_id, remove):
+    """The owner removes the photo of a pending take-down request, or dismisses the request."""
+    album = get_album_for_owner_or_404(request, code)
+    takedown = get_object_or_404(
+        TakedownRequest.objects.pending().select_related("photo"), pk=request_id, photo__album=album
+    )
+    filename = takedown.photo.filename
+    if remove:
+        _delete_photos(album, Photo.objects.filter(pk=takedown.photo_id))
+        messages.success(request, f"Removed {filename}, with its files; its take-down requests are closed.")
+    else:
+        takedown.dismissed_at = timezone.now()
+        takedown.save(update_fields=["dismissed_at"])
+        messages.success(request, f"Dismissed the request for {filename}; the photo stays.")
+    return redirect("album_settings", album.code)
 
 
 def album_photos_json(request, code):
@@ -253,6 +409,44 @@ def album_download(request, code):
     if archive.sized:
         response["Content-Length"] = len(archive)
     return response
+
+
+# Slideshow timing, overridable per screen with ?every=<seconds per photo>
+# and ?poll=<seconds between checks for new photos>, within these bounds.
+SLIDESHOW_SECONDS = (6, 2, 600)
+SLIDESHOW_POLL_SECONDS = (8, 1, 300)
+
+
+def _milliseconds_param(request, name, bounds):
+    """?name=<seconds> as milliseconds, within bounds (default, low, high)."""
+    default, low, high = bounds
+    try:
+        seconds = float(request.GET.get(name, default))
+    except ValueError:
+        seconds = default
+    if not math.isfinite(seconds):
+        seconds = default
+    return round(min(max(seconds, low), high) * 1000)
+
+
+def slideshow(request, code):
+    """The album full screen for a TV or laptop at the party. static/js/slideshow.js
+    cycles through the photos and polls album_photos_json for new ones; without
+    JavaScript the page shows the newest photo and reloads itself."""
+    album = get_album_or_404(request, code)
+    newest = (
+        Photo.objects.visible_to(request.user, album, _session_photo_ids(request))
+        .select_related("user").prefetch_related("tags").order_by("-id").first()
+    )
+    if newest:
+        newest.album = album
+    return render(request, "photos/slideshow.html", {
+        "album": album, "album_url": _album_url(album), "newest": newest,
+        "site": urlsplit(settings.SITE_URL).netloc or request.get_host(),
+        "photos_url": reverse("album_photos_json", args=[album.code]),
+        "slide_ms": _milliseconds_param(request, "every", SLIDESHOW_SECONDS),
+        "poll_ms": _milliseconds_param(request, "poll", SLIDESHOW_POLL_SECONDS),
+    })
 
 
 def _unique_name(name, taken):
