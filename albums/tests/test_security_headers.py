@@ -12,7 +12,7 @@ from django.test import TestCase
 from django.urls import Resolver404, resolve
 
 from albums.models import Album
-from albums.tests.base import BaseTestCase
+from albums.tests.base import BaseTestCase, store_photo
 from partyshots.settings import storage_origins
 from photos import storage
 
@@ -42,15 +42,22 @@ def origin(url):
 
 
 class SecurityHeadersTestCase(BaseTestCase):
-    def main_pages(self):
+    def setUp(self):
+        self.photo = store_photo(self.album, user=self.alice)
+
+    def main_pages(self, owner=False):
         """The main pages that exist so far; each view added later joins by its URL."""
         pages = ["/", "/accounts/login/", "/accounts/signup/"]
-        for path in [f"/a/{self.album.code}/", f"/a/{self.album.code}/share/"]:
+        album_pages = ["", "share/", f"p/{self.photo.pk}/"] + (["settings/", "merge/", "delete/"] if owner else [])
+        for page in album_pages:
+            path = f"/a/{self.album.code}/{page}"
             try:
                 resolve(path)
             except Resolver404:
                 continue
             pages.append(path)
+        if owner:
+            pages.append("/accounts/")
         return pages
 
     def assert_secure_headers(self, response):
@@ -70,11 +77,11 @@ class SecurityHeadersTestCase(BaseTestCase):
         for user in (None, self.alice):
             if user:
                 self.client.force_login(user)
-            for path in self.main_pages():
+            for path in self.main_pages(owner=user is not None):
                 with self.subTest(path=path, user=user):
                     response = self.client.get(path)
                     # Logged in, the login and signup pages send you on.
-                    self.assertEqual(response.status_code, 302 if user and "/accounts/" in path else 200)
+                    self.assertEqual(response.status_code, 302 if user and path in ("/accounts/login/", "/accounts/signup/") else 200)
                     self.assert_secure_headers(response)
 
     def test_error_pages_send_them_too(self):
@@ -89,6 +96,15 @@ class SecurityHeadersTestCase(BaseTestCase):
         self.assertIn(origin(photo_url), img_src)
         self.assertEqual(img_src, ["'self'", "data:", *settings.STORAGE_ORIGINS])
         self.assertNotIn("*", " ".join(img_src))
+
+    def test_the_album_page_images_come_from_allowed_origins(self):
+        response = self.client.get(f"/a/{self.album.code}/")
+        img_src = self.assert_secure_headers(response)["img-src"]
+        sources = re.findall(r"<img\b[^>]*\ssrc=\"([^\"]+)\"", response.content.decode())
+        self.assertTrue(sources, "the album page shows the photo's thumbnail")
+        for source in sources:
+            if source.startswith(("http://", "https://")):
+                self.assertIn(origin(source.replace("&amp;", "&")), img_src)
 
 
 class StorageOriginsTestCase(TestCase):
