@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -505,6 +506,16 @@ def child_zip(media_root, total_mb, object_mb):
                 read += len(chunk)
         assert read == total
 
+    def raw_crc():
+        # The least any ZIP writer must do: read every byte and CRC-32 it.
+        read = 0
+        for key in keys:
+            crc = 0
+            for chunk in storage.iter_object(key):
+                crc = zlib.crc32(chunk, crc)
+                read += len(chunk)
+        assert read == total
+
     def streamed():
         request = RequestFactory().get(f"/a/{album.code}/download/")
         request.user = album.user
@@ -514,7 +525,7 @@ def child_zip(media_root, total_mb, object_mb):
         assert sent >= total
 
     results = {}
-    for name, function in (("raw", raw), ("zip", streamed), ("raw", raw), ("zip", streamed)):
+    for name, function in (("raw", raw), ("raw_crc", raw_crc), ("zip", streamed)) * 2:
         base_rss = rss_kb()
         reset_peak_rss()
         seconds = best_of(1, function)
@@ -537,6 +548,7 @@ def bench_zip(workdir, quick):
         rows.append({
             "album_mb": round(mb), "objects": result["objects"],
             "raw_mb_s": mb / result["raw"], "zip_mb_s": mb / result["zip"], "ratio": result["raw"] / result["zip"],
+            "raw_crc_mb_s": mb / result["raw_crc"], "crc_ratio": result["raw_crc"] / result["zip"],
             "raw_peak_mb": result["raw_peak_mb"], "zip_peak_mb": result["zip_peak_mb"],
         })
         print(f"  zip {mb:.0f} MB: {rows[-1]['zip_mb_s']:.0f} MB/s vs raw {rows[-1]['raw_mb_s']:.0f} MB/s", flush=True)
@@ -785,12 +797,13 @@ def table(results):
         lines.append("Streamed ZIP (download all, local storage on disk) vs reading the same objects raw. "
                      "Target >= 90 % of raw, memory flat.")
         lines.append("")
-        lines.append("| Album | Objects | Raw read | ZIP stream | ZIP / raw | Peak memory raw | Peak memory ZIP |")
-        lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+        lines.append("| Album | Objects | Raw read | Raw read + CRC-32 | ZIP stream | ZIP / raw | ZIP / (raw + CRC-32) "
+                     "| Peak memory raw | Peak memory ZIP |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in results["zip"]["rows"]:
             lines.append(f"| {row['album_mb']} MB | {row['objects']} | {row['raw_mb_s']:.0f} MB/s | "
-                         f"{row['zip_mb_s']:.0f} MB/s | {row['ratio']:.0%} | {row['raw_peak_mb']:.0f} MB | "
-                         f"{row['zip_peak_mb']:.0f} MB |")
+                         f"{row.get('raw_crc_mb_s', 0):.0f} MB/s | {row['zip_mb_s']:.0f} MB/s | {row['ratio']:.0%} | "
+                         f"{row.get('crc_ratio', 0):.0%} | {row['raw_peak_mb']:.0f} MB | {row['zip_peak_mb']:.0f} MB |")
         lines.append("")
     if "load" in results:
         load = results["load"]
@@ -807,6 +820,54 @@ def table(results):
     return "\n".join(lines)
 
 
+def comparison(before, after):
+    """Before/after table of the headline figures: `before` is an earlier
+    results file (e.g. from before a fix); figures that have their "before"
+    variant measured in the same run (signing through django-storages) use it."""
+    rows = []
+
+    def add(figure, old, new, unit, limit=""):
+        if old is None or new is None:
+            return
+        change = f"{old / new:.1f}x faster" if unit in ("ms", "us") and new else ""
+        if unit in ("MB/s", "req/s", "%") and old:
+            change = f"{new / old:.2f}x"
+        fmt = (lambda v: f"{v:.0%}") if unit == "%" else (lambda v: f"{v:.1f} {unit}" if v < 100 else f"{v:.0f} {unit}")
+        rows.append(f"| {figure} | {fmt(old)} | {fmt(new)} | {change} | {limit} |")
+
+    for new in after.get("ingest", {}).get("rows", ()):
+        old = next((r for r in before.get("ingest", {}).get("rows", ()) if r["photo"] == new["photo"]), None)
+        if old:
+            add(f"Ingest CPU, {new['photo']}", old["pipeline_cpu_ms"], new["pipeline_cpu_ms"], "ms",
+                f"{old['ratio']:.2f}x -> {new['ratio']:.2f}x Pillow minimum (<= 1.3x)")
+    album = after.get("album")
+    if album:
+        largest = str(album["sizes"][-1])
+        pages = {str(k): v for k, v in album["pages"].items()}
+        add(f"Album page, {largest} photos (S3 URLs)", pages[largest]["before"]["ms"], pages[largest]["after"]["ms"], "ms",
+            f"{pages[largest]['after']['queries']} queries at every size")
+    presign = after.get("presign")
+    if presign:
+        add("Pre-signed URL", presign["django_storages_us"], presign["storage_url_us"], "us",
+            f"<= 20 us (floor {presign['floor_us']:.1f} us)")
+        hits = presign["cache_hits"].get("1 min")
+        if hits:
+            add("Thumbnail URLs reused on a reload 1 min later", hits["before"], hits["after"], "%", "browser cache hits")
+    for new in after.get("zip", {}).get("rows", ()):
+        old = next((r for r in before.get("zip", {}).get("rows", ()) if r["album_mb"] == new["album_mb"]), None)
+        if old:
+            add(f"ZIP stream, {new['album_mb']} MB album", old["zip_mb_s"], new["zip_mb_s"], "MB/s",
+                f"{old['ratio']:.0%} -> {new['ratio']:.0%} of raw (>= 90 %)")
+    if "load" in after and "load" in before:
+        for label, key in (("album page", "album_page"), ("upload", "upload")):
+            add(f"Load, {label}", before["load"][key]["rps"], after["load"][key]["rps"], "req/s",
+                f"p95 {before['load'][key]['p95_ms']:.0f} -> {after['load'][key]['p95_ms']:.0f} ms")
+    if not rows:
+        return ""
+    head = ["Before / after:", "", "| Figure | Before | After | Change | Limit / note |", "|---|---:|---:|---:|---|"]
+    return "\n".join(head + rows) + "\n"
+
+
 SECTIONS = ("ingest", "album", "presign", "zip", "load")
 
 
@@ -815,6 +876,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smaller inputs, shorter phases")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {SECTIONS}")
     parser.add_argument("--output", default=str(RESULTS / "latest"), help="results file path without extension")
+    parser.add_argument("--baseline", help="an earlier results .json: adds a before/after table")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -863,6 +925,8 @@ def main():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     text = table(results)
+    if args.baseline:
+        text = comparison(json.loads(Path(args.baseline).read_text()), json.loads(json.dumps(results))) + "\n" + text
     print()
     print(text)
     output = Path(args.output)
