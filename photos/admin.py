@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from albums.admin import relabel_delete_selected, search_with_code
 from albums.models import Album
 from photos import storage
-from photos.models import Photo, Tag
+from photos.models import Photo, Tag, TakedownRequest
 
 PREVIEW_SIZE = 80  # px, the longer side of the changelist thumbnail
 
@@ -15,6 +16,15 @@ def fitted(photo, box):
     """Width and height of `photo` scaled to fit a box×box square, for <img> attributes."""
     scale = box / max(photo.width, photo.height, 1)
     return max(1, round(photo.width * scale)), max(1, round(photo.height * scale))
+
+
+def preview_img(photo):
+    """The photo's thumbnail for a changelist row."""
+    width, height = fitted(photo, PREVIEW_SIZE)
+    return format_html(
+        '<img src="{}" alt="Thumbnail of {}" width="{}" height="{}" loading="lazy">',
+        photo.thumbnail_url(), photo.filename, width, height,
+    )
 
 
 class AlbumFilter(admin.SimpleListFilter):
@@ -76,11 +86,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.display(description="preview")
     def preview(self, photo):
-        width, height = fitted(photo, PREVIEW_SIZE)
-        return format_html(
-            '<img src="{}" alt="Thumbnail of {}" width="{}" height="{}" loading="lazy">',
-            photo.thumbnail_url(), photo.filename, width, height,
-        )
+        return preview_img(photo)
 
     @admin.display(description="album", ordering="album__name")
     def album_link(self, photo):
@@ -136,3 +142,69 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="album", ordering="photo__album__name")
     def album(self, tag):
         return tag.photo.album
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Pending"), ("0", "Dismissed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.pending()
+        if self.value() == "0":
+            return queryset.filter(dismissed_at__isnull=False)
+        return queryset
+
+
+@admin.register(TakedownRequest)
+class TakedownRequestAdmin(admin.ModelAdmin):
+    list_display = ["photo_preview", "photo", "album", "created_at", "short_reason", "requester", "is_pending"]
+    list_display_links = ["photo_preview", "photo"]
+    list_filter = [PendingFilter, "created_at"]
+    list_select_related = ["photo__album", "user"]
+    search_fields = ["reason", "photo__filename"]
+    search_help_text = "Reason, photo file name or album code (typed any way)."
+    raw_id_fields = ["photo", "user"]
+    readonly_fields = ["created_at", "ip_hash"]
+    show_full_result_count = False
+    actions = ["dismiss"]
+
+    def has_add_permission(self, request):
+        return False  # requests come from the photo page, from people who can see the photo
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return search_with_code(queryset, results, search_term, "photo__album__code"), may_have_duplicates
+
+    def changelist_view(self, request, extra_context=None):
+        pending = TakedownRequest.objects.pending().count()
+        title = f"Take-down requests: {pending} pending"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    @admin.display(description="preview")
+    def photo_preview(self, takedown):
+        return preview_img(takedown.photo)
+
+    @admin.display(description="album", ordering="photo__album__name")
+    def album(self, takedown):
+        return takedown.photo.album
+
+    @admin.display(description="reason")
+    def short_reason(self, takedown):
+        return takedown.reason if len(takedown.reason) <= 80 else takedown.reason[:79] + "…"
+
+    @admin.display(description="asked by", ordering="user__username")
+    def requester(self, takedown):
+        return takedown.user.get_username() if takedown.user_id else "guest"
+
+    @admin.display(description="pending", boolean=True, ordering="dismissed_at")
+    def is_pending(self, takedown):
+        return takedown.is_pending
+
+    @admin.action(description="Dismiss selected requests (the photos stay)", permissions=["change"])
+    def dismiss(self, request, queryset):
+        count = queryset.pending().update(dismissed_at=timezone.now())
+        self.message_user(request, f"Dismissed {count} request(s).", messages.SUCCESS)

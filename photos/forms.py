@@ -1,6 +1,6 @@
 from django import forms
 
-from photos.models import Tag
+from photos.models import Tag, TakedownRequest
 
 DESCRIPTION_MAX_LENGTH = 2000
 
@@ -24,3 +24,54 @@ class DescriptionForm(forms.Form):
         else:
             Tag.objects.filter(photo=photo, key=Tag.DESCRIPTION).delete()
         return text
+
+
+class PhotoIdsField(forms.Field):
+    """The ids of several photos, from checkboxes that share one name."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Photo ids must be whole numbers."}
+
+    def to_python(self, value):
+        try:
+            return sorted({int(item) for item in value or ()})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class BulkModerationForm(forms.Form):
+    """Hide, unhide or delete photos the album's owner ticked in the grid."""
+
+    MAX_PHOTOS = 500
+    ACTIONS = {"hide": "Hide selected", "unhide": "Unhide selected", "delete": "Delete selected"}
+
+    action = forms.ChoiceField(choices=ACTIONS.items(), error_messages={
+        "required": "Choose what to do with the selected photos.",
+        "invalid_choice": "Choose hide, unhide or delete.",
+    })
+    photos = PhotoIdsField(error_messages={"required": "Select at least one photo first."})
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, album, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.album = album
+
+    def clean_photos(self):
+        """The selected photos of THIS album; ids of other albums' photos (or of
+        photos deleted meanwhile) are skipped, never acted on."""
+        ids = self.cleaned_data["photos"]
+        if len(ids) > self.MAX_PHOTOS:
+            raise forms.ValidationError(f"Select at most {self.MAX_PHOTOS} photos at a time (you selected {len(ids)}).")
+        photos = self.album.photos.filter(pk__in=ids)
+        if not photos.exists():
+            raise forms.ValidationError("None of the selected photos is in this album (any more).")
+        return photos
+
+
+class TakedownForm(forms.Form):
+    reason = forms.CharField(
+        label="Why? (optional)", required=False, max_length=TakedownRequest.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only the album's host sees this.",
+        error_messages={"max_length": "Keep the reason to %(limit_value)d characters (it has %(show_value)d)."},
+    )

@@ -152,10 +152,10 @@ class Photo(models.Model):
     # dlink: display rendition. plink: the original as shown to people other
     # than the uploader and the owner, without location; empty when the
     # original has none.
-    link = models.CharField(max_length=255)
-    tlink = models.CharField(max_length=255)
-    dlink = models.CharField(max_length=255)
-    plink = models.CharField(max_length=255, blank=True)
+    link = models.CharField(max_length=255, db_index=True)
+    tlink = models.CharField(max_length=255, db_index=True)
+    dlink = models.CharField(max_length=255, db_index=True)
+    plink = models.CharField(max_length=255, blank=True, db_index=True)
     plink_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes of the plink object.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     filename = models.CharField(max_length=255)
@@ -246,3 +246,39 @@ class Tag(models.Model):
 
     def __str__(self):
         return f"{self.key}={self.value[:40]}"
+
+
+class TakedownRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(dismissed_at__isnull=True)
+
+
+class TakedownRequest(models.Model):
+    """Someone who can see a photo asks the album's host to remove it ("this is me")."""
+
+    REASON_MAX_LENGTH = 500
+
+    photo = models.ForeignKey(Photo, models.CASCADE, related_name="takedown_requests")
+    reason = models.TextField(max_length=REASON_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Who asked, if they were logged in.",
+    )
+    # Keyed hash of the address, enough to spot one client flooding requests
+    # without keeping anyone's IP address.
+    ip_hash = models.CharField(max_length=64, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the request is pending.")
+
+    objects = TakedownRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "take-down request"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Take-down request for {self.photo}"
+
+    @property
+    def is_pending(self):
+        return self.dismissed_at is None

@@ -1,0 +1,170 @@
+from django.urls import reverse
+
+from albums.models import Album
+from albums.tests.base import BaseTestCase, store_photo, stored_keys
+from photos.models import Photo, TakedownRequest
+
+
+class BulkModerationTests(BaseTestCase):
+    """The album grid as a form: the owner ticks photos and hides, unhides or deletes them."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.other_album = Album.objects.create(name="Bob's trip", user=cls.bob)
+
+    def setUp(self):
+        self.photos = [
+            store_photo(self.album, user=self.charlie, color=(40 * i + 10, 0, 0), filename=f"party{i}.jpg") for i in range(3)
+        ]
+        self.bobs = store_photo(self.other_album, user=self.bob, color=(0, 0, 9), filename="bobs.jpg")
+        self.url = reverse("bulk_moderation", args=[self.album.code])
+
+    def post(self, action, photos, **data):
+        return self.client.post(self.url, {"action": action, "photos": [p.pk for p in photos], **data})
+
+    def hidden(self):
+        return set(Photo.objects.filter(hidden=True).values_list("pk", flat=True))
+
+    def test_owner_hides_and_unhides_selected(self):
+        self.client.force_login(self.alice)
+        first, second, third = self.photos
+        response = self.post("hide", [first, second], next=self.album.get_absolute_url() + "?page=1")
+        self.assertRedirects(response, self.album.get_absolute_url() + "?page=1", fetch_redirect_response=False)
+        self.assertEqual(self.hidden(), {first.pk, second.pk})
+        response = self.client.post(self.url, {"action": "unhide", "photos": [second.pk, third.pk]}, follow=True)
+        self.assertContains(response, "2 photos visible to everyone with the code again.")
+        self.assertEqual(self.hidden(), {first.pk})
+
+    def test_staff_may_moderate(self):
+        self.client.force_login(self.staff)
+        self.assertEqual(self.post("hide", self.photos).status_code, 302)
+        self.assertEqual(self.hidden(), {p.pk for p in self.photos})
+
+    def test_delete_asks_first_and_changes_nothing(self):
+        self.client.force_login(self.alice)
+        keys = stored_keys()
+        response = self.post("delete", self.photos[:2])
+        self.assertContains(response, "Delete 2 photos?")
+        self.assertContains(response, '<input type="hidden" name="confirmed" value="1">', html=True)
+        for photo in self.photos[:2]:
+            self.assertContains(response, f'<input type="hidden" name="photos" value="{photo.pk}">', html=True)
+        self.assertNotContains(response, f'value="{self.photos[2].pk}"')
+        self.assertEqual(Photo.objects.filter(album=self.album).count(), 3)
+        self.assertEqual(stored_keys(), keys)
+
+    def test_confirmed_delete_removes_rows_and_files_after_commit(self):
+        self.client.force_login(self.alice)
+        doomed, kept = self.photos[:2], self.photos[2]
+        TakedownRequest.objects.create(photo=doomed[0], reason="me")
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.post("delete", doomed, confirmed="1")
+        self.assertRedirects(response, self.album.get_absolute_url(), fetch_redirect_response=False)
+        self.assertEqual(list(Photo.objects.filter(album=self.album)), [kept])
+        self.assertFalse(TakedownRequest.objects.exists())
+        self.assertEqual(stored_keys(f"albums/{self.album.pk}/"), sorted(kept.storage_keys))
+        self.assertEqual(stored_keys(f"albums/{self.other_album.pk}/"), sorted(self.bobs.storage_keys))
+        self.assertContains(self.client.get(self.album.get_absolute_url()), "Deleted 2 photos.")
+
+    def test_deleting_the_cover_picks_another(self):
+        self.album.thumbnail = self.photos[0]
+        self.album.save()
+        self.client.force_login(self.alice)
+        self.post("delete", self.photos[:1], confirmed="1")
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.thumbnail, self.photos[1])
+
+    def test_ids_of_another_albums_photos_are_ignored(self):
+        self.client.force_login(self.alice)
+        for action in ("hide", "delete"):
+            with self.captureOnCommitCallbacks(execute=True):
+                response = self.post(action, [self.photos[0], self.bobs], confirmed="1")
+            self.assertEqual(response.status_code, 302)
+            self.bobs.refresh_from_db()
+            self.assertFalse(self.bobs.hidden)
+        self.assertFalse(Photo.objects.filter(pk=self.photos[0].pk).exists())
+        self.assertEqual(stored_keys(f"albums/{self.other_album.pk}/"), sorted(self.bobs.storage_keys))
+
+    def test_confirmation_lists_only_this_albums_photos(self):
+        self.client.force_login(self.alice)
+        response = self.post("delete", [self.photos[0], self.bobs])
+        self.assertContains(response, "Delete 1 photo?")
+        self.assertNotContains(response, f'name="photos" value="{self.bobs.pk}"')
+
+    def test_only_other_albums_photos_is_a_clear_400(self):
+        self.client.force_login(self.alice)
+        for action in ("hide", "delete"):
+            response = self.post(action, [self.bobs], confirmed="1")
+            self.assertContains(response, "None of the selected photos is in this album", status_code=400)
+        self.assertTrue(Photo.objects.filter(pk=self.bobs.pk, hidden=False).exists())
+
+    def test_owner_of_the_other_album_cannot_reach_these_photos_through_theirs(self):
+        self.client.force_login(self.bob)
+        url = reverse("bulk_moderation", args=[self.other_album.code])
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(url, {"action": "delete", "photos": [self.photos[0].pk], "confirmed": "1"})
+        self.assertEqual(response.status_code, 400)
+        self.assertTrue(Photo.objects.filter(pk=self.photos[0].pk).exists())
+
+    def test_bad_input_is_a_clear_400(self):
+        self.client.force_login(self.alice)
+        cases = [
+            ({"action": "hide"}, "Select at least one photo first."),
+            ({"action": "burn", "photos": [self.photos[0].pk]}, "Choose hide, unhide or delete."),
+            ({"photos": [self.photos[0].pk]}, "Choose what to do with the selected photos."),
+            ({"action": "hide", "photos": ["1 OR 1=1"]}, "Photo ids must be whole numbers."),
+        ]
+        for data, message in cases:
+            self.assertContains(self.client.post(self.url, data), message, status_code=400)
+        self.assertEqual(self.hidden(), set())
+
+    def test_too_many_ids_at_once(self):
+        self.client.force_login(self.alice)
+        response = self.client.post(self.url, {"action": "hide", "photos": list(range(1, 502))})
+        self.assertContains(response, "Select at most 500 photos at a time (you selected 501).", status_code=400)
+
+    def test_others_get_404_and_nothing_changes(self):
+        keys = stored_keys()
+        for user in (None, self.bob, self.charlie):
+            if user:
+                self.client.force_login(user)
+            for action in ("hide", "delete"):
+                with self.captureOnCommitCallbacks(execute=True):
+                    response = self.post(action, self.photos, confirmed="1")
+                self.assertEqual(response.status_code, 404, user)
+        self.assertEqual(Photo.objects.filter(album=self.album, hidden=False).count(), 3)
+        self.assertEqual(stored_keys(), keys)
+
+    def test_get_is_refused(self):
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get(self.url).status_code, 405)
+
+
+class AlbumGridFormTests(BaseTestCase):
+    """The grid on the album page is a form for the owner only."""
+
+    def setUp(self):
+        self.photo = store_photo(self.album, user=self.charlie, filename="dance.jpg")
+
+    def test_owner_gets_a_labelled_checkbox_per_photo_and_the_buttons(self):
+        for user in (self.alice, self.staff):
+            self.client.force_login(user)
+            response = self.client.get(self.album.get_absolute_url())
+            self.assertContains(response, f'action="{reverse("bulk_moderation", args=[self.album.code])}"')
+            self.assertContains(
+                response,
+                f'<label class="photo-select"><input type="checkbox" name="photos" value="{self.photo.pk}">'
+                '<span class="visually-hidden">Select dance.jpg</span></label>',
+                html=True,
+            )
+            for label in ("Hide selected", "Unhide selected", "Delete selected"):
+                self.assertContains(response, label)
+
+    def test_others_see_no_checkboxes(self):
+        for user in (None, self.bob, self.charlie):
+            if user:
+                self.client.force_login(user)
+            response = self.client.get(self.album.get_absolute_url())
+            self.assertContains(response, self.photo.get_absolute_url())
+            self.assertNotContains(response, 'type="checkbox"')
+            self.assertNotContains(response, "Delete selected")
