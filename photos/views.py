@@ -82,6 +82,19 @@ def _get_photo_or_404(request, code, photo_id):
     return album, photo, session_ids
 
 
+def _remember_uploads(request, photo_ids):
+    """Note in a guest's session the photos they added, so they may edit them.
+
+    A phone sends several files at once, and each request loaded the session
+    when it began: merge with what the others stored meanwhile, so no id is lost."""
+    if not photo_ids:
+        return
+    stored = []
+    if request.session.session_key:
+        stored = type(request.session)(request.session.session_key).get(SESSION_PHOTO_IDS, [])
+    request.session[SESSION_PHOTO_IDS] = sorted({*stored, *request.session.get(SESSION_PHOTO_IDS, ()), *photo_ids})
+
+
 def _photo_json(photo):
     return {"id": photo.pk, "thumbnail_url": photo.thumbnail_url(), "viewer_url": photo.viewer_url()}
 
@@ -125,9 +138,9 @@ def upload(request, code):
             result.message = f"{name}: {result.message}"
         if result.photo:
             result.photo.album = album
-        if result.status == "added" and not request.user.is_authenticated:
-            request.session[SESSION_PHOTO_IDS] = [*request.session.get(SESSION_PHOTO_IDS, ()), result.photo.pk]
         results.append((name, result))
+    if not request.user.is_authenticated:
+        _remember_uploads(request, [result.photo.pk for _name, result in results if result.status == "added"])
 
     statuses = {result.status for _name, result in results}
     if "unavailable" in statuses:

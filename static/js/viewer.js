@@ -70,8 +70,8 @@
     parts.prev.addEventListener("click", function () { step(-1); });
     parts.next.addEventListener("click", function () { step(1); });
     dialog.addEventListener("cancel", function (event) { event.preventDefault(); close(); });
-    dialog.addEventListener("keydown", function (event) {
-      if (event.target.closest("textarea, input, select")) return;
+    document.addEventListener("keydown", function (event) {
+      if (!dialog.open || event.target.closest("textarea, input, select, summary")) return;
       if (event.key === "ArrowLeft") { event.preventDefault(); step(-1); }
       else if (event.key === "ArrowRight") { event.preventDefault(); step(1); }
     });
@@ -141,11 +141,17 @@
       });
       full.src = large.src;
       parts.img.alt = large.alt;
+      // Everything the page says about the photo, less what the overlay has
+      // its own of (the way back, previous/next, the image).
       var details = document.createDocumentFragment();
-      article.querySelectorAll(":scope > figure > figcaption, :scope > p.actions, :scope > .description-form").forEach(function (node) {
-        details.appendChild(document.importNode(node, true));
+      Array.prototype.forEach.call(article.children, function (node) {
+        if (node.matches(".photo-back, .photo-nav")) return;
+        if (node.matches("figure")) node = node.querySelector("figcaption");
+        if (node) details.appendChild(document.importNode(node, true));
       });
+      var hadFocus = parts.details.contains(document.activeElement);
       parts.details.replaceChildren(details);
+      if (hadFocus) parts.close.focus();
       enhanceDescriptionForm(link);
     }).catch(function () {
       if (current !== link) return;
