@@ -28,7 +28,7 @@ class PhotoHideTests(BaseTestCase):
         response = self.client.post(self.hide_url)
         self.assertRedirects(response, self.photo.get_absolute_url())
         self.assertHidden(True)
-        self.assertContains(self.client.get(self.photo.get_absolute_url()), "Unhide: show it to everyone")
+        self.assertContains(self.client.get(self.photo.get_absolute_url()), f'action="{self.unhide_url}"')
         response = self.client.post(self.unhide_url, follow=True)
         self.assertContains(response, "charlie.jpg is visible to everyone with the code again.")
         self.assertHidden(False)
