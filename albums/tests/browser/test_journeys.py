@@ -1,0 +1,266 @@
+"""A host and guests in a real Chromium: sign up, create and share an album,
+join it from a phone with a sloppily typed code, upload real photos, view,
+swipe, download, lock the album, watch the slideshow."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files import File
+from PIL import Image
+from playwright.sync_api import expect
+
+from albums.models import Album
+from albums.tests.browser.conftest import DESKTOP, PHONE, corpus, log_in, screenshot
+from photos.models import Photo
+
+pytestmark = pytest.mark.browser
+
+GOOD = ["real_photos/DSCN0010.jpg", "real_photos/apple_iphone_4.jpg", "formats/iphone_xr_rotated.heic"]
+BAD = "hostile/text_renamed.jpg"
+
+
+def sloppy(code):
+    """How a guest might type K7QM2XPA: lower case, spaces, O for 0 and l for 1."""
+    typed = code.lower().replace("0", "o").replace("1", "l")
+    return f"  {typed[:4]} {typed[4:]} "
+
+
+def swipe(page, selector, dx):
+    """One finger across the element, through the DevTools protocol (Playwright
+    has taps but no swipes)."""
+    box = page.locator(selector).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    steps = [x + dx * i / 5 for i in range(6)]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": steps[0], "y": y}]})
+    for step in steps[1:]:
+        page.wait_for_timeout(20)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": step, "y": y}]})
+    # Come to rest before lifting the finger: a fling would swallow the next tap.
+    page.wait_for_timeout(150)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": steps[-1], "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def photo_id_in(url):
+    return int(re.search(r"/p/(\d+)/", url).group(1))
+
+
+def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
+    # The host signs up, creates an album and opens its share page.
+    host = contexts.page(DESKTOP)
+    host.goto("/accounts/signup/")
+    host.locator("#id_username").fill("sam")
+    host.locator("#id_password1").fill("a long party password")
+    host.locator("#id_password2").fill("a long party password")
+    host.get_by_role("button", name="Create account").click()
+    host.get_by_label("Album name").fill("Sam & Alex's wedding")
+    host.get_by_role("button", name="Create album").click()
+    expect(host.get_by_role("heading", level=1)).to_have_text("Sam & Alex's wedding")
+    album = Album.objects.get()
+    host.get_by_role("link", name="Share").click()
+    expect(host.locator(".print-card svg.qr-code")).to_be_visible()
+    expect(host.locator(".print-card .album-code")).to_have_text(album.display_code)
+    expect(host.get_by_role("button", name="Print the card")).to_be_visible()
+    screenshot(host, "share-desktop")
+    host.emulate_media(media="print")
+    expect(host.locator(".share-screen")).to_be_hidden()
+    expect(host.locator(".site-header")).to_be_hidden()
+    expect(host.locator(".print-card svg.qr-code")).to_be_visible()
+    screenshot(host, "share-print")
+    host.emulate_media(media="screen")
+
+    # A guest on a phone types the code sloppily and lands on the album.
+    guest = contexts.page(PHONE)
+    guest.goto("/")
+    guest.get_by_label("Album code").fill(sloppy(album.code))
+    guest.get_by_role("button", name="Join").tap()
+    expect(guest).to_have_url(re.compile(f"/a/{album.code}/$"))
+    expect(guest.locator(".empty-state")).to_be_visible()
+
+    # They upload real photos (a HEIC among them) and a bad file, on a slow
+    # connection so the progress is seen.
+    guest.get_by_label("Your name (optional)").fill("Dana")
+    cdp = guest.context.new_cdp_session(guest)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 1_500_000,
+    })
+    guest.locator("input[type=file][name=photos]").set_input_files(corpus(*GOOD, BAD))
+    rows = guest.locator(".upload-result")
+    expect(rows).to_have_count(4)
+    guest.wait_for_function(
+        "() => [...document.querySelectorAll('.upload-result progress')].some(p => p.value > 0 && p.value < 100)"
+    )
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
+    })
+    expect(guest.locator(".upload-result-added")).to_have_count(3, timeout=20_000)
+    rejected = guest.locator(".upload-result-rejected")
+    expect(rejected).to_have_count(1)
+    expect(rejected).to_contain_text("text_renamed.jpg")
+    expect(rejected).to_contain_text(re.compile(r"not (an image|a supported image type).*allowed: JPEG"))
+    expect(guest.locator(".upload-summary")).to_have_text("3 of 4 uploaded · 1 rejected.")
+    # Thumbnails are real images from the S3 server, in the results and the grid.
+    grid_images = guest.locator("[data-photo-grid] img")
+    expect(grid_images).to_have_count(3)
+    guest.wait_for_function(
+        "() => [...document.querySelectorAll('.upload-result img, [data-photo-grid] img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
+    assert Photo.objects.filter(album=album, guest_name="Dana").count() == 3
+    screenshot(guest, "upload-results-phone")
+
+    # The viewer: tap a thumbnail, swipe, use the keys, back closes it.
+    guest.reload()
+    first = guest.locator("[data-photo-grid] a").first
+    first.tap()
+    viewer = guest.locator("dialog.viewer")
+    expect(viewer).to_be_visible()
+    expect(viewer.locator(".viewer-title")).to_have_text("Photo 1 of 3")
+    # Pinch-zoom stays the browser's: not disabled in the viewport, allowed on the photo.
+    assert "user-scalable" not in guest.locator("meta[name=viewport]").get_attribute("content")
+    assert "pinch-zoom" in guest.locator(".viewer-stage").evaluate("stage => getComputedStyle(stage).touchAction")
+    expect(viewer).to_contain_text("By Dana")
+    expect(viewer.get_by_role("link", name="Download")).to_be_visible()
+    expect(viewer.get_by_role("link", name="Delete")).to_be_visible()  # her own photo
+    expect(viewer.get_by_label("Add a description")).to_be_visible()
+    guest.wait_for_function("() => document.querySelector('.viewer-img').src.includes('_d.jpg')")
+    viewer.get_by_label("Add a description").fill("Cutting the cake")
+    viewer.get_by_role("button", name="Save description").tap()
+    expect(viewer.locator(".photo-description")).to_have_text("Cutting the cake")
+    expect(viewer.get_by_label("Edit description")).to_have_value("Cutting the cake")
+    ids = [photo_id_in(guest.url)]
+    swipe(guest, ".viewer-stage", -200)
+    expect(viewer.locator(".viewer-title")).to_have_text("Photo 2 of 3")
+    ids.append(photo_id_in(guest.url))
+    guest.keyboard.press("ArrowRight")
+    expect(viewer.locator(".viewer-title")).to_have_text("Photo 3 of 3")
+    ids.append(photo_id_in(guest.url))
+    swipe(guest, ".viewer-stage", 200)
+    expect(viewer.locator(".viewer-title")).to_have_text("Photo 2 of 3")
+    assert len(set(ids)) == 3
+    screenshot(guest, "viewer-phone")
+
+    # Download one photo: a real JPEG from the pre-signed URL.
+    with guest.expect_download() as download_info:
+        viewer.get_by_role("link", name="Download").tap()
+    download = download_info.value
+    with Image.open(download.path()) as image:
+        assert image.format in ("JPEG", "HEIF")
+    guest.go_back()
+    expect(viewer).to_be_hidden()
+    expect(guest).to_have_url(re.compile(f"/a/{album.code}/$"))
+
+    # Download the whole album as a ZIP.
+    with guest.expect_download() as download_info:
+        guest.get_by_role("link", name="Download all").tap()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.path()) as archive:
+        names = archive.namelist()
+        assert len(names) == 3
+        assert any(name.endswith(".heic") for name in names)
+        with Image.open(io.BytesIO(archive.read(names[0]))) as image:
+            image.verify()
+
+    # The host locks the album; the guest sees that uploads are closed.
+    host.goto(f"/a/{album.code}/settings/")
+    host.get_by_label("Uploads open").uncheck()
+    host.get_by_role("button", name="Save settings").click()
+    expect(host.get_by_text("Settings saved.")).to_be_visible()
+    guest.reload()
+    expect(guest.locator(".upload-locked")).to_have_text("This album is locked: the host has closed uploads.")
+    expect(guest.locator("input[type=file]")).to_have_count(0)
+    screenshot(guest, "album-locked-phone")
+
+
+def test_failed_transfers_retry_by_themselves_then_by_tap(contexts, live_server):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="Flaky Wi-Fi", user=host)
+    guest = contexts.page(PHONE)
+    guest.goto(album.get_absolute_url())
+    guest.locator("form[data-upload-form]").evaluate("form => { form.dataset.retryDelayMs = '50'; }")
+    attempts = []
+
+    def drop_the_first_two(route):
+        attempts.append(route.request.url)
+        if len(attempts) <= 2:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    guest.route("**/upload/", drop_the_first_two)
+    guest.locator("input[type=file]").set_input_files(corpus(GOOD[0]))
+    expect(guest.locator(".upload-result-added")).to_have_count(1)
+    assert len(attempts) == 3
+
+    # Down for good: after the automatic tries, a Retry button.
+    guest.unroute("**/upload/")
+    guest.route("**/upload/", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    guest.locator("input[type=file]").set_input_files(corpus(GOOD[1]))
+    failed = guest.locator(".upload-result-failed")
+    expect(failed).to_contain_text("HTTP 502")
+    guest.unroute("**/upload/")
+    failed.get_by_role("button", name="Retry").tap()
+    expect(guest.locator(".upload-result-added")).to_have_count(2)
+    assert Photo.objects.filter(album=album).count() == 2
+
+
+def test_leaving_during_an_upload_asks_first(contexts):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="Slow", user=host)
+    guest = contexts.page(PHONE)
+    guest.goto(album.get_absolute_url())
+    guest.route("**/upload/", lambda route: None)  # never answers
+    guest.locator("input[type=file]").set_input_files(corpus(GOOD[0]))
+    expect(guest.locator(".upload-result-uploading")).to_have_count(1)
+    dialogs = []
+    guest.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    guest.get_by_role("link", name="Share").tap()  # a real user gesture, as browsers require
+    guest.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    expect(guest).to_have_url(re.compile(f"/a/{album.code}/$"))
+
+
+def test_slideshow_picks_up_a_photo_uploaded_elsewhere(contexts, live_server):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="Party", user=host)
+    with open(corpus(GOOD[0])[0], "rb") as fh:
+        first = Photo.objects.add(album, File(fh, name="DSCN0010.jpg"), user=host).photo
+
+    tv = contexts.page(DESKTOP)
+    tv.goto(f"/a/{album.code}/slideshow/?poll=1&every=2")
+    shown = tv.locator("[data-slide].is-shown")
+    expect(shown).to_have_attribute("data-photo-id", str(first.pk))
+    expect(tv.locator(".slideshow-join")).to_contain_text(album.display_code)
+
+    phone = contexts.page(PHONE)
+    phone.goto(album.get_absolute_url())
+    phone.locator("input[type=file]").set_input_files(corpus(GOOD[1]))
+    expect(phone.locator(".upload-result-added")).to_have_count(1)
+    new = Photo.objects.exclude(pk=first.pk).get()
+    # The poll runs every second here (10 s is the promise with the default 8 s).
+    expect(tv.locator(f"[data-slide].is-shown[data-photo-id='{new.pk}']")).to_have_count(1, timeout=10_000)
+    tv.wait_for_function("() => document.querySelector('[data-slide].is-shown').naturalWidth > 0")
+    screenshot(tv, "slideshow-desktop")
+
+
+def test_the_site_works_without_javascript(contexts, live_server):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="No scripts", user=host)
+    guest = contexts.page(PHONE, java_script_enabled=False)
+    guest.goto(album.get_absolute_url())
+    guest.locator("input[type=file]").set_input_files(corpus(GOOD[0], BAD))
+    guest.get_by_role("button", name="Upload").tap()
+    expect(guest.locator(".upload-result-added")).to_have_count(1)
+    expect(guest.locator(".upload-result-rejected")).to_contain_text("text_renamed.jpg")
+    guest.get_by_role("link", name="Back to the album").tap()
+    guest.locator("[data-photo-grid] a").first.tap()
+    expect(guest).to_have_url(re.compile(r"/p/\d+/$"))
+    expect(guest.locator(".photo-display")).to_be_visible()
+    screenshot(guest, "photo-page-nojs-phone")
