@@ -8,6 +8,7 @@ decoded (up to a cap), and any exception from the decoders is a rejection.
 """
 
 import datetime
+import functools
 import io
 import re
 import warnings
@@ -296,11 +297,23 @@ def _to_srgb(image, icc_profile):
         image = base
     if icc_profile:
         try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-            return ImageCms.profileToProfile(image, source, SRGB_PROFILE, outputMode="RGB")
+            transform = _transform_to_srgb(icc_profile, image.mode)
+            if transform is not None:
+                return ImageCms.applyTransform(image, transform)
         except Exception:
             pass  # a broken or mismatched profile: fall back to Pillow's conversion
     return image.convert("RGB")
+
+
+@functools.lru_cache(maxsize=32)
+def _transform_to_srgb(icc_profile, mode):
+    """The colour transform from an embedded profile to sRGB, built once per
+    profile (phones embed the same few); None for an sRGB profile, whose
+    conversion would change nothing and costs as much as the resize."""
+    source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+    if mode == "RGB" and ImageCms.getProfileDescription(source).strip().startswith("sRGB"):
+        return None
+    return ImageCms.buildTransform(source, SRGB_PROFILE, mode, "RGB")
 
 
 def encode_jpeg(image, quality):
