@@ -31,6 +31,7 @@
   var answered = false;
 
   form.classList.add("upload-enhanced");
+  list.classList.add("upload-results-live");
 
   function retryDelay(attempt) {
     var base = parseInt(form.dataset.retryDelayMs, 10);
@@ -42,6 +43,11 @@
     if (className) node.className = className;
     if (text) node.textContent = text;
     return node;
+  }
+
+  function sentence(text) {
+    text = text.charAt(0).toUpperCase() + text.slice(1);
+    return /[.!?)]$/.test(text) ? text : text + ".";
   }
 
   function Upload(file) {
@@ -116,7 +122,7 @@
 
   Upload.prototype.finish = function (result) {
     var message = result.status === "rejected"
-      ? result.message.replace(this.file.name + ": ", "")
+      ? sentence(result.message.replace(this.file.name + ": ", ""))
       : result.status === "duplicate" ? "Already in the album." : "Added.";
     this.set(result.status, message);
     if (result.photo && result.photo.thumbnail_url) {

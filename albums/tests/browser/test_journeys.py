@@ -103,7 +103,7 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     rejected = guest.locator(".upload-result-rejected")
     expect(rejected).to_have_count(1)
     expect(rejected).to_contain_text("text_renamed.jpg")
-    expect(rejected).to_contain_text(re.compile(r"not (an image|a supported image type).*allowed: JPEG"))
+    expect(rejected).to_contain_text(re.compile(r"Not (an image|a supported image type).*allowed: JPEG"))
     expect(guest.locator(".upload-summary")).to_have_text("3 of 4 uploaded · 1 rejected.")
     # Thumbnails are real images from the S3 server, in the results and the grid.
     grid_images = guest.locator("[data-photo-grid] img")
