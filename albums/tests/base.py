@@ -59,6 +59,13 @@ class BaseTestCase(TestCase):
         cls.album = Album.objects.create(name="Alice's party", user=cls.alice)
         Subs.objects.create(album=cls.album, user=cls.charlie)
 
+    def login_as(self, user):
+        """Log `user` in, or log out for None (an anonymous visitor)."""
+        if user:
+            self.client.force_login(user)
+        else:
+            self.client.logout()
+
 
 def bulk_photos(album, count, user=None, **fields):
     """`count` photo rows in one query, with no storage objects behind them:

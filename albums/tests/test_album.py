@@ -14,10 +14,7 @@ class AlbumPageTestCase(AlbumTestCase):
     def test_every_role_sees_the_album(self):
         for user in (None, self.bob, self.charlie, self.alice, self.staff):
             with self.subTest(user=user):
-                if user:
-                    self.client.force_login(user)
-                else:
-                    self.client.logout()
+                self.login_as(user)
                 response = self.client.get(self.url)
                 self.assertContains(response, "Alice&#x27;s party")
                 self.assertContains(response, self.album.display_code)
@@ -90,10 +87,7 @@ class AlbumPageTestCase(AlbumTestCase):
         for user, sees in ((None, False), (self.charlie, False), (self.bob, True), (self.alice, True),
                            (self.staff, True)):
             with self.subTest(user=user):
-                if user:
-                    self.client.force_login(user)
-                else:
-                    self.client.logout()
+                self.login_as(user)
                 response = self.client.get(self.url)
                 self.assertEqual(hidden in response.context["page"].object_list, sees)
                 self.assertEqual(hidden.tlink in response.content.decode(), sees)
@@ -114,10 +108,7 @@ class AlbumPageTestCase(AlbumTestCase):
         for user, sees in ((None, False), (self.bob, False), (self.charlie, False), (self.alice, True),
                            (self.staff, True)):
             with self.subTest(user=user):
-                if user:
-                    self.client.force_login(user)
-                else:
-                    self.client.logout()
+                self.login_as(user)
                 self.assertEqual(settings_url in self.client.get(self.url).content.decode(), sees)
 
     def test_download_all_link_when_there_are_photos(self):

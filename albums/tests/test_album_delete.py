@@ -46,10 +46,7 @@ class AlbumDeleteTestCase(AlbumTestCase):
     def test_others_get_404_and_nothing_goes(self):
         for user in (None, self.bob, self.charlie):
             with self.subTest(user=user):
-                if user:
-                    self.client.force_login(user)
-                else:
-                    self.client.logout()
+                self.login_as(user)
                 self.assertContains(self.client.get(self.url), "No album with that code.", status_code=404)
                 with self.captureOnCommitCallbacks(execute=True):
                     self.assertEqual(self.client.post(self.url).status_code, 404)

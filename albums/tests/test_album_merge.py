@@ -71,10 +71,7 @@ class AlbumMergeTestCase(AlbumTestCase):
     def test_others_get_404(self):
         for user in (None, self.bob, self.charlie):
             with self.subTest(user=user):
-                if user:
-                    self.client.force_login(user)
-                else:
-                    self.client.logout()
+                self.login_as(user)
                 self.assertEqual(self.client.get(self.url).status_code, 404)
                 self.assertEqual(self.client.post(self.url, {"other": self.other.pk}).status_code, 404)
         self.assertTrue(Album.objects.filter(pk=self.other.pk).exists())

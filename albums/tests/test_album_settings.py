@@ -21,10 +21,7 @@ class AlbumSettingsTestCase(AlbumTestCase):
         unknown = self.client.get("/a/ZZZZZZZZ/settings/")
         for user in (None, self.bob, self.charlie):
             with self.subTest(user=user):
-                if user:
-                    self.client.force_login(user)
-                else:
-                    self.client.logout()
+                self.login_as(user)
                 response = self.client.get(self.url)
                 self.assertContains(response, "No album with that code.", status_code=404)
                 post = self.client.post(self.url, {"name": "Hacked", "uploads_open": ""})

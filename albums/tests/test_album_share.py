@@ -11,10 +11,7 @@ class AlbumShareTestCase(AlbumTestCase):
     def test_every_role_can_share(self):
         for user in (None, self.bob, self.charlie, self.alice, self.staff):
             with self.subTest(user=user):
-                if user:
-                    self.client.force_login(user)
-                else:
-                    self.client.logout()
+                self.login_as(user)
                 response = self.client.get(self.url)
                 self.assertContains(response, f'value="http://testserver/a/{self.album.code}/"')
                 self.assertContains(response, "<svg")

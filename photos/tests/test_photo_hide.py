@@ -47,10 +47,7 @@ class PhotoHideTests(BaseTestCase):
         self.photo.hidden = True
         self.photo.save()
         for user in (None, self.bob, self.charlie):
-            if user:
-                self.client.force_login(user)
-            else:
-                self.client.logout()
+            self.login_as(user)
             self.assertEqual(self.client.post(self.unhide_url).status_code, 404, user)
             self.assertHidden(True)
 
