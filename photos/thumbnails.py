@@ -237,12 +237,15 @@ def _process_open_image(im):
     if has_location and image_format != "JPEG":
         full = _to_srgb(image, icc_profile)
         full = _orient(full, orientation)
-        private = encode_jpeg(full, quality=92)
+        # A download, never shown while loading: baseline encodes several times faster.
+        private = encode_jpeg(full, quality=92, progressive=False)
         display = _shrink(full, DISPLAY_SIZE)
     else:
         display = _shrink(image, DISPLAY_SIZE)
         display = _orient(_to_srgb(display, icc_profile), orientation)
-    thumbnail = _shrink(display, THUMBNAIL_SIZE)
+    # From the display image: a 4x reduction, where a gap of 2 is as good as 3 to
+    # the eye (RMS difference under 1/255) and several times faster.
+    thumbnail = _shrink(display, THUMBNAIL_SIZE, reducing_gap=2.0)
     return Renditions(
         format=image_format, width=width, height=height, orientation=orientation, taken_at=taken_at,
         has_location=has_location, thumbnail=encode_jpeg(thumbnail, quality=82),
@@ -257,11 +260,11 @@ def _fit(size, box):
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _shrink(image, box):
+def _shrink(image, box, reducing_gap=3.0):
     size = _fit(image.size, box)
     if size == image.size:
         return image
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
 
 
 def _orient(image, orientation):
@@ -316,12 +319,12 @@ def _transform_to_srgb(icc_profile, mode):
     return ImageCms.buildTransform(source, SRGB_PROFILE, mode, "RGB")
 
 
-def encode_jpeg(image, quality):
-    """Progressive JPEG with no metadata at all: no EXIF, XMP, ICC or comment."""
+def encode_jpeg(image, quality, progressive=True):
+    """JPEG (progressive unless asked) with no metadata at all: no EXIF, XMP, ICC or comment."""
     image = image.convert("RGB") if image.mode != "RGB" else image.copy()
     image.info = {}
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=quality, progressive=True, optimize=True, subsampling="4:2:0")
+    image.save(out, format="JPEG", quality=quality, progressive=progressive, optimize=True, subsampling="4:2:0")
     return out.getvalue()
 
 
