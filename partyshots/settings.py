@@ -135,6 +135,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # only through signed, expiring URLs (photos.storage.LocalSignedStorage).
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 STORAGE_URL_EXPIRY = envint("STORAGE_URL_EXPIRY", 3600)
+# S3 URLs are signed as of the start of a window of this many seconds, so a
+# reloaded page gets the same URLs and the browser reuses its cached images.
+STORAGE_URL_WINDOW = envint("STORAGE_URL_WINDOW", 900)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 if AWS_STORAGE_BUCKET_NAME:
