@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AccountForm, DeleteAccountForm, SignupForm
+from albums import ratelimit
 from photos.models import Photo
 
 
@@ -16,12 +17,17 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        # Just made with this password: no need to authenticate again.
-        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        messages.success(request, f"Welcome to PartyShots, {user.get_username()}!")
-        return redirect("home")
+    if request.method == "POST":
+        # New accounts are counted per client; mistakes in the form are not.
+        client = ratelimit.client_key(request)
+        ratelimit.check("signup-client", client)
+        if form.is_valid():
+            ratelimit.hit("signup-client", client)
+            user = form.save()
+            # Just made with this password: no need to authenticate again.
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            messages.success(request, f"Welcome to PartyShots, {user.get_username()}!")
+            return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -34,6 +40,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return {"site_url": settings.SITE_URL}
+
+    def post(self, request, *args, **kwargs):
+        ratelimit.hit("password-reset-client", ratelimit.client_key(request))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # Counted for any address, known or not, so the limit says nothing
+        # about who has an account; it stops anyone flooding one inbox.
+        ratelimit.hit("password-reset-email", form.cleaned_data["email"].strip().casefold())
+        return super().form_valid(form)
 
 
 @login_required

@@ -2,69 +2,86 @@
 
 An album code is a shared secret: whoever has it may see the album. Unknown
 codes and deleted albums get the same 404, and failed lookups are counted per
-client so codes can't be guessed.
+client and for everyone together (albums.ratelimit) so codes can't be guessed.
 """
 
 from functools import wraps
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 
+from albums import ratelimit
 from albums.codes import normalize_code
 from albums.models import Album
 
 NO_ALBUM = "No album with that code."
-TOO_MANY_LOOKUPS = "Too many wrong album codes from your network. Please wait ten minutes and try again."
-# Basic limit per client; the Hardening issue adds a global limit and a shared cache.
-LOOKUP_FAILURES_ALLOWED = 30
-LOOKUP_WINDOW_SECONDS = 10 * 60
+TOO_MANY_LOOKUPS = "Too many wrong album codes have been tried. Please wait a few minutes and try again."
+# Codes this session has opened: they are never refused by the lookup limits,
+# so guests keep their album while someone floods the global limit. Noted when
+# the album page itself is opened (where every link, QR code and join leads),
+# so JSON polls and scripts without cookies don't each make a session row.
+SESSION_OPENED_CODES = "opened_album_codes"
+REMEMBERED_ON = "album"
+OPENED_CODES_KEPT = 20
+GLOBAL = "everyone"
 
 
 class AlbumNotFound(Http404):
     pass
 
 
-class TooManyLookups(PermissionDenied):
-    """Raised before a lookup once a client has used up its failures. A
-    PermissionDenied, so a view without @renders_lookup_errors still fails closed."""
+class TooManyLookups(ratelimit.RateLimited):
+    """Raised before a lookup once the client, or everyone together, has used
+    up the failures allowed (settings.RATE_LIMITS code-lookup-*). A
+    RateLimited, so a view that doesn't catch it still answers 429."""
 
 
-def client_address(request):
-    # Behind a proxy that terminates TLS (SECURE_PROXY_SSL_HEADER set), the
-    # proxy appends the real client to X-Forwarded-For: take the last entry,
-    # the one the client cannot forge.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+def _known_code(request, code):
+    """How the requester has a right to this code whatever the limits say:
+    "session" if this session opened it before, "account" if they own or
+    follow its album, else None. Tells nothing about codes they didn't have."""
+    if code in request.session.get(SESSION_OPENED_CODES, ()):
+        return "session"
+    user = request.user
+    if user.is_authenticated and Album.objects.filter(Q(user=user) | Q(subs__user=user), code=code).exists():
+        return "account"
+    return None
 
 
-def lookup_limit_reached(request, failed=False):
-    """Whether this client has no failed lookups left; `failed` counts one more first."""
-    key = f"album-lookup-failures:{client_address(request)}"
-    if failed:
-        cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
-        try:
-            return cache.incr(key) >= LOOKUP_FAILURES_ALLOWED
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
-            return False
-    return cache.get(key, 0) >= LOOKUP_FAILURES_ALLOWED
+def _remember_code(request, code):
+    opened = list(request.session.get(SESSION_OPENED_CODES, ()))
+    if code not in opened:
+        request.session[SESSION_OPENED_CODES] = (opened + [code])[-OPENED_CODES_KEPT:]
 
 
 def find_album(request, typed_code):
     """The album for a typed code, or None (counted as a failed lookup).
 
-    Raises TooManyLookups when the client has no failures left."""
-    if lookup_limit_reached(request):
-        raise TooManyLookups(TOO_MANY_LOOKUPS)
+    Raises TooManyLookups when this client, or everyone together, has no
+    failures left (and LimiterUnavailable, a 503, if the limiter's cache is
+    down): checked before the lookup, so an answer never tells a blocked
+    guesser whether a code exists."""
     code = normalize_code(typed_code)
-    album = Album.objects.filter(code=code).select_related("user").first() if code else None
-    if album is None:
-        lookup_limit_reached(request, failed=True)
+    if code is None:  # Can't be a code: nothing to look up, nothing guessed.
+        return None
+    client = ratelimit.client_key(request)
+    known = _known_code(request, code)
+    try:
+        if not known:
+            ratelimit.check("code-lookup-client", client)
+            ratelimit.check("code-lookup-global", GLOBAL)
+        album = Album.objects.filter(code=code).select_related("user").first()
+        if album is None:
+            ratelimit.hit("code-lookup-client", client)
+            ratelimit.hit("code-lookup-global", GLOBAL)
+    except ratelimit.LimiterUnavailable:
+        raise
+    except ratelimit.RateLimited as error:
+        raise TooManyLookups(error.scope, error.retry_after) from error
+    match = getattr(request, "resolver_match", None)
+    if album is not None and known is None and match is not None and match.url_name == REMEMBERED_ON:
+        _remember_code(request, album.code)
     return album
 
 
@@ -93,7 +110,9 @@ def renders_lookup_errors(view):
             return view(request, *args, **kwargs)
         except AlbumNotFound:
             return render(request, "albums/not_found.html", {"message": NO_ALBUM}, status=404)
-        except TooManyLookups:
-            return render(request, "albums/not_found.html", {"message": TOO_MANY_LOOKUPS}, status=429)
+        except TooManyLookups as error:
+            response = render(request, "albums/not_found.html", {"message": error.message}, status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
 
     return wrapper

@@ -16,7 +16,12 @@ def generate_code():
 
 def normalize_code(typed):
     """The canonical code for what someone typed, or None if it cannot be one."""
-    code = _SEPARATORS.sub("", typed or "").upper().translate(_CONFUSABLE)
+    code = _SEPARATORS.sub("", typed or "")
+    # Only ASCII counts: str.upper() turns some other letters into ASCII ones
+    # ("ı" -> "I", "ſ" -> "S", "ﬀ" -> "FF"), which would make them codes.
+    if not code.isascii():
+        return None
+    code = code.upper().translate(_CONFUSABLE)
     if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
         return None
     return code

@@ -24,12 +24,16 @@ class StorageUnavailable(Exception):
 
 @dataclass
 class AddResult:
-    status: str  # "added", "duplicate" or "rejected"
+    status: str  # "added", "duplicate", "rejected" or "unavailable"
     message: str
     photo: "Photo | None" = None
+    # A rejection for something other than the file itself (a full album: 403/413).
+    refusal_status: int | None = None
 
     @property
     def http_status(self):
+        if self.refusal_status:
+            return self.refusal_status
         return {"added": 201, "duplicate": 200, "rejected": 400, "unavailable": 503}[self.status]
 
 
@@ -44,6 +48,10 @@ def clean_filename(name, default_extension="jpg"):
         else:
             name = name[:FILENAME_MAX_LENGTH]
     return name or f"photo.{default_extension}"
+
+
+def _gigabytes(size):
+    return f"{size / 1024**3:.0f}" if size % 1024**3 == 0 else f"{size / 1024**3:.1f}"
 
 
 def _megabytes(size):
@@ -64,6 +72,23 @@ class PhotoQuerySet(models.QuerySet):
 
     def in_album_order(self):
         return self.order_by("taken_at", "id")
+
+    def _album_quota_refusal(self, album, size):
+        """A rejection if one more photo of `size` bytes takes `album` past
+        ALBUM_MAX_PHOTOS or ALBUM_MAX_BYTES, else None. Uploads racing in at
+        the same moment may each pass: a quota, not an exact ceiling."""
+        totals = self.filter(album=album).aggregate(count=models.Count("id"), size=models.Sum("size"))
+        if totals["count"] >= settings.ALBUM_MAX_PHOTOS:
+            return AddResult(
+                "rejected", f"This album is full: {settings.ALBUM_MAX_PHOTOS} photos is the limit.",
+                refusal_status=403,
+            )
+        if (totals["size"] or 0) + size > settings.ALBUM_MAX_BYTES:
+            return AddResult(
+                "rejected", f"This album is full: {_gigabytes(settings.ALBUM_MAX_BYTES)} GB of photos is the limit.",
+                refusal_status=413,
+            )
+        return None
 
     def add(self, album, file, *, user=None, guest_name="", filename=None):
         """Check one uploaded file and store it in `album` through the whole pipeline.
@@ -86,6 +111,8 @@ class PhotoQuerySet(models.QuerySet):
         existing = self.filter(album=album, sha256=sha256).first()
         if existing:
             return AddResult("duplicate", "already in the album", existing)
+        if full := self._album_quota_refusal(album, size):
+            return full
 
         try:
             rendered = thumbnails.process(file, display_name)

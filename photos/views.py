@@ -52,6 +52,7 @@ SESSION_GUEST_NAME = "guest_name"
 SESSION_PHOTO_IDS = "uploaded_photo_ids"
 SESSION_TAKEDOWN_IDS = "takedown_photo_ids"
 JSON_PAGE_SIZE = 100
+GUEST_QUOTA_REACHED = "You have added {} photos as a guest, the most one guest may add. Log in to add more."
 JSON_MAX_PAGE_SIZE = 200
 
 
@@ -120,20 +121,36 @@ def upload(request, code):
         context = {"album": album, "album_url": _album_url(album), "error": error, "results": []}
         return render(request, "photos/upload_results.html", context, status=status)
 
+    # Every file counts, per client and per album, before any is looked at.
+    try:
+        for _file in files:
+            ratelimit.hit("upload-client", ratelimit.client_key(request))
+            ratelimit.hit("upload-album", album.pk)
+    except ratelimit.RateLimited as error:
+        return ratelimit.rate_limited_response(request, error)
+
     guest_name = ""
+    guest_uploads = 0
     if not request.user.is_authenticated:
         form = GuestNameForm(request.POST)
         if form.is_valid() and form.cleaned_data["guest_name"].strip():
             request.session[SESSION_GUEST_NAME] = form.cleaned_data["guest_name"].strip()
         guest_name = request.session.get(SESSION_GUEST_NAME, "")
+        guest_uploads = Photo.objects.filter(pk__in=_session_photo_ids(request)).count()
 
     results = []
     for file in files:
         name = clean_filename(file.name)
-        try:
-            result = Photo.objects.add(album, file, user=request.user, guest_name=guest_name, filename=name)
-        except StorageUnavailable as exc:
-            result = AddResult("unavailable", exc.message)
+        if not request.user.is_authenticated and guest_uploads >= settings.GUEST_SESSION_MAX_PHOTOS:
+            result = AddResult("rejected", GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS),
+                               refusal_status=403)
+        else:
+            try:
+                result = Photo.objects.add(album, file, user=request.user, guest_name=guest_name, filename=name)
+            except StorageUnavailable as exc:
+                result = AddResult("unavailable", exc.message)
+        if result.status == "added":
+            guest_uploads += 1
         if result.status == "rejected":
             result.message = f"{name}: {result.message}"
         if result.photo:
@@ -142,15 +159,10 @@ def upload(request, code):
     if not request.user.is_authenticated:
         _remember_uploads(request, [result.photo.pk for _name, result in results if result.status == "added"])
 
-    statuses = {result.status for _name, result in results}
-    if "unavailable" in statuses:
-        status = 503
-    elif "rejected" in statuses:
-        status = 400
-    elif "added" in statuses:
-        status = 201
-    else:
-        status = 200
+    # The most telling status of all the files': 503 (try again), a full
+    # album (413/403), a bad file (400), then 201 if any was added, else 200.
+    statuses = {result.http_status for _name, result in results}
+    status = next(code for code in (503, 413, 403, 400, 201, 200) if code in statuses)
     if _wants_json(request):
         return JsonResponse({"results": [_result_json(name, result) for name, result in results]}, status=status)
     context = {"album": album, "album_url": _album_url(album), "results": results}

@@ -68,3 +68,21 @@ def test_any_text_gives_none_or_a_canonical_code(text):
 def test_generated_codes_are_canonical(_seed):
     code = generate_code()
     assert normalize_code(code) == code
+
+
+@settings(max_examples=1000, deadline=None)
+# Unicode spaces (NBSP, U+0085...) are separators like ASCII ones.
+@given(codes, st.integers(min_value=0, max_value=LENGTH), st.characters(min_codepoint=0x80).filter(lambda c: not c.isspace()))
+@example("K7QM2XPA", 4, "ı")  # Dotless i: upper-cases to I, which would read as 1.
+@example("K7QM2XPA", 4, "ſ")  # Long s: upper-cases to S.
+def test_only_ascii_letters_count(code, position, character):
+    # Whatever a non-ASCII character upper-cases to, it never makes a code,
+    # not even when it stands in for a letter the code needs.
+    assert normalize_code(code[:position] + character + code[position:]) is None
+    assert normalize_code(code[:position] + character + code[position + 1:]) is None
+
+
+def test_letters_that_upper_case_to_ascii_are_not_codes():
+    assert normalize_code("K7QM-2XPA") == "K7QM2XPA"
+    for typed in ("K7QM-2XPı", "ſ7QM-2XPA", "K7QM-2XPA".replace("A", "ａ"), "\ufb00" + "7QM2XP"):
+        assert normalize_code(typed) is None, typed

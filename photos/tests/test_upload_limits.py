@@ -1,0 +1,127 @@
+"""The upload view's limits: uploads per client and per album (rate limits),
+photos and bytes per album and photos per guest session (quotas). Refused
+with a clear message and a 4xx; nothing is stored."""
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from albums.tests.base import AlbumTestCase, bulk_photos, make_image_bytes, stored_keys
+from photos.models import Photo
+from photos.tests.helpers import JSON, upload
+
+
+def limits(**overrides):
+    return override_settings(
+        RATE_LIMITS={**settings.RATE_LIMITS, **{name.replace("_", "-"): rate for name, rate in overrides.items()}}
+    )
+
+
+def image(number):
+    return make_image_bytes(color=(40 * number % 256, 90, 30))
+
+
+class UploadRateLimitTests(AlbumTestCase):
+    @limits(upload_client=(2, 3600))
+    def test_uploads_are_limited_per_client(self):
+        for number in range(2):
+            self.assertEqual(upload(self.client, self.album, f"{number}.jpg", image(number)).status_code, 201)
+        keys = stored_keys()
+        response = upload(self.client, self.album, "2.jpg", image(2))
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("Too many uploads from your connection", response.json()["error"])
+        self.assertIn("Retry-After", response)
+        self.assertEqual((Photo.objects.count(), stored_keys()), (2, keys))
+        other = self.client_class(REMOTE_ADDR="192.0.2.3")
+        self.assertEqual(upload(other, self.album, "2.jpg", image(2)).status_code, 201)
+
+    @limits(upload_album=(2, 3600))
+    def test_uploads_are_limited_per_album_from_everyone(self):
+        for number in range(2):
+            client = self.client_class(REMOTE_ADDR=f"192.0.2.{number}")
+            self.assertEqual(upload(client, self.album, f"{number}.jpg", image(number)).status_code, 201)
+        late = self.client_class(REMOTE_ADDR="192.0.2.9")
+        response = late.post(reverse("upload", args=[self.album.code]),
+                             {"photos": SimpleUploadedFile("2.jpg", image(2))})
+        self.assertContains(response, "Too many uploads to this album just now", status_code=429)
+        self.assertEqual(Photo.objects.count(), 2)
+
+    @limits(upload_client=(2, 3600))
+    def test_every_file_of_a_post_counts(self):
+        files = [SimpleUploadedFile(f"{n}.jpg", image(n)) for n in range(3)]
+        response = self.client.post(reverse("upload", args=[self.album.code]), {"photos": files}, **JSON)
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual((Photo.objects.count(), stored_keys()), (0, []))
+
+
+class AlbumQuotaTests(AlbumTestCase):
+    @override_settings(ALBUM_MAX_PHOTOS=3)
+    def test_a_full_album_refuses_more_photos(self):
+        bulk_photos(self.album, 3)
+        response = upload(self.client, self.album, "late.jpg", image(1))
+        self.assertEqual(response.status_code, 403)
+        (result,) = response.json()["results"]
+        self.assertEqual(result["status"], "rejected")
+        self.assertEqual(result["message"], "late.jpg: This album is full: 3 photos is the limit.")
+        self.assertEqual((Photo.objects.count(), stored_keys()), (3, []))
+
+    @override_settings(ALBUM_MAX_PHOTOS=2)
+    def test_a_post_of_many_files_fills_the_album_then_stops(self):
+        files = [SimpleUploadedFile(f"{n}.jpg", image(n)) for n in range(3)]
+        response = self.client.post(reverse("upload", args=[self.album.code]), {"photos": files})
+        self.assertContains(response, "2.jpg: This album is full: 2 photos is the limit.", status_code=403)
+        photos = list(Photo.objects.all())
+        self.assertEqual(sorted(p.filename for p in photos), ["0.jpg", "1.jpg"])
+        self.assertEqual(stored_keys(), sorted(key for p in photos for key in p.storage_keys))
+
+    @override_settings(ALBUM_MAX_BYTES=1024**3)
+    def test_an_album_holds_so_many_bytes(self):
+        data = image(1)
+        bulk_photos(self.album, 1, size=1024**3 - len(data) + 1)
+        response = upload(self.client, self.album, "big.jpg", data)
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(response.json()["results"][0]["message"],
+                         "big.jpg: This album is full: 1 GB of photos is the limit.")
+        self.assertEqual((Photo.objects.count(), stored_keys()), (1, []))
+        Photo.objects.update(size=1024**3 - len(data))
+        self.assertEqual(upload(self.client, self.album, "big.jpg", data).status_code, 201)
+
+    @override_settings(ALBUM_MAX_PHOTOS=1)
+    def test_a_duplicate_in_a_full_album_is_still_just_a_duplicate(self):
+        data = image(1)
+        upload(self.client, self.album, "a.jpg", data)
+        response = upload(self.client, self.album, "again.jpg", data)
+        self.assertEqual((response.status_code, response.json()["results"][0]["status"]), (200, "duplicate"))
+
+    @override_settings(ALBUM_MAX_PHOTOS=1)
+    def test_the_import_command_is_held_to_the_quota_too(self):
+        bulk_photos(self.album, 1)
+        result = Photo.objects.add(self.album, SimpleUploadedFile("a.jpg", image(1)))
+        self.assertEqual((result.status, result.http_status), ("rejected", 403))
+        self.assertIn("This album is full", result.message)
+
+
+@override_settings(GUEST_SESSION_MAX_PHOTOS=2)
+class GuestQuotaTests(AlbumTestCase):
+    def test_one_guest_session_adds_so_many_photos(self):
+        for number in range(2):
+            self.assertEqual(upload(self.client, self.album, f"{number}.jpg", image(number)).status_code, 201)
+        keys = stored_keys()
+        response = upload(self.client, self.album, "2.jpg", image(2))
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(
+            response.json()["results"][0]["message"],
+            "2.jpg: You have added 2 photos as a guest, the most one guest may add. Log in to add more.",
+        )
+        self.assertEqual(stored_keys(), keys)
+        # Another guest, and the same person logged in, may go on.
+        self.assertEqual(upload(self.client_class(), self.album, "2.jpg", image(2)).status_code, 201)
+        self.client.force_login(self.bob)
+        self.assertEqual(upload(self.client, self.album, "3.jpg", image(3)).status_code, 201)
+
+    def test_photos_the_guest_deleted_no_longer_count(self):
+        for number in range(2):
+            upload(self.client, self.album, f"{number}.jpg", image(number))
+        Photo.objects.first().delete()
+        self.assertEqual(upload(self.client, self.album, "2.jpg", image(2)).status_code, 201)
