@@ -24,6 +24,9 @@ from photos.forms import BulkModerationForm, DescriptionForm, GuestNameForm, Tak
 from photos.models import AddResult, Photo, StorageUnavailable, TakedownRequest, clean_filename
 
 
+MEDIA_CSP = "default-src 'none'; sandbox"
+
+
 def media(request, name):
     """Serve one object of the local storage for a signed, unexpired URL.
 
@@ -43,6 +46,8 @@ def media(request, name):
     response = FileResponse(fh, content_type=content_type)
     response["Content-Disposition"] = signed.get("ResponseContentDisposition", "inline")
     response["X-Content-Type-Options"] = "nosniff"
+    # Even opened as a page, a user's file runs nothing and loads nothing.
+    response["Content-Security-Policy"] = MEDIA_CSP
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
