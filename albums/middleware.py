@@ -1,4 +1,4 @@
-"""Turning a limit or a lost database into a clear answer instead of a 500."""
+"""Turning a limit, a lost database or unreachable storage into a clear answer instead of a 500."""
 
 import logging
 import sqlite3
@@ -8,11 +8,13 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from albums import ratelimit
+from photos.storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
-DATABASE_RETRY_AFTER = 30
+RETRY_AFTER = 30
 DATABASE_UNAVAILABLE = "PartyShots can't reach its database for a moment. Your photos are safe: please try again shortly."
+STORAGE_UNAVAILABLE = "PartyShots can't reach its photo storage for a moment. Your photos are safe: please try again shortly."
 # SQLSTATE classes of a lost or refused connection: 08 (connection exception),
 # 57P01-03 (server shutting down, crashed, or starting up). Other operational
 # errors (a deadlock, a missing table) are bugs or conflicts, not an outage.
@@ -53,20 +55,21 @@ def is_connection_error(exception):
     return sqlstate is None or sqlstate.startswith(_CONNECTION_SQLSTATES)
 
 
-def database_unavailable_response(request):
+def service_unavailable_response(request, message):
     """A 503 rendered without touching the database (no request context: no
     session, no user, no messages)."""
-    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    headers = {"Retry-After": str(RETRY_AFTER)}
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse({"error": DATABASE_UNAVAILABLE}, status=503, headers=headers)
-    html = render_to_string("503.html", {"message": DATABASE_UNAVAILABLE})
+        return JsonResponse({"error": message}, status=503, headers=headers)
+    html = render_to_string("503.html", {"message": message})
     return HttpResponse(html, status=503, headers=headers)
 
 
-class DatabaseUnavailableMiddleware:
-    """The database gone away answers 503 with a friendly page and one log
-    line, not a 500 and a traceback per request. Nothing to do to recover:
-    Django reconnects (CONN_HEALTH_CHECKS) on the next request."""
+class ServiceUnavailableMiddleware:
+    """The database or the photo storage gone away answers 503 with a friendly
+    page and one log line, not a 500 and a traceback per request. Nothing to do
+    to recover: Django reconnects (CONN_HEALTH_CHECKS) on the next request, and
+    storage is asked afresh."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -75,8 +78,12 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, StorageUnavailable):
+            # photos.storage logged the cause with its traceback.
+            logger.error("storage unavailable: %s %s", request.method, request.path)
+            return service_unavailable_response(request, STORAGE_UNAVAILABLE)
         if not is_connection_error(exception):
             return None
         detail = " ".join(str(exception).split())[:200]
         logger.error("database unavailable: %s %s: %s", request.method, request.path, detail)
-        return database_unavailable_response(request)
+        return service_unavailable_response(request, DATABASE_UNAVAILABLE)

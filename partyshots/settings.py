@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost, so they see exceptions from views before anything else does.
     "albums.middleware.RateLimitMiddleware",
-    "albums.middleware.DatabaseUnavailableMiddleware",
+    "albums.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "partyshots.urls"

@@ -1,5 +1,6 @@
 import hashlib
 import logging
+import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -10,16 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from photos import storage, thumbnails
+from photos.storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
 FILENAME_MAX_LENGTH = 200
-
-
-class StorageUnavailable(Exception):
-    """Saving a photo failed for a reason that is ours, not the file's."""
-
-    message = "The photo could not be saved just now (storage is unavailable). Please try again in a minute."
 
 
 @dataclass
@@ -40,14 +36,19 @@ class AddResult:
 def clean_filename(name, default_extension="jpg"):
     """The base name only, without path separators or control characters, length capped."""
     name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
+    name = _strip_dots_and_spaces("".join(ch for ch in name if unicodedata.category(ch)[0] != "C"))
     if len(name) > FILENAME_MAX_LENGTH:
         stem, dot, extension = name.rpartition(".")
         if dot and len(extension) <= 10:
             name = stem[: FILENAME_MAX_LENGTH - len(extension) - 1] + "." + extension
         else:
-            name = name[:FILENAME_MAX_LENGTH]
+            name = _strip_dots_and_spaces(name[:FILENAME_MAX_LENGTH])
     return name or f"photo.{default_extension}"
+
+
+def _strip_dots_and_spaces(name):
+    # Together, so that cleaning a clean name changes nothing ("0 ." -> "0", not "0 ").
+    return re.sub(r"^[\s.]+|[\s.]+$", "", name)
 
 
 def _gigabytes(size):

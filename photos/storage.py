@@ -74,6 +74,13 @@ def check_local_signature(name, query):
     return {k: query[k] for k in SIGNED_PARAMETERS if k in query}
 
 
+class StorageUnavailable(Exception):
+    """Storage failed for a reason that is ours, not the user's file's: it
+    can't be written to or can't sign a URL. The middleware answers 503."""
+
+    message = "The photo could not be saved just now (storage is unavailable). Please try again in a minute."
+
+
 def content_type_for(key):
     return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
@@ -95,17 +102,23 @@ def save(key, content, content_type):
 
 
 def url(key, *, content_type=None, download_as=None, expire=None):
-    """A short-lived URL for one object; `download_as` makes it an attachment."""
+    """A short-lived URL for one object; `download_as` makes it an attachment.
+    Raises StorageUnavailable when no URL can be signed (e.g. the credentials
+    can't be loaded or refreshed)."""
     parameters = {"ResponseContentType": content_type or content_type_for(key)}
     if download_as:
         parameters["ResponseContentDisposition"] = content_disposition(download_as)
-    presigner = fast_presigner()
-    if presigner is not None:  # S3: sign here, ~40x faster than botocore (see S3Presigner)
-        try:
-            return presigner.url(key, parameters, expire=expire)
-        except UnsupportedPresign:
-            pass
-    return default_storage.url(key, parameters=parameters, expire=expire)
+    try:
+        presigner = fast_presigner()
+        if presigner is not None:  # S3: sign here, ~40x faster than botocore (see S3Presigner)
+            try:
+                return presigner.url(key, parameters, expire=expire)
+            except UnsupportedPresign:
+                pass
+        return default_storage.url(key, parameters=parameters, expire=expire)
+    except Exception as exc:
+        logger.exception("could not sign a URL for storage object %s", key)
+        raise StorageUnavailable from exc
 
 
 def content_disposition(filename, disposition="attachment"):

@@ -21,7 +21,8 @@ from albums import ratelimit
 from albums.access import get_album_for_owner_or_404, get_album_or_404
 from photos import storage
 from photos.forms import BulkModerationForm, DescriptionForm, GuestNameForm, TakedownForm
-from photos.models import AddResult, Photo, StorageUnavailable, TakedownRequest, clean_filename
+from photos.models import AddResult, Photo, TakedownRequest, clean_filename
+from photos.storage import StorageUnavailable
 
 
 MEDIA_CSP = "default-src 'none'; sandbox"

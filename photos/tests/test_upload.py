@@ -82,6 +82,15 @@ class UploadTests(BaseTestCase):
         self.assertEqual(Photo.objects.count(), 1)
         self.assertEqual(stored_keys(), keys)
 
+    def test_trailing_dots_and_spaces_are_dropped_from_the_name_shown_and_kept(self):
+        names = [("party.jpg . ", "party.jpg"), (" .hidden.jpg", "hidden.jpg"), ("0 .", "0")]
+        for red, (sent, kept) in enumerate(names):
+            with self.subTest(sent=sent):
+                response = upload(self.client, self.album, sent, make_image_bytes(color=(60 * red, 0, 0)))
+                self.assertEqual(response.status_code, 201)
+                self.assertEqual(response.json()["results"][0]["file"], kept)
+                self.assertEqual(Photo.objects.get(pk=response.json()["results"][0]["photo"]["id"]).filename, kept)
+
     def test_same_file_in_another_album_is_added(self):
         other = Album.objects.create(name="Other", user=self.bob)
         data = make_image_bytes()

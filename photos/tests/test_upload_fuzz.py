@@ -2,6 +2,7 @@
 hypothesis on random bytes, damaged images and odd filenames. Whatever comes
 in: never a 5xx, never a row without its objects nor an object without a row."""
 
+import os
 import time
 import unicodedata
 
@@ -100,10 +101,17 @@ odd_names = st.one_of(
     st.sampled_from(["", ".", "..", "...", "/", "\\", "../../etc/passwd", "..\\..\\boot.ini", "a\x00.jpg"]),
 )
 
+# FUZZ_SCALE=10 runs ten times the examples (a longer sweep than CI's few minutes allow).
+FUZZ_SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+
+
 def fuzz(max_examples):
     return settings(
-    max_examples=max_examples, deadline=None, derandomize=True, database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+        max_examples=max(1, int(max_examples * FUZZ_SCALE)),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
 
@@ -144,30 +152,28 @@ class UploadPropertyTests(HypothesisTestCase, BaseTestCase):
             self.assertEqual(stored_keys(), [])
         else:
             photo = Photo.objects.get()
-            # Not assertEqual(photo.filename, shown): clean_filename is not idempotent
-            # ("0 ." is shown as "0 " but stored as "0"), reported to the lead.
-            self.assertCleanName(photo.filename)
+            self.assertEqual(photo.filename, shown)
             self.assertEqual(stored_keys(), sorted(photo.storage_keys))
             with self.captureOnCommitCallbacks(execute=True):
                 Photo.objects.all().delete()  # the files go on commit
             self.assertEqual(stored_keys(), [])
 
-    @fuzz(1500)
+    @fuzz(400)
     @given(st.binary(max_size=4096))
     def test_random_bytes(self, data):
         self.check_upload("random.jpg", data)
 
-    @fuzz(300)
+    @fuzz(150)
     @given(truncations())
     def test_truncated_images(self, data):
         self.check_upload("truncated.jpg", data)
 
-    @fuzz(300)
+    @fuzz(100)
     @given(bit_flips())
     def test_bit_flipped_images(self, data):
         self.check_upload("flipped.png", data)
 
-    @fuzz(400)
+    @fuzz(200)
     @given(odd_names, st.sampled_from([SMALL_IMAGES[0], b"not an image"]))
     def test_odd_filenames(self, name, data):
         self.check_upload(name, data)

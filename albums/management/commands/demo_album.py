@@ -11,7 +11,8 @@ from django.db import connection
 from PIL import Image, ImageDraw, ImageFont
 
 from albums.models import Album
-from photos.models import Photo, StorageUnavailable, Tag
+from photos.models import Photo, Tag
+from photos.storage import StorageUnavailable
 
 DEMO_USERNAME = "demo"
 # (file name, two sky colours, description, guest name: "" for the demo host)

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from albums.codes import normalize_code
 from albums.models import Album
-from photos.models import Photo, StorageUnavailable
+from photos.models import Photo
+from photos.storage import StorageUnavailable
 
 
 class Command(BaseCommand):
