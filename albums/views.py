@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 import segno
 
@@ -45,6 +45,7 @@ def _home(request, join_form=None, album_form=None, status=200):
     return render(request, "albums/home.html", context, status=status)
 
 
+@require_safe
 def home(request):
     return _home(request)
 
@@ -79,6 +80,7 @@ def album_create(request):
 
 
 @renders_lookup_errors
+@require_safe
 def album(request, code):
     album = get_album_or_404(request, code)
     if code != album.code:
@@ -139,6 +141,7 @@ def album_link(request, album):
 
 
 @renders_lookup_errors
+@require_safe
 def album_share(request, code):
     album = get_album_or_404(request, code)
     link = album_link(request, album)

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from zipstream import ZipStream
 
 from albums import ratelimit
@@ -28,6 +28,7 @@ from photos.storage import StorageUnavailable
 MEDIA_CSP = "default-src 'none'; sandbox"
 
 
+@require_safe
 def media(request, name):
     """Serve one object of the local storage for a signed, unexpired URL.
 
@@ -175,6 +176,7 @@ def upload(request, code):
     return render(request, "photos/upload_results.html", context, status=status)
 
 
+@require_safe
 def photo(request, code, photo_id):
     """One photo large, with its description, uploader, date and actions."""
     album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
@@ -193,6 +195,7 @@ def photo(request, code, photo_id):
     })
 
 
+@require_safe
 def photo_download(request, code, photo_id):
     """Redirect to a short-lived URL of the original, as this person may have it."""
     _album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
@@ -387,6 +390,7 @@ def takedown_resolve(request, code, request_id, remove):
     return redirect("album_settings", album.code)
 
 
+@require_safe
 def album_photos_json(request, code):
     """The album's photos in upload order, a page at a time; `?after=<id>` gives
     only those added since, so a grid or a slideshow can pick up new ones."""
@@ -417,6 +421,7 @@ def album_photos_json(request, code):
     return JsonResponse({"photos": items, "next": next_url})
 
 
+@require_safe
 def album_download(request, code):
     """The whole album as one ZIP, streamed as it is read from storage."""
     album = get_album_or_404(request, code)
@@ -460,6 +465,7 @@ def _milliseconds_param(request, name, bounds):
     return round(min(max(seconds, low), high) * 1000)
 
 
+@require_safe
 def slideshow(request, code):
     """The album full screen for a TV or laptop at the party. static/js/slideshow.js
     cycles through the photos and polls album_photos_json for new ones; without
