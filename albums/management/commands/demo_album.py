@@ -70,6 +70,13 @@ class Command(BaseCommand):
                 return
             raise CommandError(refusal)
         if if_empty and Album.objects.exists():
+            demo = Album.objects.filter(user__username=DEMO_USERNAME).order_by("created_at").first()
+            if demo is not None:  # each start of ./dev serve says where the demo is
+                self.describe(demo)
+                self.stdout.write(
+                    f"  Host: log in as {DEMO_USERNAME} (password printed when it was made; "
+                    f"`manage.py changepassword {DEMO_USERNAME}` sets a new one)"
+                )
             return
 
         user = User.objects.filter(username=DEMO_USERNAME).first()
@@ -92,12 +99,15 @@ class Command(BaseCommand):
             if description:
                 Tag.objects.create(photo=result.photo, key=Tag.DESCRIPTION, value=description)
 
-        base = settings.SITE_URL or "http://127.0.0.1:8000"
-        self.stdout.write(self.style.SUCCESS(f"Demo album {album.name!r} with {len(DEMO_PHOTOS)} photos."))
-        self.stdout.write(f"  Code: {album.display_code}")
-        self.stdout.write(f"  Open: {base}{album.get_absolute_url()}")
+        self.describe(album)
         if password:
             self.stdout.write(f"  Host: log in as {DEMO_USERNAME} with the password {password}")
+
+    def describe(self, album):
+        base = settings.SITE_URL or "http://127.0.0.1:8000"
+        self.stdout.write(self.style.SUCCESS(f"Demo album {album.name!r} with {album.photos.count()} photos."))
+        self.stdout.write(f"  Code: {album.display_code}")
+        self.stdout.write(f"  Open: {base}{album.get_absolute_url()}")
 
     def refusal(self):
         """Why no demo album may be made here, or None on the embedded default."""
