@@ -46,6 +46,25 @@ def redis_available():
     return True
 
 
+def hits_allowed_at_once(scope, key, attempts):
+    """How many of `attempts` hits made at the same moment from threads get through."""
+    allowed = []
+
+    def attempt():
+        try:
+            ratelimit.hit(scope, key)
+            allowed.append(1)
+        except ratelimit.RateLimited:
+            pass
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(allowed)
+
+
 class CountingTestCase(SimpleTestCase):
     def setUp(self):
         cache.clear()
@@ -101,21 +120,7 @@ class CountingTestCase(SimpleTestCase):
 
     @limits(upload_album=(50, 3600))
     def test_concurrent_hits_never_let_more_through_than_the_limit(self):
-        allowed = []
-
-        def upload():
-            try:
-                ratelimit.hit("upload-album", "album-1")
-                allowed.append(1)
-            except ratelimit.RateLimited:
-                pass
-
-        threads = [threading.Thread(target=upload) for _ in range(80)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertEqual(len(allowed), 50)
+        self.assertEqual(hits_allowed_at_once("upload-album", "album-1", 80), 50)
 
 
 @override_settings(CACHES=UNREACHABLE_REDIS)
@@ -333,18 +338,4 @@ class SharedRedisTestCase(SimpleTestCase):
             ratelimit.check("login-pair", key)
 
     def test_concurrent_hits_through_redis_never_exceed_the_limit(self):
-        allowed = []
-
-        def attempt():
-            try:
-                ratelimit.hit("login-pair", "shared")
-                allowed.append(1)
-            except ratelimit.RateLimited:
-                pass
-
-        threads = [threading.Thread(target=attempt) for _ in range(30)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertEqual(len(allowed), 3)
+        self.assertEqual(hits_allowed_at_once("login-pair", "shared", 30), 3)
