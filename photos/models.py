@@ -126,7 +126,12 @@ class PhotoQuerySet(models.QuerySet):
         if rendered.has_location:
             if rendered.format == "JPEG":
                 file.seek(0)
-                private = thumbnails.jpeg_without_metadata(file.read(), rendered.orientation)
+                try:
+                    private = thumbnails.jpeg_without_metadata(file.read(), rendered.orientation)
+                except (ValueError, IndexError):
+                    # Decoders skip what they can't parse; stripping the location
+                    # can't, and a copy that might keep it is never made.
+                    return AddResult("rejected", thumbnails.UNSTRIPPABLE_LOCATION)
             else:
                 private = rendered.private
             keys["plink"] = f"{stem}_p.jpg"

@@ -31,6 +31,10 @@ EXTENSIONS = {
     "TIFF": "tif",
 }
 ALLOWED_NAMES = "JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF or TIFF"
+UNSTRIPPABLE_LOCATION = (
+    "file is damaged: it holds a GPS location, but its structure is too broken to remove it safely "
+    "(save it again from a photo app, or turn location off)"
+)
 
 # Frames decoded to check an animation; the renditions use only the first,
 # so past this many (uber.gif has 40,000) the rest is not worth the time.

@@ -268,6 +268,21 @@ class LocationTests(BaseTestCase):
         self.assertEqual(len(stored_keys()), 3)
 
 
+    def test_jpeg_with_location_too_broken_to_strip_is_refused_and_leaves_nothing(self):
+        original = corpus_bytes("real_photos/DSCN0010.jpg")
+        exif_end = 4 + int.from_bytes(original[4:6], "big")
+        # A stray byte after the EXIF segment: decoders skip it, a lossless strip can't.
+        damaged = original[:exif_end] + b"\x00" + original[exif_end:]
+        with open_image(damaged) as im:
+            im.load()
+        response = upload(self.client, self.album, "broken.jpg", damaged)
+        self.assertEqual(response.status_code, 400)
+        message = response.json()["results"][0]["message"]
+        self.assertTrue(message.startswith("broken.jpg: file is damaged: it holds a GPS location"), message)
+        self.assertFalse(Photo.objects.exists())
+        self.assertEqual(stored_keys(), [])
+
+
 class UploadFailureTests(BaseTestCase):
     """Storage or the database failing mid-upload: a clear 503, nothing left behind."""
 
