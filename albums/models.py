@@ -14,6 +14,16 @@ class AlbumQuerySet(models.QuerySet):
             last_upload=models.Max("photos__created_at"),
         ).annotate(last_activity=models.functions.Coalesce("last_upload", "created_at"))
 
+    def refresh_covers(self):
+        """Albums here whose cover is gone or hidden get their first visible
+        photo as cover (or none). One UPDATE; a cover the owner chose stays."""
+        from photos.models import Photo
+
+        first_visible = Photo.objects.filter(album=models.OuterRef("pk"), hidden=False).in_album_order()
+        return self.filter(models.Q(thumbnail__isnull=True) | models.Q(thumbnail__hidden=True)).update(
+            thumbnail=models.Subquery(first_visible.values("pk")[:1])
+        )
+
 
 class Album(models.Model):
     code = models.CharField(max_length=16, unique=True, editable=False)

@@ -119,11 +119,13 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.action(description="Hide selected photos (only owner and uploader see them)", permissions=["change"])
     def hide(self, request, queryset):
         count = queryset.update(hidden=True)
+        Album.objects.filter(pk__in=queryset.values("album")).refresh_covers()
         self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
 
     @admin.action(description="Unhide selected photos", permissions=["change"])
     def unhide(self, request, queryset):
         count = queryset.update(hidden=False)
+        Album.objects.filter(pk__in=queryset.values("album")).refresh_covers()
         self.message_user(request, f"Made {count} photo(s) visible again.", messages.SUCCESS)
 
 

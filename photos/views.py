@@ -19,6 +19,7 @@ from zipstream import ZipStream
 
 from albums import ratelimit
 from albums.access import get_album_for_owner_or_404, get_album_or_404
+from albums.models import Album
 from photos import storage
 from photos.forms import BulkModerationForm, DescriptionForm, GuestNameForm, TakedownForm
 from photos.models import AddResult, Photo, TakedownRequest, clean_filename
@@ -209,9 +210,7 @@ def photo_delete(request, code, photo_id):
         return _forbidden(request, "Only the person who uploaded this photo or the album's host can delete it.")
     if request.method != "POST":
         return render(request, "photos/photo_delete.html", {"album": album, "photo": photo})
-    with transaction.atomic():
-        photo.delete()  # the files go once this commits (photos.signals)
-        _replace_cover(album, {photo_id})
+    photo.delete()  # the files go once this commits, a deleted cover is replaced (photos.signals)
     if photo_id in session_ids:
         request.session[SESSION_PHOTO_IDS] = sorted(session_ids - {photo_id})
     if _wants_json(request):
@@ -259,33 +258,19 @@ def _next_url(request, default):
     return default
 
 
-def _replace_cover(album, photo_ids):
-    """If the cover is one of `photo_ids` (just deleted or hidden), the first visible photo takes its place."""
-    if album.thumbnail_id in photo_ids:
-        album.thumbnail = Photo.objects.filter(album=album, hidden=False).in_album_order().first()
-        album.save(update_fields=["thumbnail"])
-
-
 def _set_hidden(album, photos, hidden):
     """Hide or unhide `photos` of `album`; a hidden cover is replaced. Returns how many."""
     with transaction.atomic():
-        ids = set(photos.values_list("pk", flat=True))
-        count = Photo.objects.filter(pk__in=ids).update(hidden=hidden)
-        if hidden:
-            _replace_cover(album, ids)
-        elif album.thumbnail_id is None:
-            album.thumbnail = Photo.objects.filter(album=album, hidden=False).in_album_order().first()
-            album.save(update_fields=["thumbnail"])
+        count = photos.update(hidden=hidden)
+        Album.objects.filter(pk=album.pk).refresh_covers()
     return count
 
 
 def _delete_photos(album, photos):
-    """Delete `photos` of `album` (their files go once this commits, photos.signals;
-    their tags and take-down requests by cascade). Returns how many."""
-    with transaction.atomic():
-        ids = set(photos.values_list("pk", flat=True))
-        _total, per_model = Photo.objects.filter(pk__in=ids).delete()
-        _replace_cover(album, ids)
+    """Delete `photos` of `album` (their files go once this commits and a
+    deleted cover is replaced, photos.signals; their tags and take-down
+    requests by cascade). Returns how many."""
+    _total, per_model = photos.delete()
     return per_model.get(Photo._meta.label, 0)
 
 

@@ -76,7 +76,7 @@ class AccountDeleteTestCase(BaseTestCase):
         self.assertEqual(list(Photo.objects.all()), [self.bob_photo])
         self.assertFalse(Subs.objects.filter(user_id=self.alice.pk).exists())
         self.bob_album.refresh_from_db()
-        self.assertIsNone(self.bob_album.thumbnail)
+        self.assertEqual(self.bob_album.thumbnail, self.bob_photo)  # alice's photo was the cover
         # alice's objects (and those of the photos in her albums) are gone; bob's remain.
         self.assertEqual(set(stored_keys()), bob_keys)
         # Logged out, with a message saying so.

@@ -135,6 +135,21 @@ class PhotoAdminTests(AdminTestCase):
         self.client.post(CHANGELIST, {"action": "unhide", "_selected_action": [self.photo.pk]})
         self.assertEqual(list(Photo.objects.filter(hidden=True)), [self.guest_photo])
 
+    def test_hiding_or_deleting_the_cover_gives_the_album_another(self):
+        Album.objects.filter(pk=self.album.pk).update(thumbnail=self.photo)
+        self.client.post(CHANGELIST, {"action": "hide", "_selected_action": [self.photo.pk]})
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.thumbnail, self.guest_photo)
+
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("admin:photos_photo_delete", args=[self.guest_photo.pk]), {"post": "yes"})
+        self.album.refresh_from_db()
+        self.assertIsNone(self.album.thumbnail)  # the only photo left is hidden
+
+        self.client.post(CHANGELIST, {"action": "unhide", "_selected_action": [self.photo.pk]})
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.thumbnail, self.photo)
+
     def test_delete_action_removes_the_files(self):
         self.assertContains(self.client.get(CHANGELIST), "Delete selected photos and their files")
         data = {"action": "delete_selected", "_selected_action": [self.photo.pk, self.elsewhere.pk]}
