@@ -3,6 +3,7 @@ PartyShots settings: one file, everything that differs between machines comes
 from the environment. README.md lists every variable with its default.
 """
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.devices.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost, so they see exceptions from views before anything else does.
@@ -225,10 +227,13 @@ RATE_LIMITS = {
     "code-lookup-global": envrate("RATE_LIMIT_CODE_LOOKUP_GLOBAL", "60/m"),
     # Failed logins. Per (username, client) pair, so a stranger can't lock the
     # owner out from elsewhere; per username a softer, short window, so even a
-    # botnet locks a known user out for minutes, not days; per client for
-    # spraying passwords over many usernames.
+    # botnet locks a new device out for minutes, not days; per client for
+    # spraying passwords over many usernames. A browser that has logged in as
+    # the user before (device cookie, accounts.devices) skips the per-username
+    # limit and its failures count per device instead.
     "login-pair": envrate("RATE_LIMIT_LOGIN_PAIR", "10/15m"),
     "login-user": envrate("RATE_LIMIT_LOGIN_USER", "50/5m"),
+    "login-device": envrate("RATE_LIMIT_LOGIN_DEVICE", "10/15m"),
     "login-client": envrate("RATE_LIMIT_LOGIN_CLIENT", "100/h"),
     "signup-client": envrate("RATE_LIMIT_SIGNUP_CLIENT", "10/h"),
     "password-reset-client": envrate("RATE_LIMIT_PASSWORD_RESET_CLIENT", "10/h"),
@@ -296,13 +301,24 @@ if not DEBUG:
     if envbool("SECURE_PROXY_SSL_HEADER", "True"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+
+
+class OneLineFormatter(logging.Formatter):
+    """Each record on one line, its traceback folded in (" | " for each line
+    break), so a platform's log viewer keeps a request error whole and text
+    from a request can't forge a line of its own."""
+
+    def format(self, record):
+        return super().format(record).replace("\r", "").replace("\n", " | ")
+
+
 # Logs go to stdout, one line each; request errors carry method, path, status
 # and the traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "line": {"()": OneLineFormatter, "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "line"},
