@@ -5,8 +5,11 @@
 // (connection lost, server busy or down) are retried a few times with growing
 // pauses (data-retry-delay-ms, data-retries), then offer a Retry button. Leaving
 // the page while files are still going asks first, and added photos appear at
-// the top of the grid. Without JavaScript the form posts all files at once and
-// the server answers with a results page.
+// the top of the grid. Files dragged from the desktop can be dropped anywhere on
+// the upload card (highlighted while they are over it) and go through the same
+// queue; a drop elsewhere on the page is swallowed rather than opening the
+// file. Without JavaScript the form posts all files at once and the server
+// answers with a results page.
 (function () {
   "use strict";
 
@@ -232,6 +235,62 @@
     input.value = "";
     pump();
   }
+
+  // Drag and drop: only drags that carry files count (text, links and images
+  // dragged within the page are left alone).
+  var zone = form.closest(".upload") || form.parentNode;
+  var depth = 0; // dragenter/dragleave also fire for every child crossed
+
+  function carriesFiles(event) {
+    var types = event.dataTransfer && event.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, "Files") >= 0;
+  }
+
+  function accepting() {
+    return form.isConnected; // lockForm() removes it when uploads close
+  }
+
+  function highlight(on) {
+    zone.classList.toggle("is-dragover", on);
+  }
+
+  var help = form.querySelector(".upload-help");
+  if (help) help.appendChild(el("span", "upload-drop-hint", " Or drop them here."));
+
+  zone.addEventListener("dragenter", function (event) {
+    if (!carriesFiles(event) || !accepting()) return;
+    event.preventDefault();
+    depth += 1;
+    highlight(true);
+  });
+  zone.addEventListener("dragover", function (event) {
+    if (!carriesFiles(event) || !accepting()) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+    highlight(true);
+  });
+  zone.addEventListener("dragleave", function (event) {
+    if (!carriesFiles(event)) return;
+    depth = Math.max(0, depth - 1);
+    if (!depth) highlight(false);
+  });
+  zone.addEventListener("drop", function (event) {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    highlight(false);
+    var files = event.dataTransfer.files;
+    if (accepting() && files && files.length) send(files);
+  });
+  // Anywhere else a dropped file would replace the page with it: refuse it.
+  ["dragover", "drop"].forEach(function (name) {
+    window.addEventListener(name, function (event) {
+      if (!carriesFiles(event) || event.defaultPrevented) return; // the zone took it
+      event.preventDefault();
+      if (name === "dragover") event.dataTransfer.dropEffect = "none";
+    });
+  });
+  window.addEventListener("dragend", function () { depth = 0; highlight(false); });
 
   input.addEventListener("change", function () {
     if (input.files.length) send(input.files);

@@ -211,6 +211,70 @@ def test_failed_transfers_retry_by_themselves_then_by_tap(contexts, live_server)
     assert Photo.objects.filter(album=album).count() == 2
 
 
+# Two PNGs drawn in the page (different colours, so neither is a duplicate) in a
+# DataTransfer, as a desktop drag from the file manager would carry them.
+DROPPED_FILES = """async () => {
+  const dt = new DataTransfer();
+  for (const [name, colour] of [["red.png", "#d03020"], ["teal.png", "#109080"]]) {
+    const canvas = document.createElement("canvas");
+    canvas.width = 320;
+    canvas.height = 240;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = colour;
+    ctx.fillRect(0, 0, 320, 240);
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(40, 40, 100, 60);
+    const blob = await new Promise(resolve => canvas.toBlob(resolve, "image/png"));
+    dt.items.add(new File([blob], name, {type: "image/png"}));
+  }
+  return dt;
+}"""
+
+
+def test_files_dropped_on_the_upload_card_are_uploaded(contexts):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="Desktop", user=host)
+    with open(corpus(GOOD[0])[0], "rb") as fh:
+        Photo.objects.add(album, File(fh, name="DSCN0010.jpg"), user=host)
+    page = contexts.page(DESKTOP)
+    page.goto(album.get_absolute_url())
+    zone = page.locator("section.upload")
+    expect(page.locator(".upload-drop-hint")).to_be_visible()
+
+    # Text dragged over the card is not a drop of files: no highlight, no upload.
+    text = page.evaluate_handle("() => { const dt = new DataTransfer(); dt.setData('text/plain', 'hi'); return dt; }")
+    zone.dispatch_event("dragenter", {"dataTransfer": text})
+    expect(zone).not_to_have_class(re.compile("is-dragover"))
+    zone.dispatch_event("drop", {"dataTransfer": text})
+    expect(page.locator(".upload-result")).to_have_count(0)
+
+    # Files dropped outside the card do not open in the tab (the page stays).
+    files = page.evaluate_handle(DROPPED_FILES)
+    prevented = page.evaluate(
+        "dt => { const e = new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true});"
+        " document.querySelector('h1').dispatchEvent(e); return e.defaultPrevented; }", files)
+    assert prevented
+    expect(page.locator(".upload-result")).to_have_count(0)
+
+    # Files dragged over the card light it up; dropped, they upload like chosen ones.
+    zone.dispatch_event("dragenter", {"dataTransfer": files})
+    expect(zone).to_have_class(re.compile("is-dragover"))
+    screenshot(page, "upload-dragover-desktop", full_page=False)
+    page.locator(".upload-pick label").dispatch_event("dragenter", {"dataTransfer": files})
+    page.locator(".upload-pick label").dispatch_event("dragleave", {"dataTransfer": files})
+    expect(zone).to_have_class(re.compile("is-dragover"))  # still over the card
+    zone.dispatch_event("drop", {"dataTransfer": files})
+    expect(zone).not_to_have_class(re.compile("is-dragover"))
+    expect(page.locator(".upload-result-added")).to_have_count(2)
+    expect(page.locator(".upload-summary")).to_have_text("2 of 2 uploaded.")
+    expect(page.locator(".upload-result .upload-name")).to_have_text(["red.png", "teal.png"])
+    expect(page.locator("[data-photo-grid] li")).to_have_count(3)
+    expect(page.locator("[data-photo-grid] li.is-new img")).to_have_count(2)
+    names = sorted(Photo.objects.filter(album=album).exclude(filename="DSCN0010.jpg")
+                   .values_list("filename", flat=True))
+    assert names == ["red.png", "teal.png"]
+
+
 def test_leaving_during_an_upload_asks_first(contexts):
     host = User.objects.create_user("sam")
     album = Album.objects.create(name="Slow", user=host)
