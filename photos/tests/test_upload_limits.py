@@ -4,6 +4,7 @@ with a clear message and a 4xx; nothing is stored."""
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.test import override_settings
 from django.urls import reverse
 
@@ -125,3 +126,45 @@ class GuestQuotaTests(AlbumTestCase):
             upload(self.client, self.album, f"{number}.jpg", image(number))
         Photo.objects.first().delete()
         self.assertEqual(upload(self.client, self.album, "2.jpg", image(2)).status_code, 201)
+
+
+class PassedOnHandler(FileUploadHandler):
+    """Records how many bytes of each file reach the handlers after the size limit."""
+
+    received = []
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received.append(0)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received[-1] += len(raw_data)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@override_settings(PHOTO_MAX_BYTES=1024 * 1024, FILE_UPLOAD_HANDLERS=[
+    "photos.uploads.SizeLimitUploadHandler",
+    f"{__name__}.PassedOnHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+])
+class UploadSizeLimitTests(AlbumTestCase):
+    def setUp(self):
+        PassedOnHandler.received = []
+
+    def test_bytes_past_the_limit_are_never_passed_on_but_the_true_size_is_told(self):
+        data = b"\xff\xd8" + b"\0" * (3 * settings.PHOTO_MAX_BYTES)
+        response = upload(self.client, self.album, "huge.jpg", data)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()["results"][0]["message"], "huge.jpg: file is 3.0 MB; the limit is 1 MB")
+        (passed_on,) = PassedOnHandler.received
+        self.assertLessEqual(passed_on, settings.PHOTO_MAX_BYTES)
+        self.assertFalse(Photo.objects.exists())
+        self.assertEqual(stored_keys(), [])
+
+    def test_a_file_within_the_limit_is_passed_on_whole(self):
+        data = image(1)
+        self.assertEqual(upload(self.client, self.album, "small.jpg", data).status_code, 201)
+        self.assertEqual(PassedOnHandler.received, [len(data)])
