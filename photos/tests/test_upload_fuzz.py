@@ -1,22 +1,25 @@
 """Fuzz the upload view (Hardening issue): the whole corpus in one sweep, then
-hypothesis on random bytes, damaged images and odd filenames. Whatever comes
+hypothesis on random bytes, damaged images and odd filenames, through the view
+(~850 examples) and straight into the image checks (5,000). Whatever comes
 in: never a 5xx, never a row without its objects nor an object without a row."""
 
+import io
 import os
 import time
 import unicodedata
 
 from django.core.cache import cache
-from django.urls import reverse
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.utils import validate_file_name
+from django.test import SimpleTestCase
+from django.urls import reverse
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from albums.tests.base import BaseTestCase, stored_keys
-from photos import storage
+from photos import storage, thumbnails
 from photos.models import FILENAME_MAX_LENGTH, Photo
-from photos.tests.helpers import CORPUS, ROWS, corpus_bytes, upload
+from photos.tests.helpers import CORPUS, ROWS, corpus_bytes, has_gps, upload
 
 UPLOAD_SECONDS = 10
 EXPECTED = {row["path"]: row["expected"] for row in ROWS}
@@ -177,3 +180,39 @@ class UploadPropertyTests(HypothesisTestCase, BaseTestCase):
     @given(odd_names, st.sampled_from([SMALL_IMAGES[0], b"not an image"]))
     def test_odd_filenames(self, name, data):
         self.check_upload(name, data)
+
+
+class ProcessPropertyTests(SimpleTestCase):
+    """The same inputs, thousands of them, straight into the image checks the
+    upload view relies on (no HTTP, no database: fast enough for CI)."""
+
+    def check_process(self, data):
+        try:
+            rendered = thumbnails.process(io.BytesIO(data), "fuzz")
+        except thumbnails.RejectedImage as exc:
+            self.assertTrue(str(exc))
+            return
+        self.assertIn(rendered.format, thumbnails.ALLOWED_FORMATS)
+        self.assertTrue(rendered.thumbnail.startswith(b"\xff\xd8") and rendered.display.startswith(b"\xff\xd8"))
+        if rendered.format == "JPEG":
+            # What Photo.objects.add does for a JPEG with a location.
+            try:
+                stripped = thumbnails.jpeg_without_metadata(data, rendered.orientation)
+            except (ValueError, IndexError):
+                return  # refused with UNSTRIPPABLE_LOCATION
+            self.assertFalse(has_gps(stripped))
+
+    @fuzz(3000)
+    @given(st.binary(max_size=2048))
+    def test_random_bytes(self, data):
+        self.check_process(data)
+
+    @fuzz(1000)
+    @given(truncations())
+    def test_truncated_images(self, data):
+        self.check_process(data)
+
+    @fuzz(1000)
+    @given(bit_flips())
+    def test_bit_flipped_images(self, data):
+        self.check_process(data)
