@@ -425,7 +425,9 @@ def album_download(request, code):
         archive = ZipStream(compress_type=ZIP_STORED)
     for key, name, size in entries:
         archive.add(storage.iter_object(key), name, size=size)
-    response = StreamingHttpResponse(archive, content_type="application/zip")
+    # The generator, not the ZipStream, so closing the response (a client that
+    # goes away) closes it and the storage stream it is reading at once.
+    response = StreamingHttpResponse(iter(archive), content_type="application/zip")
     response["Content-Disposition"] = storage.content_disposition(f"{clean_filename(album.name, 'zip')}.zip")
     if archive.sized:
         response["Content-Length"] = len(archive)

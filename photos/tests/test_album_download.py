@@ -1,10 +1,24 @@
+import datetime
 import io
+import os
+import socket
+import uuid
 import zipfile
+from unittest import mock
 
+import pytest
+from botocore.exceptions import ReadTimeoutError
+from botocore.response import StreamingBody
+from django.core.signals import request_finished
+from django.db import close_old_connections
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from albums.tests.base import BaseTestCase, make_image_bytes
+from photos import storage
+from photos.models import Photo
+from photos.views import album_download
 from photos.tests.helpers import add_photo, corpus_bytes, has_gps, read_object
 
 
@@ -91,3 +105,111 @@ class LocalStorageDownloadTests(BaseTestCase):
         self.assertEqual(served["Content-Type"], "image/jpeg")
         self.assertIn("attachment", served["Content-Disposition"])
         self.assertFalse(has_gps(b"".join(served.streaming_content)))
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """moto's S3 server over real HTTP on loopback, as the browser tests use; it
+    shares the in-process mock's state, so the test bucket exists there too."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_over_http(settings, s3_endpoint):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"endpoint_url": s3_endpoint, "bucket_name": settings.AWS_STORAGE_BUCKET_NAME,
+                        "region_name": "us-east-1", "addressing_style": "path"},
+        },
+    }
+
+
+@pytest.mark.usefixtures("s3_over_http")
+class S3OverHttpDownloadTests(BaseTestCase):
+    """The ZIP as deployed: objects read from an S3 server over HTTP, several
+    chunks each (storage.iter_object reads 1 MB at a time)."""
+
+    def setUp(self):
+        self.contents = {}
+        start = timezone.now()
+        for index, size in enumerate((2_500_000, 1_048_576, 3_000_001)):
+            data = os.urandom(size)
+            key = storage.save(f"albums/{self.album.pk}/{uuid.uuid4().hex}.jpg", data, "image/jpeg")
+            Photo.objects.create(
+                album=self.album, link=key, tlink=key, dlink=key, filename=f"big{index}.jpg",
+                content_type="image/jpeg", size=size, width=1, height=1, sha256=uuid.uuid4().hex * 2,
+                taken_at=start + datetime.timedelta(minutes=index),
+            )
+            self.contents[f"big{index}.jpg"] = data
+        self.client.force_login(self.alice)
+        self.url = reverse("album_download", args=[self.album.code])
+
+    def test_zip_of_several_objects_is_byte_correct(self):
+        response = self.client.get(self.url)
+        body = b"".join(response.streaming_content)
+        self.assertEqual(int(response["Content-Length"]), len(body))
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        self.assertIsNone(archive.testzip())  # every entry's CRC-32 checks out
+        self.assertEqual({name.split(" ", 2)[2]: archive.read(name) for name in archive.namelist()}, self.contents)
+
+    def test_storage_error_mid_stream_ends_the_stream_with_an_error(self):
+        """A read failing halfway raises out of the stream (the server then cuts
+        the connection: the client sees a failed download, never a ZIP that
+        looks complete), and the S3 body is closed."""
+        reads, closed = [], []
+        real_read, real_close = StreamingBody.read, StreamingBody.close
+
+        def failing_read(body, amt=None):
+            reads.append(amt)
+            if len(reads) == 3:
+                raise ReadTimeoutError(endpoint_url=self.url)
+            return real_read(body, amt)
+
+        def close(body):
+            closed.append(body)
+            real_close(body)
+
+        with mock.patch.object(StreamingBody, "read", failing_read), mock.patch.object(StreamingBody, "close", close):
+            response = self.client.get(self.url)
+            received = []
+            with self.assertRaises(ReadTimeoutError):
+                for chunk in response.streaming_content:
+                    received.append(chunk)
+        self.assertEqual(len(reads), 3)
+        self.assertEqual(len(closed), 1)
+        self.assertLess(len(b"".join(received)), int(response["Content-Length"]))
+
+    def test_client_going_away_closes_the_s3_body(self):
+        closed = []
+        real_close = StreamingBody.close
+
+        def close(body):
+            closed.append(body)
+            real_close(body)
+
+        request = RequestFactory().get(self.url)
+        request.user, request.session = self.alice, {}
+        with mock.patch.object(StreamingBody, "close", close):
+            response = album_download(request, self.album.code)
+            stream = iter(response)
+            for _ in range(3):  # the first entry's header and two chunks of it
+                next(stream)
+            self.assertEqual(closed, [])
+            # What the WSGI server does when the client disconnects (without
+            # request_finished closing the test's database connection).
+            request_finished.disconnect(close_old_connections)
+            try:
+                response.close()
+            finally:
+                request_finished.connect(close_old_connections)
+            self.assertEqual(len(closed), 1)
