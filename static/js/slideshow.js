@@ -1,6 +1,10 @@
 // Slideshow (templates/photos/slideshow.html): cycles through the album's
 // photos full screen and polls photos.json?after=<newest id> for new ones,
 // which are shown next. Timings come from data-slide-ms and data-poll-ms.
+// Each answer also carries the count and the sum of the ids of every photo
+// visible in the album; when they differ from this show's own list, photos
+// were hidden or deleted (or unhidden), so it fetches photos.json?ids=1 (ids
+// only) and drops the ones that are gone, the one on screen at once.
 (function () {
   "use strict";
 
@@ -26,6 +30,7 @@
   var paused = false;
   var slideTimer = null;
   var current = stage.querySelector("[data-slide]");
+  var visible = null;   // count and id_sum of the album's last answer
 
   function getJson(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
@@ -38,6 +43,7 @@
   function loadFrom(url, into) {
     return getJson(url).then(function (body) {
       into.push.apply(into, body.photos);
+      if (typeof body.count === "number") visible = { count: body.count, idSum: body.id_sum };
       return body.next ? loadFrom(body.next, into) : into;
     });
   }
@@ -111,12 +117,60 @@
     });
   }
 
+  // After the list changed: point `index` at the photo on screen; if that one
+  // is gone, show the one after it at once (or the empty state).
+  function settle() {
+    if (!current) { index = Math.min(index, photos.length - 1); return; }
+    var shownId = Number(current.dataset.photoId);
+    var at = -1, below = 0;
+    photos.forEach(function (photo, i) {
+      if (photo.id === shownId) at = i;
+      if (photo.id < shownId) below += 1; // upload order is id order
+    });
+    if (at >= 0) { index = at; return; }
+    index = below - 1;
+    if (photos.length) { advance(); schedule(); return; }
+    var gone = current;
+    gone.classList.remove("is-shown");
+    setTimeout(function () { gone.remove(); }, 1200);
+    current = null;
+    caption.textContent = "";
+    empty.hidden = false;
+  }
+
+  function keepOnly(ids) {
+    var kept = {};
+    ids.forEach(function (id) { kept[id] = true; });
+    photos = photos.filter(function (photo) { return kept[photo.id]; });
+    fresh = fresh.filter(function (photo) { return kept[photo.id]; });
+    settle();
+  }
+
+  function idSum() {
+    return photos.reduce(function (sum, photo) { return sum + photo.id; }, 0);
+  }
+
+  // After a poll: does the album still hold exactly our photos? If not, ask
+  // for the visible ids; an id we don't know (a photo unhidden) means a full
+  // reload, since we have no URLs for it.
+  function reconcile() {
+    if (!visible || (visible.count === photos.length && visible.idSum === idSum())) return null;
+    return getJson(photosUrl + "?ids=1").then(function (body) {
+      var known = {};
+      photos.forEach(function (photo) { known[photo.id] = true; });
+      keepOnly(body.ids);
+      var unknown = body.ids.some(function (id) { return !known[id] && id <= newestId; });
+      if (unknown) return refresh();
+    });
+  }
+
   function poll() {
     loadFrom(photosUrl + "?after=" + newestId, []).then(function (items) {
       var hadNone = !photos.length;
       add(items);
       setStatus("");
       if (hadNone && photos.length) { advance(); schedule(); }
+      return reconcile();
     }).catch(function () {
       setStatus("Can't reach PartyShots just now; trying again…");
     }).then(function () {
@@ -125,12 +179,17 @@
   }
 
   function refresh() {
-    loadFrom(photosUrl, []).then(function (items) {
+    return loadFrom(photosUrl, []).then(function (items) {
       var byId = {};
-      items.forEach(function (photo) { byId[photo.id] = photo; });
+      items.forEach(function (photo) {
+        byId[photo.id] = photo;
+        newestId = Math.max(newestId, photo.id);
+      });
+      var hadNone = !photos.length;
       photos = items;
       fresh = fresh.map(function (photo) { return byId[photo.id]; }).filter(Boolean);
-      items.forEach(function (photo) { newestId = Math.max(newestId, photo.id); });
+      settle();
+      if (hadNone && photos.length && !current) { advance(); schedule(); }
     }).catch(function () { /* the next poll reports it */ });
   }
 

@@ -291,7 +291,7 @@ def test_leaving_during_an_upload_asks_first(contexts):
     expect(guest).to_have_url(re.compile(f"/a/{album.code}/$"))
 
 
-def test_slideshow_picks_up_a_photo_uploaded_elsewhere(contexts, live_server):
+def test_slideshow_picks_up_photos_added_and_drops_those_removed_elsewhere(contexts, live_server):
     host = User.objects.create_user("sam")
     album = Album.objects.create(name="Party", user=host)
     with open(corpus(GOOD[0])[0], "rb") as fh:
@@ -312,6 +312,24 @@ def test_slideshow_picks_up_a_photo_uploaded_elsewhere(contexts, live_server):
     expect(tv.locator(f"[data-slide].is-shown[data-photo-id='{new.pk}']")).to_have_count(1, timeout=10_000)
     tv.wait_for_function("() => document.querySelector('[data-slide].is-shown').naturalWidth > 0")
     screenshot(tv, "slideshow-desktop")
+
+    # The host hides the new photo elsewhere: within a poll it leaves the screen
+    # and the rotation (two slides' time later it has not come back).
+    Photo.objects.filter(pk=new.pk).update(hidden=True)
+    expect(shown).to_have_attribute("data-photo-id", str(first.pk), timeout=5_000)
+    tv.evaluate("""() => {
+      window.slidesSince = [];
+      new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => {
+        if (node.dataset && "slide" in node.dataset) window.slidesSince.push(node.dataset.photoId);
+      }))).observe(document.querySelector(".slideshow-stage"), {childList: true});
+    }""")
+    tv.wait_for_timeout(4_500)  # two slides' time and more: the old rotation would have shown it again
+    assert str(new.pk) not in tv.evaluate("() => window.slidesSince")
+    expect(shown).to_have_attribute("data-photo-id", str(first.pk))
+    # The last photo deleted: the show waits for the next one.
+    Photo.objects.filter(pk=first.pk).delete()
+    expect(tv.locator("[data-slideshow-empty]")).to_be_visible(timeout=5_000)
+    expect(tv.locator("[data-slide]")).to_have_count(0)
 
 
 def test_the_site_works_without_javascript(contexts, live_server):
