@@ -31,6 +31,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from accounts import devices
+
 try:
     from redis.exceptions import RedisError
 except ImportError:  # Redis is optional on the embedded default.
@@ -38,7 +40,9 @@ except ImportError:  # Redis is optional on the embedded default.
 
 logger = logging.getLogger(__name__)
 
-FAIL_CLOSED = {"code-lookup-client", "code-lookup-global", "login-pair", "login-user", "login-client"}
+FAIL_CLOSED = {
+    "code-lookup-client", "code-lookup-global", "login-pair", "login-user", "login-device", "login-client",
+}
 CACHE_ERRORS = (RedisError, OSError)
 
 MESSAGES = {
@@ -46,6 +50,7 @@ MESSAGES = {
     "code-lookup-global": "Too many wrong album codes have been tried on PartyShots just now.",
     "login-pair": "Too many failed logins for this username from your connection.",
     "login-user": "Too many failed logins for this username.",
+    "login-device": "Too many failed logins for this username on this device.",
     "login-client": "Too many failed logins from your connection.",
     "signup-client": "Too many new accounts from your connection.",
     "password-reset-client": "Too many password reset requests from your connection.",
@@ -218,7 +223,12 @@ class RateLimitedModelBackend(ModelBackend):
     """Django's ModelBackend with failed logins counted per (username, client),
     per username and per client; over a limit, authenticate() raises
     RateLimited, which the middleware answers with a 429. Covers every login
-    form, the admin's included. Listed first in AUTHENTICATION_BACKENDS."""
+    form, the admin's included. Listed first in AUTHENTICATION_BACKENDS.
+
+    A browser with a valid device cookie for the username (accounts.devices)
+    is not subject to the per-username limit: its failures count against
+    that device instead, so an attack on the username from elsewhere doesn't
+    lock the user out of the devices they have logged in on before."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:  # Not a web login (shell, management command).
@@ -227,7 +237,13 @@ class RateLimitedModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         name = (username or "").casefold()
         client = client_key(request)
-        keys = {"login-pair": (name, client), "login-user": name, "login-client": client}
+        device = devices.device_for(request, username)
+        keys = {"login-pair": (name, client)}
+        if device is None:
+            keys["login-user"] = name
+        else:
+            keys["login-device"] = device
+        keys["login-client"] = client
         for scope, key in keys.items():
             check(scope, key)
         user = super().authenticate(request, username, password, **kwargs)
@@ -238,4 +254,6 @@ class RateLimitedModelBackend(ModelBackend):
             # this one (for sessions that name it) would only hash again.
             raise PermissionDenied
         reset("login-pair", keys["login-pair"])
+        if device is not None:
+            reset("login-device", device)
         return user
