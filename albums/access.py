@@ -33,8 +33,9 @@ class AlbumNotFound(Http404):
 
 class TooManyLookups(ratelimit.RateLimited):
     """Raised before a lookup once the client, or everyone together, has used
-    up the failures allowed (settings.RATE_LIMITS code-lookup-*). A
-    RateLimited, so a view that doesn't catch it still answers 429."""
+    up the failures allowed (settings.RATE_LIMITS code-lookup-*), counting
+    lookups in flight. A RateLimited, so a view that doesn't catch it still
+    answers 429."""
 
 
 def _known_code(request, code):
@@ -55,26 +56,51 @@ def _remember_code(request, code):
         request.session[SESSION_OPENED_CODES] = (opened + [code])[-OPENED_CODES_KEPT:]
 
 
+def _album_with_code(code):
+    return Album.objects.filter(code=code).select_related("user").first()
+
+
+def _count_lookup(client):
+    """Counts a lookup of a code new to the requester against the client's and
+    everyone's limits before it is made; raises RateLimited if either is full."""
+    counted = ratelimit.attempt("code-lookup-client", client)
+    try:
+        return [counted, ratelimit.attempt("code-lookup-global", GLOBAL)]
+    except ratelimit.RateLimited:
+        counted.refund()  # Refused for everyone's sake: this client looked nothing up.
+        raise
+
+
 def find_album(request, typed_code):
     """The album for a typed code, or None (counted as a failed lookup).
 
-    Raises TooManyLookups when this client, or everyone together, has no
-    failures left (and LimiterUnavailable, a 503, if the limiter's cache is
-    down): checked before the lookup, so an answer never tells a blocked
-    guesser whether a code exists."""
+    A code new to the requester is counted against the client's and everyone's
+    lookup limits before it is looked up, and the count is given back if the
+    code is right; so at most the limit of wrong codes get an answer per
+    window, however many requests are in flight at once, and a request that
+    doesn't get past the count raises TooManyLookups before any lookup: an
+    answer never tells a blocked guesser whether a code exists. While wrong
+    codes plus lookups in flight fill a limit, right codes new to the
+    requester are refused too (and LimiterUnavailable, a 503, if the
+    limiter's cache is down). Codes the requester already has (see
+    _known_code) are never refused; they are counted only if they miss."""
     code = normalize_code(typed_code)
     if code is None:  # Can't be a code: nothing to look up, nothing guessed.
         return None
     client = ratelimit.client_key(request)
     known = _known_code(request, code)
     try:
-        if not known:
-            ratelimit.check("code-lookup-client", client)
-            ratelimit.check("code-lookup-global", GLOBAL)
-        album = Album.objects.filter(code=code).select_related("user").first()
-        if album is None:
-            ratelimit.hit("code-lookup-client", client)
-            ratelimit.hit("code-lookup-global", GLOBAL)
+        if known:
+            album = _album_with_code(code)
+            if album is None:  # Say, a code this session opened was renewed since.
+                ratelimit.hit("code-lookup-client", client)
+                ratelimit.hit("code-lookup-global", GLOBAL)
+        else:
+            counted = _count_lookup(client)
+            album = _album_with_code(code)
+            if album is not None:
+                for attempt in counted:
+                    attempt.refund()
     except ratelimit.LimiterUnavailable:
         raise
     except ratelimit.RateLimited as error:

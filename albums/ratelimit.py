@@ -8,8 +8,9 @@ let more through than the limit.
 
     ratelimit.check("code-lookup-client", client_key(request))  # refuse if over, count nothing
     ratelimit.hit("code-lookup-client", client_key(request))    # count one; refuse if over
+    ratelimit.attempt(...).refund()  # count one first, give it back if it shouldn't count
 
-Both raise RateLimited (a 429 with Retry-After once RateLimitMiddleware or the
+All raise RateLimited (a 429 with Retry-After once RateLimitMiddleware or the
 @limit decorator turns it into a response). If the cache can't be reached,
 the scopes in FAIL_CLOSED refuse with a 503 (a limiter that silently stops
 limiting is how codes get guessed); the others let the request through and
@@ -111,24 +112,68 @@ def _cache_failed(scope, error):
     logger.warning("rate limiter: cache unreachable, not limiting %s: %r", scope, error)
 
 
+def _incr(cache_key, period):
+    # add() creates the window's counter only if absent; incr() is atomic.
+    # The counter outlives its window a little, never shortens it.
+    cache.add(cache_key, 0, timeout=period + 1)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # Expired between add and incr: a new window.
+        cache.add(cache_key, 0, timeout=period + 1)
+        return cache.incr(cache_key)
+
+
 def hit(scope, key):
     """Counts one request for key; raises RateLimited if that takes it over the limit."""
     cache_key, count, period, remaining = _window(scope, key)
     try:
-        # add() creates the window's counter only if absent; incr() is atomic.
-        # The counter outlives its window a little, never shortens it.
-        cache.add(cache_key, 0, timeout=period + 1)
-        try:
-            used = cache.incr(cache_key)
-        except ValueError:  # Expired between add and incr: a new window.
-            cache.add(cache_key, 0, timeout=period + 1)
-            used = cache.incr(cache_key)
+        used = _incr(cache_key, period)
     except CACHE_ERRORS as error:
         _cache_failed(scope, error)
         return 0
     if used > count:
         raise RateLimited(scope, remaining)
     return used
+
+
+class Attempt:
+    """One request counted by attempt() before its outcome is known."""
+
+    def __init__(self, scope, cache_key, window_end):
+        self.scope, self.cache_key, self.window_end = scope, cache_key, window_end
+        self.refunded = False
+
+    def refund(self):
+        """Gives the count back (the request turned out not to count, e.g. the
+        code was right). Once its window is over there is nothing to give back."""
+        if self.refunded or self.cache_key is None or time.time() >= self.window_end:
+            return
+        self.refunded = True
+        try:
+            cache.decr(self.cache_key)
+        except ValueError:  # The counter expired already.
+            pass
+        except CACHE_ERRORS as error:  # Not given back: stricter, never laxer.
+            logger.warning("rate limiter: cache unreachable, not refunding %s: %r", self.scope, error)
+
+
+def attempt(scope, key):
+    """Counts one request for key before knowing whether it should count, and
+    returns an Attempt to refund() if it shouldn't. Over the limit the count is
+    given back at once and RateLimited raised. Counting first means requests in
+    flight together are all counted, so at most `count` of them in a window get
+    past this (check() then hit() afterwards lets each in-flight one through)."""
+    cache_key, count, period, remaining = _window(scope, key)
+    try:
+        used = _incr(cache_key, period)
+    except CACHE_ERRORS as error:
+        _cache_failed(scope, error)
+        return Attempt(scope, None, 0)
+    counted = Attempt(scope, cache_key, time.time() + remaining)
+    if used > count:
+        counted.refund()
+        raise RateLimited(scope, remaining)
+    return counted
 
 
 def check(scope, key):

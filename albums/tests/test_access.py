@@ -1,11 +1,18 @@
 """albums.access: album-code lookups limited per client and for everyone
-together, checked before the lookup, and never refusing a guest the album
-they already opened."""
+together, counted before the lookup (so requests in flight together can't
+exceed a limit), and never refusing a guest the album they already opened."""
+
+import threading
+import time
+from unittest import mock
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
 from django.test import override_settings
 
-from albums.access import SESSION_OPENED_CODES
+from albums import access, ratelimit
+from albums.access import GLOBAL, SESSION_OPENED_CODES
 from albums.models import Album
 from albums.tests.base import AlbumTestCase
 from albums.tests.test_ratelimit import UNREACHABLE_REDIS
@@ -106,6 +113,65 @@ class LookupLimitTestCase(AlbumTestCase):
         for number in range(3):
             self.client.get("/a/ZZZZZZZZ/", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
         self.assertEqual(self.client.get(self.album_url, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code, 429)
+
+    def used(self, scope, key):
+        return cache.get(ratelimit._window(scope, key)[0], 0)
+
+    @lookup_limits(client=5, everyone=1000)
+    def test_codes_in_flight_at_once_get_no_more_answers_than_the_limit(self):
+        """20 codes sent at the same moment by one guesser, the album's among
+        them: 5 get an answer, the others 429, whichever the right one is."""
+        codes = [f"ZZZZZZ{number:02}" for number in range(19)] + [self.album.code]
+        album = self.album
+
+        def slow_lookup(code):  # as the database would answer, slowly enough for all to overlap
+            time.sleep(0.3)
+            return album if code == album.code else None
+
+        start = threading.Barrier(len(codes))
+        statuses = {}
+
+        def guess(code):
+            try:
+                start.wait()
+                statuses[code] = self.client_class(REMOTE_ADDR="198.51.100.1").get(f"/a/{code}/").status_code
+            finally:
+                connections.close_all()
+
+        with mock.patch("albums.access._album_with_code", slow_lookup):
+            threads = [threading.Thread(target=guess, args=(code,)) for code in codes]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        answered = {code: status for code, status in statuses.items() if status != 429}
+        self.assertEqual(len(statuses), 20)
+        self.assertEqual(len(answered), 5, statuses)
+        self.assertTrue(set(answered.values()) <= {200, 404}, statuses)
+        # Wrong codes answered stay counted; the right one and the refused ones were given back,
+        # and nothing refused by the client's limit reached everyone's.
+        wrong = sum(1 for status in answered.values() if status == 404)
+        self.assertEqual(self.used("code-lookup-client", "198.51.100.1"), wrong)
+        self.assertEqual(self.used("code-lookup-global", GLOBAL), wrong)
+
+    @lookup_limits(client=3, everyone=3)
+    def test_right_codes_are_counted_then_given_back(self):
+        for number in range(10):
+            self.assertEqual(self.guesser(number).get(self.album_url).status_code, 200)
+        self.assertEqual(self.used("code-lookup-client", "198.51.100.1"), 0)
+        self.assertEqual(self.used("code-lookup-global", GLOBAL), 0)
+        for _ in range(3):
+            self.assertEqual(self.client.get("/a/ZZZZZZZZ/").status_code, 404)
+        self.assertEqual(self.client.get("/a/ZZZZZZZZ/").status_code, 429)
+        self.assertEqual(self.guesser(20).get(self.album_url).status_code, 429)
+
+    @lookup_limits(client=3, everyone=1000)
+    def test_a_client_refused_by_everyones_limit_is_not_charged_for_it(self):
+        with lookup_limits(client=3, everyone=0):
+            for _ in range(5):
+                self.assertEqual(self.client.get("/a/ZZZZZZZZ/").status_code, 429)
+        self.assertEqual(self.used("code-lookup-client", "127.0.0.1"), 0)
+        self.assertEqual(self.client.get(self.album_url).status_code, 200)
 
     @override_settings(CACHES=UNREACHABLE_REDIS)
     def test_with_the_cache_down_lookups_fail_closed(self):
