@@ -11,8 +11,10 @@ import itertools
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
+from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -22,7 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from albums.models import Album
-from albums.tests.base import BaseTestCase, make_image_bytes, store_photo
+from albums.tests.base import BaseTestCase, make_image_bytes, store_photo, stored_keys
 from photos.models import TakedownRequest
 
 ROLES = ("anonymous", "guest", "stranger", "follower", "uploader", "owner", "staff")
@@ -138,6 +140,19 @@ PERMISSIONS = {
     "takedown_remove": Entry("takedown", "405", OWNER_ONLY_POST),
     "takedown_dismiss": Entry("takedown", "405", OWNER_ONLY_POST),
 }
+
+# Who a POST really acts for, in test_posts_without_a_csrf_token_are_refused:
+# these, and the owner (who may do everything in an album) for the rest.
+ACTING_ROLES = {
+    "signup": "anonymous", "login": "anonymous", "password_reset": "anonymous", "password_reset_confirm": "anonymous",
+    "album_follow": "stranger", "album_unfollow": "follower",
+}
+
+
+def acting_role(name, entry):
+    """The role whose POST to this URL acts, or None if POST isn't allowed to it (405)."""
+    role = ACTING_ROLES.get(name, "owner")
+    return None if statuses(entry.post)[role] == 405 else role
 
 
 def url_names(patterns=None, prefix=""):
@@ -281,3 +296,62 @@ class URLPermissionTests(BaseTestCase):
                 url = reverse(name, args=[self.album.code])
                 cells.append((f"{name} (form id from {owner}'s album)", role, "POST", url, data, 400))
         self.check(cells)
+
+    def state(self):
+        """Everything a POST could change: every row of every model (sessions
+        included), the objects in storage and the mail sent."""
+        rows = {model._meta.label: list(model._base_manager.order_by("pk").values_list())
+                for model in apps.get_models()}
+        return rows, stored_keys(), len(mail.outbox)
+
+    def csrf_client(self, role):
+        client = Client(enforce_csrf_checks=True)
+        if self.users[role]:
+            client.force_login(self.users[role])
+        return client
+
+    def test_posts_without_a_csrf_token_are_refused(self):
+        """Every URL whose POST acts, as the role that may act: without a CSRF
+        token 403 and nothing changed (no row, stored object, mail or login);
+        the same POST with the token from a page of the site gets its status
+        from the matrix, so the 403 is the missing token's."""
+        cells = []
+        for route, name in url_names():
+            entry = PERMISSIONS.get(name)
+            role = entry and acting_role(name, entry)
+            if role is None:
+                continue
+            cells.append((name, route, role, entry))
+        self.assertTrue({"signup", "login", "password_reset", "logout", "upload", "album_delete"}
+                        <= {name for name, *_ in cells})
+        mismatches = []
+        for name, route, role, entry in cells:
+            url = self.url_for(name, entry, role)
+            with self.subTest(name, role=role):
+                client = self.csrf_client(role)
+                session_before = client.session.session_key
+                cache.clear()
+                with transaction.atomic():
+                    before = self.state()
+                    response = client.post(url, entry.data(self, self.users[role]))
+                    after = self.state()
+                    transaction.set_rollback(True)
+                if response.status_code != 403 or b"CSRF verification failed" not in response.content:
+                    mismatches.append(f"{name} ({route}) as {role} without a token: got {response.status_code}")
+                if after != before:
+                    mismatches.append(f"{name} ({route}) as {role} without a token changed something")
+                if client.session.session_key != session_before:
+                    mismatches.append(f"{name} ({route}) as {role} without a token changed the login")
+
+                # The control: the token a page of the site hands out makes the same POST act.
+                client.get(reverse("login") if role == "anonymous" else reverse("home"))
+                data = {**entry.data(self, self.users[role]), "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+                cache.clear()
+                with transaction.atomic():
+                    response = client.post(url, data)
+                    transaction.set_rollback(True)
+                expected = statuses(entry.post)[role]
+                if response.status_code != expected:
+                    mismatches.append(f"{name} ({route}) as {role} with the token: expected {expected} "
+                                      f"got {response.status_code}")
+        self.assertFalse(mismatches, "\n".join(mismatches))
