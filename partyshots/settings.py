@@ -276,6 +276,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
+        # data: only for the two icons static/css/site.css draws as inline SVG
+        # masks (.upload-locked, .empty-state); no template, script or admin
+        # page uses data: images.
         "img-src": [SELF, "data:", *STORAGE_ORIGINS],
         "connect-src": [SELF],
         "font-src": [SELF],

@@ -1,11 +1,13 @@
 """Security headers on every main page, the storage origin in img-src, and
 templates that need no 'unsafe-inline'."""
 
+import html
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import django.contrib.admin
 from botocore.config import Config
 from django.conf import settings
 from django.test import TestCase
@@ -105,6 +107,39 @@ class SecurityHeadersTestCase(BaseTestCase):
         for source in sources:
             if source.startswith(("http://", "https://")):
                 self.assertIn(origin(source.replace("&amp;", "&")), img_src)
+
+    def test_on_s3_only_our_jpegs_open_inline_and_originals_are_downloads(self):
+        # S3 can't send nosniff: what it serves inline must be our own JPEG renditions.
+        response = self.client.get(f"/a/{self.album.code}/p/{self.photo.pk}/")
+        page = response.content.decode()
+        sources = [html.unescape(source) for source in re.findall(r"<img\b[^>]*\ssrc=\"([^\"]+)\"", page)]
+        renditions = [source for source in sources if origin(source) in settings.STORAGE_ORIGINS]
+        self.assertTrue(renditions)
+        for source in renditions:
+            query = parse_qs(urlsplit(source).query)
+            self.assertEqual(query["response-content-type"], ["image/jpeg"])
+            self.assertNotIn("response-content-disposition", query)
+            self.assertTrue(urlsplit(source).path.endswith((f"/{self.photo.tlink}", f"/{self.photo.dlink}")), source)
+        for user in (self.alice, self.bob, None):
+            self.login_as(user)
+            download = self.client.get(f"/a/{self.album.code}/p/{self.photo.pk}/download/")
+            self.assertEqual(download.status_code, 302)
+            query = parse_qs(urlsplit(download["Location"]).query)
+            self.assertTrue(query["response-content-disposition"][0].startswith("attachment;"), user)
+
+    def test_data_images_are_only_the_stylesheets_two_icons(self):
+        # Why img-src allows data: (partyshots/settings.py, README "Headers"):
+        # when these icons go, data: can go too.
+        admin_static = Path(django.contrib.admin.__file__).parent / "static"
+        roots = [Path(settings.BASE_DIR) / "static", Path(settings.BASE_DIR) / "templates", admin_static]
+        found = []
+        for root in roots:
+            for path in root.rglob("*"):
+                if path.suffix in (".css", ".js", ".html", ".svg") and "vendor" not in path.parts:
+                    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                        if re.search(r"url\(\s*[\"']?data:|[\"'`]data:image/", line):
+                            found.append((path.name, line.split("{", 1)[0].strip()))
+        self.assertEqual(sorted(found), [("site.css", ".empty-state::before"), ("site.css", ".upload-locked::before")])
 
 
 class StorageOriginsTestCase(TestCase):
