@@ -1,12 +1,16 @@
 """Every main page, for a guest and a host, at phone and desktop sizes (and in
 dark mode): axe-core finds nothing serious or critical, every form field has a
-visible label, and a screenshot of each is saved under test-artifacts/screenshots."""
+visible label, no page scrolls sideways at 320 px (the narrowest phones), and a
+screenshot of each is saved under test-artifacts/screenshots."""
 
 import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files import File
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from albums.models import Album
@@ -44,14 +48,45 @@ def album(live_server):
     return album
 
 
-def visit(page, path, name, findings, *, axe=True, shoot=True):
-    page.goto(path)
+SIDEWAYS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > width + 0.5 && el.getClientRects().length)
+    .filter(el => !el.closest('.visually-hidden, dialog:not([open])'))
+    .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : ''));
+  return {scrollWidth: document.documentElement.scrollWidth, wide};
+}"""
+
+
+def too_wide_at_320(page):
+    """None, or what makes the page scroll sideways on a 320 px wide screen."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": size["height"]})
+    try:
+        page.wait_for_function("() => document.documentElement.clientWidth === 320")
+        measured = page.evaluate(SIDEWAYS)
+    finally:
+        page.set_viewport_size(size)
+    if measured["scrollWidth"] > 320:
+        return f"{page.url}: {measured['scrollWidth']} px wide at 320 px, past the edge: {measured['wide']}"
+    return None
+
+
+def visit(page, path, name, findings, *, axe=True, shoot=True, narrow=False):
+    """Open `path` (None: stay on the current page) and check it: axe and labels
+    when `axe`, no sideways scrolling at 320 px when `narrow`."""
+    if path is not None:
+        page.goto(path)
     page.wait_for_function(ALL_IMAGES_LOADED)
+    if narrow:
+        finding = too_wide_at_320(page)
+        if finding:
+            findings.append(finding)
     if axe:
         findings.extend(axe_violations(page))
         unlabelled = page.evaluate(UNLABELLED_FIELDS)
         if unlabelled:
-            findings.append(f"{path}: fields without a visible label: {unlabelled}")
+            findings.append(f"{page.url}: fields without a visible label: {unlabelled}")
     if shoot:
         screenshot(page, name)
 
@@ -69,33 +104,59 @@ def open_viewer(page, name, findings, axe=True):
     expect(page).to_have_url(re.compile(r"/a/\w+/$"))
 
 
+def upload_without_javascript(page, code, name, findings, **checks):
+    """The results page of the plain form post (upload.js blocked, so the form
+    is not enhanced): one photo already in the album, one refused file."""
+    page.route("**/js/upload.js", lambda route: route.abort())
+    page.goto(f"/a/{code}/")
+    page.locator("input[type=file]").set_input_files(corpus(PHOTOS[1], "hostile/text_renamed.jpg"))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".upload-result")).to_have_count(2)
+    page.unroute("**/js/upload.js")
+    visit(page, None, name, findings, **checks)
+
+
 def test_main_pages_are_accessible_at_phone_and_desktop_sizes(contexts, live_server, album):
     empty = Album.objects.create(name="Brand new album", user=album.user)
     photo = album.photos.order_by("id").last()
     code = album.code
+    uid = urlsafe_base64_encode(force_bytes(album.user.pk))
+    reset_link = f"/accounts/password/reset/{uid}/{default_token_generator.make_token(album.user)}/"
     findings = []
     for size, device in (("phone", PHONE), ("desktop", DESKTOP)):
-        axe = size == "desktop"  # axe's rules do not depend on the width; the album pages are checked at both
+        # axe's rules do not depend on the width: checked at desktop size, the
+        # album pages at both; the 320 px check runs with the phone.
+        checks = {"axe": size == "desktop", "narrow": size == "phone"}
+        both = {"axe": True, "narrow": size == "phone"}
         guest = contexts.page(device)
-        visit(guest, "/", f"home-{size}", findings, axe=axe)
-        visit(guest, "/accounts/login/", f"login-{size}", findings, axe=axe)
-        visit(guest, "/accounts/signup/", f"signup-{size}", findings, axe=axe)
-        visit(guest, f"/a/{code}/", f"album-guest-{size}", findings)
+        visit(guest, "/", f"home-{size}", findings, **checks)
+        visit(guest, "/accounts/login/", f"login-{size}", findings, **checks)
+        visit(guest, "/accounts/signup/", f"signup-{size}", findings, **checks)
+        visit(guest, "/accounts/password/reset/", f"password-reset-{size}", findings, **checks)
+        visit(guest, reset_link, f"password-reset-confirm-{size}", findings, **checks)
+        visit(guest, f"/a/{code}/", f"album-guest-{size}", findings, **both)
         open_viewer(guest, f"viewer-{size}", findings)
-        visit(guest, photo.get_absolute_url(), f"photo-page-{size}", findings, axe=axe)
-        visit(guest, f"/a/{code}/share/", f"share-{size}", findings, axe=axe)
-        visit(guest, f"/a/{empty.code}/", f"album-empty-{size}", findings, axe=axe)
-        visit(guest, "/a/ZZZZZZZZ/", f"not-found-{size}", findings, axe=axe)
-        visit(guest, f"/a/{code}/slideshow/", f"slideshow-{size}", findings, axe=axe)
+        visit(guest, photo.get_absolute_url(), f"photo-page-{size}", findings, **checks)
+        visit(guest, f"{photo.get_absolute_url()}takedown/", f"takedown-{size}", findings, **checks)
+        visit(guest, f"/a/{code}/share/", f"share-{size}", findings, **checks)
+        visit(guest, f"/a/{empty.code}/", f"album-empty-{size}", findings, **checks)
+        visit(guest, "/a/ZZZZZZZZ/", f"not-found-{size}", findings, **checks)
+        visit(guest, f"/a/{code}/slideshow/", f"slideshow-{size}", findings, **checks)
+        upload_without_javascript(guest, code, f"upload-results-nojs-{size}", findings, **checks)
 
         host_context = contexts.new(device)
         log_in(host_context, live_server, album.user)
         host = host_context.new_page()
-        visit(host, "/", f"dashboard-{size}", findings, axe=axe)
-        visit(host, f"/a/{code}/", f"album-host-{size}", findings)
-        open_viewer(host, f"viewer-host-{size}", findings, axe=axe)
-        visit(host, f"/a/{code}/settings/", f"settings-{size}", findings, axe=axe)
-        visit(host, "/accounts/", f"account-{size}", findings, axe=axe)
+        visit(host, "/", f"dashboard-{size}", findings, **checks)
+        visit(host, f"/a/{code}/", f"album-host-{size}", findings, **both)
+        open_viewer(host, f"viewer-host-{size}", findings, axe=checks["axe"])
+        visit(host, f"/a/{code}/settings/", f"settings-{size}", findings, **checks)
+        visit(host, f"/a/{code}/cover/", f"cover-{size}", findings, **checks)
+        visit(host, f"/a/{code}/merge/", f"merge-{size}", findings, **checks)
+        visit(host, f"/a/{code}/delete/", f"album-delete-{size}", findings, **checks)
+        visit(host, "/accounts/", f"account-{size}", findings, **checks)
+        visit(host, "/accounts/password/", f"password-change-{size}", findings, **checks)
+        visit(host, "/accounts/delete/", f"account-delete-{size}", findings, **checks)
 
     dark = contexts.page(PHONE, color_scheme="dark")
     visit(dark, "/", "home-dark-phone", findings)
