@@ -42,6 +42,15 @@ MAX_FRAMES_CHECKED = 100
 
 THUMBNAIL_SIZE = (512, 512)
 DISPLAY_SIZE = (2048, 2048)
+# A JPEG the decoder can scale by 1/2, 1/4 or 1/8 to a long side between this
+# and DISPLAY_SIZE is shown at that size rather than decoded larger and resized
+# (a 4032x3024 phone photo gives 2016x1512): less than 1/255 RMS from a Lanczos
+# resize at several times less CPU, and still full-HD wide.
+DISPLAY_MIN_LONG_SIDE = 1920
+# A small JPEG is its own display image (metadata stripped) up to this many
+# bits per pixel, about a quality-92 camera JPEG; past that re-encoding saves
+# bytes on every view.
+DISPLAY_REUSE_MAX_BITS_PER_PIXEL = 3
 RENDITION_CONTENT_TYPE = "image/jpeg"
 
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
@@ -166,7 +175,7 @@ def process(fh, filename=""):
         except Exception:
             raise RejectedImage("file is truncated or damaged") from None
         try:
-            return _process_open_image(im)
+            return _process_open_image(im, fh)
         except RejectedImage:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -206,17 +215,23 @@ def _check_pixels(size):
         raise RejectedImage(_too_many_pixels(pixels=pixels))
 
 
-def _process_open_image(im):
+def _process_open_image(im, fh):
     image_format = im.format
     _check_pixels(im.size)
     full_size = im.size
     n_frames = getattr(im, "n_frames", 1)
-    # Decoding a big JPEG at 1/2, 1/4 or 1/8 scale is much faster, and the
-    # display rendition is all we make from it (JPEG keeps its location-free
-    # copy lossless, so it never needs a full-size decode).
+    display_data = None
     if image_format == "JPEG" and n_frames == 1:
-        target = _fit(full_size, DISPLAY_SIZE)
-        im.draft(None, target)
+        # Decoding a big JPEG at 1/2, 1/4 or 1/8 scale is much faster, and the
+        # renditions are all we make from it (JPEG keeps its location-free copy
+        # lossless, so it never needs a full-size decode). JPEG reads its
+        # metadata when opened, so it can be looked at before load().
+        display_data = _reusable_display(im, fh)
+        if display_data is not None:
+            im.draft(None, _fit(full_size, THUMBNAIL_SIZE))
+        else:
+            scale = _display_scale(max(full_size))
+            im.draft(None, ((full_size[0] + scale - 1) // scale, (full_size[1] + scale - 1) // scale))
     im.load()
     # Metadata only after load(): see the corpus README (PNG, TIFF).
     exif = im.getexif()
@@ -239,22 +254,87 @@ def _process_open_image(im):
     image = _normalise_mode(first)
     private = None
     if has_location and image_format != "JPEG":
-        full = _to_srgb(image, icc_profile)
-        full = _orient(full, orientation)
-        # A download, never shown while loading: baseline encodes several times faster.
-        private = encode_jpeg(full, quality=92, progressive=False)
-        display = _shrink(full, DISPLAY_SIZE)
+        private = _location_free_copy(image, icc_profile, orientation)
+    if display_data is not None:
+        display = display_data
+        thumbnail = _to_srgb(_shrink(image, THUMBNAIL_SIZE, reducing_gap=2.0), icc_profile)
     else:
-        display = _shrink(image, DISPLAY_SIZE)
-        display = _orient(_to_srgb(display, icc_profile), orientation)
-    # From the display image: a 4x reduction, where a gap of 2 is as good as 3 to
-    # the eye (RMS difference under 1/255) and several times faster.
-    thumbnail = _shrink(display, THUMBNAIL_SIZE, reducing_gap=2.0)
+        # Colour conversion after the resize: on fewer pixels.
+        display_image = _orient(_to_srgb(_shrink(image, DISPLAY_SIZE), icc_profile), orientation)
+        display = encode_jpeg(display_image, quality=86)
+        # From the display image: a 4x reduction, where a gap of 2 is as good as 3 to
+        # the eye (RMS difference under 1/255) and several times faster.
+        thumbnail = _shrink(display_image, THUMBNAIL_SIZE, reducing_gap=2.0)
     return Renditions(
         format=image_format, width=width, height=height, orientation=orientation, taken_at=taken_at,
-        has_location=has_location, thumbnail=encode_jpeg(thumbnail, quality=82),
-        display=encode_jpeg(display, quality=86), private=private,
+        has_location=has_location, thumbnail=encode_jpeg(thumbnail, quality=82), display=display,
+        private=private,
     )
+
+
+def _display_scale(long_side):
+    """The JPEG decoder's scale (1, 2, 4 or 8) for the display image: the smallest
+    decode whose long side is still DISPLAY_MIN_LONG_SIDE (or the whole photo)."""
+    for scale in (8, 4, 2):
+        if -(-long_side // scale) >= DISPLAY_MIN_LONG_SIDE:
+            return scale
+    return 1
+
+
+def _reusable_display(im, fh):
+    """The JPEG's own bytes without any metadata, when they can serve as its
+    display image unchanged: it fits DISPLAY_SIZE, is upright, sRGB (or
+    untagged) RGB or grey, a coding every browser decodes, and not heavy.
+    None otherwise. The whole scan is still decoded to make the thumbnail,
+    so a damaged file is refused all the same."""
+    if im.mode not in ("RGB", "L") or _fit(im.size, DISPLAY_SIZE) != im.size:
+        return None
+    if _orientation(im.getexif()) != 1 or not _is_srgb(im.info.get("icc_profile"), im.mode):
+        return None
+    fh.seek(0)
+    data = fh.read()
+    fh.seek(0)
+    try:
+        # Huffman-coded 8-bit, sequential or progressive: not arithmetic, 12-bit or lossless.
+        if jpeg_frame(data) not in ((0xC0, 8), (0xC1, 8), (0xC2, 8)):
+            return None
+        stripped = jpeg_without_metadata(data, keep_icc_profile=False)
+    except (ValueError, IndexError):
+        return None
+    if len(stripped) * 8 > im.size[0] * im.size[1] * DISPLAY_REUSE_MAX_BITS_PER_PIXEL:
+        return None
+    return stripped
+
+
+def _is_srgb(icc_profile, mode):
+    """No profile (read as sRGB), or an sRGB one, for an RGB image; no profile for grey."""
+    if not icc_profile:
+        return True
+    if mode != "RGB":
+        return False
+    try:
+        return _transform_to_srgb(icc_profile, mode) is None
+    except Exception:
+        return False
+
+
+def _location_free_copy(image, icc_profile, orientation):
+    """A full-size JPEG with no metadata but the colour profile, for formats
+    whose location can't be removed losslessly. Like the JPEG copy it stays in
+    its own colour space (converting 12 MP costs more than encoding them); a
+    profile that doesn't fit the pixels is converted to sRGB instead."""
+    image = _flatten(image)
+    if icc_profile and _profile_space(icc_profile) == {"RGB": "RGB ", "L": "GRAY"}.get(image.mode):
+        kept_profile = icc_profile
+    else:
+        image, kept_profile = _to_srgb(image, icc_profile), None
+    # A download, never shown while loading: baseline encodes several times faster.
+    return encode_jpeg(_orient(image, orientation), quality=92, progressive=False, icc_profile=kept_profile)
+
+
+def _profile_space(icc_profile):
+    """The colour space an ICC profile is for, from its header ("RGB ", "GRAY", "CMYK"...)."""
+    return icc_profile[16:20].decode("latin-1") if len(icc_profile) >= 128 else None
 
 
 def _fit(size, box):
@@ -296,12 +376,18 @@ def _normalise_mode(image):
     return image.convert("RGB")
 
 
-def _to_srgb(image, icc_profile):
-    """RGB in sRGB: alpha flattened onto white, an embedded profile converted."""
+def _flatten(image):
+    """Alpha flattened onto white."""
     if image.mode in ("RGBA", "LA"):
         base = Image.new(image.mode[:-1], image.size, 255 if image.mode == "LA" else (255, 255, 255))
         base.paste(image, mask=image.getchannel("A"))
         image = base
+    return image
+
+
+def _to_srgb(image, icc_profile):
+    """RGB in sRGB: alpha flattened onto white, an embedded profile converted."""
+    image = _flatten(image)
     if icc_profile:
         try:
             transform = _transform_to_srgb(icc_profile, image.mode)
@@ -323,12 +409,21 @@ def _transform_to_srgb(icc_profile, mode):
     return ImageCms.buildTransform(source, SRGB_PROFILE, mode, "RGB")
 
 
-def encode_jpeg(image, quality, progressive=True):
-    """JPEG (progressive unless asked) with no metadata at all: no EXIF, XMP, ICC or comment."""
-    image = image.convert("RGB") if image.mode != "RGB" else image.copy()
-    image.info = {}
+def encode_jpeg(image, quality, progressive=True, icc_profile=None):
+    """JPEG (progressive unless asked) with no metadata at all (no EXIF, XMP,
+    comment), nor a colour profile unless one is given."""
+    if image.mode not in ("RGB", "L") or (image.mode == "L" and not icc_profile):
+        image = image.convert("RGB")
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=quality, progressive=progressive, optimize=True, subsampling="4:2:0")
+    # Named: Pillow takes an unnamed output for the file a decoded image came
+    # from (both ""), and then copies a read-only image (HEIF's) before saving.
+    out.name = "rendition.jpg"
+    # Pillow's JPEG writer takes only the comment from image.info (no copy
+    # needed to drop the rest); EXIF, XMP and ICC come from these arguments alone.
+    image.save(
+        out, format="JPEG", quality=quality, progressive=progressive, optimize=True, subsampling="4:2:0",
+        comment=b"", icc_profile=icc_profile,
+    )
     return out.getvalue()
 
 
@@ -384,14 +479,15 @@ APP0, APP1, APP2, APP14, COM, SOS, EOI = 0xE0, 0xE1, 0xE2, 0xEE, 0xFE, 0xDA, 0xD
 STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}
 
 
-def jpeg_without_metadata(data, orientation=1):
+def jpeg_without_metadata(data, orientation=1, keep_icc_profile=True):
     """The JPEG `data` with its metadata removed, image data byte for byte the same.
 
-    Keeps what decoding needs (tables, frame and scan headers, JFIF, ICC
-    profile, Adobe colour transform); drops EXIF, XMP, Photoshop/IPTC, other
-    APPn segments, comments and anything after the end of the image. Writes
-    back a minimal EXIF holding only the Orientation, so the photo still
-    shows the right way up."""
+    Keeps what decoding needs (tables, frame and scan headers, JFIF without
+    its thumbnail, ICC profile unless told not to, Adobe colour transform);
+    drops EXIF, XMP, Photoshop/IPTC, other APPn segments (JFXX thumbnails
+    too), comments and anything after the end of the image. Writes back a
+    minimal EXIF holding only the Orientation, so the photo still shows the
+    right way up."""
     if data[:2] != b"\xff\xd8":
         raise ValueError("not a JPEG")
     kept = [b"\xff\xd8"]
@@ -417,7 +513,13 @@ def jpeg_without_metadata(data, orientation=1):
             kept.append(data[position:end])
             return b"".join(kept)
         keep = marker not in range(APP0, APP0 + 16) and marker != COM
-        keep = keep or marker == APP0 or marker == APP14 or (marker == APP2 and segment[4:16] == b"ICC_PROFILE\x00")
+        keep = keep or marker == APP14 or (
+            keep_icc_profile and marker == APP2 and segment[4:16] == b"ICC_PROFILE\x00"
+        )
+        if marker == APP0 and segment[4:9] == b"JFIF\x00" and length >= 16:
+            # Version, units and density; the thumbnail (which may show what
+            # was cropped out) goes.
+            segment, keep = b"\xff\xe0\x00\x10" + segment[4:16] + b"\x00\x00", True
         if keep:
             kept.append(segment)
             if marker == APP0 and not exif_written:
@@ -425,6 +527,24 @@ def jpeg_without_metadata(data, orientation=1):
                 exif_written = True
         position += 2 + length
     raise ValueError("JPEG has no image data")
+
+
+def jpeg_frame(data):
+    """The frame (SOFn) marker and sample precision of the JPEG `data`."""
+    position = 2
+    while True:
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker in STANDALONE_MARKERS:
+            position += 2
+            continue
+        if marker == SOS or data[position] != 0xFF:
+            raise ValueError("JPEG has no frame header")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return marker, data[position + 4]
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
 
 
 def _minimal_exif_segment(orientation):

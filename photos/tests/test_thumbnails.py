@@ -6,7 +6,7 @@ from django.test import SimpleTestCase
 from PIL import Image
 
 from photos import thumbnails
-from photos.tests.helpers import corpus_bytes, has_gps, jpeg_markers
+from photos.tests.helpers import assert_no_metadata, corpus_bytes, has_gps, jpeg_markers
 
 
 class JpegWithoutMetadataTests(SimpleTestCase):
@@ -38,6 +38,70 @@ class JpegWithoutMetadataTests(SimpleTestCase):
         self.assertFalse(has_gps(stripped))
         with Image.open(io.BytesIO(stripped)) as im:
             self.assertEqual(dict(im.getexif()), {0x0112: 6})
+
+
+    def test_can_drop_the_icc_profile_too(self):
+        original = corpus_bytes("formats/icc_xmp.jpg")
+        stripped = thumbnails.jpeg_without_metadata(original, keep_icc_profile=False)
+        assert_no_metadata(stripped)
+        self.assertEqual(thumbnails.jpeg_scan_data(stripped), thumbnails.jpeg_scan_data(original))
+
+    def test_jfif_thumbnail_and_jfxx_dropped_density_kept(self):
+        plain = make_jpeg((40, 30), dpi=(300, 300))
+        self.assertEqual(plain[2:4], b"\xff\xe0")
+        jfif = plain[4:20]  # length, "JFIF\0", version, units, density, 0x0 thumbnail
+        with_thumbnail = (
+            b"\xff\xd8\xff\xe0\x00\x16" + jfif[2:14] + b"\x02\x01" + b"\xff\x00\x00\x00\xff\x00"
+            + b"\xff\xe0\x00\x0aJFXX\x00\x13\x01\x01" + plain[20:]
+        )
+        with Image.open(io.BytesIO(with_thumbnail)) as im:
+            im.load()
+        stripped = thumbnails.jpeg_without_metadata(with_thumbnail)
+        self.assertEqual(stripped, plain)
+        with Image.open(io.BytesIO(stripped)) as im:
+            self.assertEqual(im.info["dpi"], (300, 300))
+
+    def test_frame_type(self):
+        self.assertEqual(thumbnails.jpeg_frame(make_jpeg((40, 30))), (0xC0, 8))
+        self.assertEqual(thumbnails.jpeg_frame(corpus_bytes("formats/progressive.jpg")), (0xC2, 8))
+
+
+def make_jpeg(size, **options):
+    with Image.open(io.BytesIO(corpus_bytes("real_photos/nikon_e950.jpg"))) as im:
+        out = io.BytesIO()
+        im.resize(size).save(out, "JPEG", **{"quality": 90, **options})
+        return out.getvalue()
+
+
+class DisplayImageTests(SimpleTestCase):
+    """When a small JPEG is its own display image, and when it is re-encoded."""
+
+    def test_small_untagged_or_srgb_upright_jpeg_is_reused(self):
+        for path in ("real_photos/nikon_e950.jpg", "formats/hopper_gray.jpg", "formats/progressive.jpg"):
+            with self.subTest(path=path):
+                original = corpus_bytes(path)
+                rendered = thumbnails.process(io.BytesIO(original))
+                assert_no_metadata(rendered.display)
+                self.assertEqual(thumbnails.jpeg_scan_data(rendered.display), thumbnails.jpeg_scan_data(original))
+                with Image.open(io.BytesIO(rendered.display)) as shown, Image.open(io.BytesIO(original)) as sent:
+                    self.assertEqual((shown.mode, shown.tobytes()), (sent.mode, sent.tobytes()))
+
+    def test_reencoded_when_it_cannot_be_shown_as_it_is(self):
+        p3 = Image.open(io.BytesIO(corpus_bytes("formats/iphone_xr_rotated.heic"))).info["icc_profile"]
+        cases = {
+            "rotated": corpus_bytes("orientation/Landscape_6.jpg"),
+            "CMYK": corpus_bytes("formats/cmyk_adobe.jpg"),
+            "Display P3": make_jpeg((400, 300), icc_profile=p3),
+            "heavy (quality 100, 4:4:4)": make_jpeg((400, 300), quality=100, subsampling="4:4:4"),
+            "larger than the display": make_jpeg((2100, 1575)),
+        }
+        for name, original in cases.items():
+            with self.subTest(name):
+                rendered = thumbnails.process(io.BytesIO(original))
+                assert_no_metadata(rendered.display)
+                self.assertNotEqual(thumbnails.jpeg_scan_data(rendered.display), thumbnails.jpeg_scan_data(original))
+                with Image.open(io.BytesIO(rendered.display)) as im:
+                    self.assertEqual((im.mode, im.info.get("progressive")), ("RGB", 1))
 
 
 class DescribeNonImageTests(SimpleTestCase):

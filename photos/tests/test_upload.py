@@ -1,16 +1,18 @@
 import hashlib
+import io
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from PIL import Image, ImageCms, ImageStat
 
 from albums.models import Album
 from albums.tests.base import BaseTestCase, make_image_bytes, stored_keys
 from photos.models import Photo
 from photos.tests.helpers import (
-    JSON, ROWS, assert_no_metadata, corpus_bytes, has_gps, open_image, read_object, upload,
+    JSON, ROWS, assert_no_metadata, corpus_bytes, has_gps, jpeg_markers, open_image, read_object, upload,
 )
 from photos.views import SESSION_GUEST_NAME, SESSION_PHOTO_IDS
 
@@ -111,11 +113,39 @@ class UploadTests(BaseTestCase):
                     self.assertEqual(im.size, (512, 341))
 
     def test_display_never_upscaled_and_big_photo_shrunk(self):
+        # 4032x3024 decodes at 1/2 scale to 2016x1512: within 1920-2048, so no further resize.
         upload(self.client, self.album, "big.jpg", corpus_bytes("real_photos/samsung_sm-g965w.jpg"))
         photo = Photo.objects.get()
         with open_image(read_object(photo.dlink)) as im:
-            self.assertEqual(im.size, (2048, 1536))
+            self.assertEqual(im.size, (2016, 1512))
             self.assertEqual(im.info.get("progressive"), 1)
+        # 3000x2250 at 1/2 would be 1500 wide: decoded in full and resized to fit 2048.
+        with open_image(corpus_bytes("real_photos/samsung_sm-g965w.jpg")) as im:
+            out = io.BytesIO()
+            im.resize((3000, 2250)).save(out, "JPEG", quality=90)
+        upload(self.client, self.album, "medium.jpg", out.getvalue())
+        with open_image(read_object(Photo.objects.get(filename="medium.jpg").dlink)) as im:
+            self.assertEqual(im.size, (2048, 1536))
+
+    def test_small_srgb_jpeg_is_its_own_display_image_without_metadata(self):
+        from photos.thumbnails import jpeg_scan_data
+
+        with open_image(corpus_bytes("real_photos/samsung_sm-g965w.jpg")) as im:
+            out = io.BytesIO()  # EXIF and sRGB profile kept, like a phone's photo
+            im.resize((1632, 1224)).save(
+                out, "JPEG", quality=90, exif=im.info["exif"], icc_profile=im.info["icc_profile"]
+            )
+        original = out.getvalue()
+        upload(self.client, self.album, "small.jpg", original)
+        photo = Photo.objects.get()
+        display = read_object(photo.dlink)
+        assert_no_metadata(display)
+        self.assertEqual(jpeg_scan_data(display), jpeg_scan_data(original))
+        with open_image(display) as shown, open_image(original) as sent:
+            self.assertEqual(shown.size, (1632, 1224))
+            self.assertEqual(shown.tobytes(), sent.tobytes())
+        with open_image(read_object(photo.tlink)) as im:
+            self.assertEqual(im.size, (512, 384))
 
     def test_heic_accepted(self):
         response = upload(self.client, self.album, "IMG_0001.HEIC", corpus_bytes("formats/rainbow-451x461.heic"))
@@ -253,13 +283,50 @@ class LocationTests(BaseTestCase):
         with open_image(private) as im:
             self.assertEqual(dict(im.getexif()), {0x0112: 6})
 
-    def test_heic_with_location_gets_full_size_rendition_for_others(self):
-        upload(self.client, self.album, "IMG.HEIC", corpus_bytes("formats/iphone_xr_rotated.heic"))
+    def test_heic_with_location_gets_full_size_copy_in_its_own_colours_for_others(self):
+        original = corpus_bytes("formats/iphone_xr_rotated.heic")
+        upload(self.client, self.album, "IMG.HEIC", original)
         photo = Photo.objects.get()
         private = read_object(photo.plink)
-        assert_no_metadata(private)
-        with open_image(private) as im:
+        # Only the frame, tables and the colour profile (JFIF, ICC): no EXIF, XMP or comment.
+        self.assertEqual({hex(m) for m in jpeg_markers(private)} - {"0xdb", "0xc0", "0xc4", "0xdd"}, {"0xe0", "0xe2"})
+        self.assertFalse(has_gps(private))
+        for needle in (b"Exif", b"GPS", b"http://ns.adobe.com/xap"):
+            self.assertNotIn(needle, private)
+        with open_image(original) as heic, open_image(private) as im:
             self.assertEqual(im.size, (3024, 4032))
+            self.assertEqual(im.info["icc_profile"], heic.info["icc_profile"])  # Display P3, not converted
+            self.assertIsNone(im.getexif().get(0x0112))
+            # In sRGB it looks like the display image, which is sRGB without a profile.
+            as_srgb = ImageCms.profileToProfile(im, io.BytesIO(im.info["icc_profile"]), ImageCms.createProfile("sRGB"))
+        with open_image(read_object(photo.dlink)) as display:
+            self.assertNotIn("icc_profile", display.info)
+            expected = ImageStat.Stat(as_srgb.resize(display.size, Image.Resampling.BOX)).mean
+            shown = ImageStat.Stat(display).mean
+        self.assertTrue(all(abs(a - b) < 1.5 for a, b in zip(expected, shown)), (expected, shown))
+        converted = ImageStat.Stat(im.convert("RGB").resize(display.size, Image.Resampling.BOX)).mean
+        self.assertFalse(all(abs(a - b) < 1.5 for a, b in zip(converted, shown)), "P3 pixels differ from sRGB")
+
+    def test_png_with_location_gets_a_flattened_copy_keeping_its_profile(self):
+        p3 = open_image(corpus_bytes("formats/iphone_xr_rotated.heic")).info["icc_profile"]
+        with open_image(corpus_bytes("real_photos/samsung_gt-i9000.jpg")) as phone:
+            exif = phone.getexif()  # with a GPS block
+            exif.get_ifd(0x8825)
+            exif[0x0112] = 1
+        out = io.BytesIO()
+        Image.new("RGBA", (300, 200), (40, 160, 90, 128)).save(out, "PNG", exif=exif, icc_profile=p3)
+        self.assertTrue(has_gps(out.getvalue()))
+        upload(self.client, self.album, "p.png", out.getvalue())
+        photo = Photo.objects.get()
+        self.assertTrue(photo.plink)
+        private = read_object(photo.plink)
+        self.assertFalse(has_gps(private))
+        self.assertNotIn(b"Exif", private)
+        with open_image(private) as im:
+            self.assertEqual((im.mode, im.size), ("RGB", (300, 200)))
+            self.assertEqual(im.info["icc_profile"], p3)
+            self.assertTrue(all(abs(a - b) <= 3 for a, b in zip(im.getpixel((150, 100)), (148, 208, 173))))  # on white
+        assert_no_metadata(read_object(photo.dlink))
 
     def test_no_plink_without_location(self):
         upload(self.client, self.album, "n.jpg", corpus_bytes("real_photos/nikon_e950.jpg"))
