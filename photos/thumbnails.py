@@ -36,9 +36,10 @@ UNSTRIPPABLE_LOCATION = (
     "(save it again from a photo app, or turn location off)"
 )
 
-# Frames decoded to check an animation; the renditions use only the first,
-# so past this many (uber.gif has 40,000) the rest is not worth the time.
-MAX_FRAMES_CHECKED = 100
+# Every frame of an animation is decoded (a cut-off transfer shows only in the
+# last one), up to this many times the pixel limit in all frames together.
+# uber.gif's 40,000 tiny frames pass in about two seconds.
+MAX_ANIMATION_PIXELS_FACTOR = 10
 
 THUMBNAIL_SIZE = (512, 512)
 DISPLAY_SIZE = (2048, 2048)
@@ -242,9 +243,16 @@ def _process_open_image(im, fh):
     first = im
     if n_frames > 1:
         first = im.copy()
-        for index in range(1, min(n_frames, MAX_FRAMES_CHECKED)):
+        decoded = full_size[0] * full_size[1]
+        for index in range(1, n_frames):
             im.seek(index)
             _check_pixels(im.size)
+            decoded += im.size[0] * im.size[1]
+            if decoded > MAX_ANIMATION_PIXELS_FACTOR * settings.PHOTO_MAX_PIXELS:
+                raise RejectedImage(
+                    f"animation is too large: {n_frames} frames of {im.size[0]}×{im.size[1]}; "
+                    f"the limit is {MAX_ANIMATION_PIXELS_FACTOR * settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels in all"
+                )
             im.load()
 
     width, height = full_size

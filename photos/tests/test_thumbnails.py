@@ -2,7 +2,7 @@
 
 import io
 
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, override_settings
 from PIL import Image
 
 from photos import thumbnails
@@ -111,3 +111,28 @@ class DescribeNonImageTests(SimpleTestCase):
         self.assertEqual(thumbnails.describe_non_image(b"PK\x03\x04rest"), "ZIP")
         self.assertEqual(thumbnails.describe_non_image(b"hello", "notes.txt"), "TXT")
         self.assertIsNone(thumbnails.describe_non_image(b"\x00\x01\x02", "x.jpg"))
+
+
+def make_gif(frames, size=(120, 90)):
+    images = [Image.new("RGB", size, (index * 5 % 256, 255 - index % 256, 90)) for index in range(frames)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=40)
+    return buffer.getvalue()
+
+
+class AnimationTests(SimpleTestCase):
+    def test_every_frame_is_decoded_so_a_cut_off_animation_is_refused(self):
+        data = make_gif(150)
+        self.assertEqual(thumbnails.process(io.BytesIO(data)).format, "GIF")
+        cut = data[: len(data) * 85 // 100]  # past frame 100: only the last frame is broken
+        with Image.open(io.BytesIO(cut)) as im:
+            self.assertGreater(im.n_frames, 100)
+        with self.assertRaisesMessage(thumbnails.RejectedImage, "file is truncated or damaged"):
+            thumbnails.process(io.BytesIO(cut))
+
+    @override_settings(PHOTO_MAX_PIXELS=100_000)
+    def test_an_animation_past_the_pixel_budget_is_refused_with_its_size(self):
+        with self.assertRaisesMessage(
+            thumbnails.RejectedImage, "animation is too large: 100 frames of 120×90; the limit is 1 megapixels in all"
+        ):
+            thumbnails.process(io.BytesIO(make_gif(100)))

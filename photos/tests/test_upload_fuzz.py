@@ -21,7 +21,7 @@ from photos import storage, thumbnails
 from photos.models import FILENAME_MAX_LENGTH, Photo
 from photos.tests.helpers import CORPUS, ROWS, corpus_bytes, has_gps, upload
 
-UPLOAD_SECONDS = 10
+UPLOAD_SECONDS = 5
 EXPECTED = {row["path"]: row["expected"] for row in ROWS}
 SMALL_IMAGES = [
     corpus_bytes(path)
