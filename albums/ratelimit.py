@@ -289,15 +289,23 @@ class RateLimitedModelBackend(ModelBackend):
         else:
             keys["login-device"] = device
         keys["login-client"] = client
-        for scope, key in keys.items():
-            check(scope, key)
+        # Counted before the password is checked, so guesses sent together
+        # get no more tries than the limits; given back if it is right.
+        attempts = []
+        try:
+            for scope, key in keys.items():
+                attempts.append(attempt(scope, key))
+        except RateLimited:
+            for counted in attempts:
+                counted.refund()
+            raise
         user = super().authenticate(request, username, password, **kwargs)
         if user is None:
-            for scope, key in keys.items():
-                hit(scope, key)
             # Stops authenticate() here: the plain ModelBackend listed after
             # this one (for sessions that name it) would only hash again.
             raise PermissionDenied
+        for counted in attempts:
+            counted.refund()
         reset("login-pair", keys["login-pair"])
         if device is not None:
             reset("login-device", device)

@@ -9,10 +9,12 @@ import sys
 import threading
 import time
 import uuid
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connections
 from django.http import HttpResponse
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 
@@ -236,6 +238,36 @@ class LoginThrottlingTestCase(TestCase):
         self.assertNotIn("_auth_user_id", self.client.session)
         # Alice, logging in from home, is not locked out by someone at the party's Wi-Fi.
         self.assertRedirects(self.login("right-password", ip="203.0.113.50"), "/", fetch_redirect_response=False)
+
+    @limits(login_pair=(3, 900))
+    def test_guesses_sent_together_get_no_more_tries_than_the_limit(self):
+        checked = []
+
+        def slow_wrong_password(backend, request, username=None, password=None, **kwargs):
+            checked.append(password)
+            time.sleep(0.3)  # as a real password hash would take, so that all overlap
+            return None
+
+        start = threading.Barrier(12)
+        statuses = []
+
+        def guess():
+            try:
+                start.wait()
+                statuses.append(self.login("guess").status_code)
+            finally:
+                connections.close_all()
+
+        with mock.patch("django.contrib.auth.backends.ModelBackend.authenticate", slow_wrong_password):
+            threads = [threading.Thread(target=guess) for _ in range(12)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        # Only 3 passwords were tried at all: a right one among the other 9 would have stayed unknown.
+        self.assertEqual(len(checked), 3)
+        self.assertEqual(sorted(statuses), [200] * 3 + [429] * 9)
+        self.assertEqual(self.login("right-password").status_code, 429)
 
     @limits(login_pair=(3, 900))
     def test_the_username_is_counted_whatever_its_case(self):
