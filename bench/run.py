@@ -228,7 +228,6 @@ def child_ingest(path, mode, repeat):
     """In a fresh process: CPU time (best of `repeat`) and peak memory of one photo
     through the whole pipeline, or through the Pillow minimum."""
     setup_django()
-    from django.conf import settings
     from django.core.files import File
     from PIL import Image
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.test import override_settings
 
-from albums import access, ratelimit
+from albums import ratelimit
 from albums.access import GLOBAL, SESSION_OPENED_CODES
 from albums.models import Album
 from albums.tests.base import AlbumTestCase

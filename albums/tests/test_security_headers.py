@@ -13,7 +13,6 @@ from django.conf import settings
 from django.test import TestCase
 from django.urls import Resolver404, resolve
 
-from albums.models import Album
 from albums.tests.base import BaseTestCase, store_photo
 from partyshots.settings import storage_origins
 from photos import storage

@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.utils import validate_file_name
 from django.test import SimpleTestCase
-from django.urls import reverse
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 

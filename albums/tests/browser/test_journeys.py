@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from albums.models import Album
-from albums.tests.browser.conftest import DESKTOP, PHONE, corpus, log_in, screenshot
+from albums.tests.browser.conftest import DESKTOP, PHONE, corpus, screenshot
 from photos.models import Photo
 
 pytestmark = pytest.mark.browser
