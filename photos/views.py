@@ -434,8 +434,8 @@ def album_download(request, code):
         entries.append((key, _unique_name(f"{taken:%Y-%m-%d %H.%M.%S} {filename}", names), size))
     if any(size is None for _key, _name, size in entries):
         archive = ZipStream(compress_type=ZIP_STORED)
-    for key, name, size in entries:
-        archive.add(storage.iter_object(key), name, size=size)
+    for (_key, name, size), chunks in zip(entries, storage.iter_objects([key for key, _name, _size in entries])):
+        archive.add(chunks, name, size=size)
     # The generator, not the ZipStream, so closing the response (a client that
     # goes away) closes it and the storage stream it is reading at once.
     response = StreamingHttpResponse(iter(archive), content_type="application/zip")

@@ -1,7 +1,10 @@
+import contextlib
 import datetime
 import io
 import os
 import socket
+import threading
+import time
 import uuid
 import zipfile
 from unittest import mock
@@ -162,12 +165,61 @@ class S3OverHttpDownloadTests(BaseTestCase):
         self.assertIsNone(archive.testzip())  # every entry's CRC-32 checks out
         self.assertEqual({name.split(" ", 2)[2]: archive.read(name) for name in archive.namelist()}, self.contents)
 
+    def track_bodies(self):
+        """Patches the ZIP's S3 reads to note which response bodies are opened and closed."""
+        opened, closed = [], []
+        real_get, real_close = storage._S3ReadAhead._get, StreamingBody.close
+
+        def get(reader, index):
+            body = real_get(reader, index)
+            opened.append(body)
+            return body
+
+        def close(body):
+            closed.append(body)
+            real_close(body)
+
+        patches = contextlib.ExitStack()
+        patches.enter_context(mock.patch.object(storage._S3ReadAhead, "_get", get))
+        patches.enter_context(mock.patch.object(StreamingBody, "close", close))
+        return opened, closed, patches
+
+    def wait_for_read_ahead(self):
+        """Waits for the read-ahead thread to finish; fails if it doesn't."""
+        for thread in threading.enumerate():
+            if thread.name.startswith("s3-read-ahead"):
+                thread.join(timeout=10)
+                self.assertFalse(thread.is_alive())
+
+    def test_the_next_object_is_asked_for_while_one_streams(self):
+        opened, closed, patch = self.track_bodies()
+        with patch:
+            response = self.client.get(self.url)
+            stream = iter(response.streaming_content)
+            received = [next(stream), next(stream)]  # the first entry's header and first chunk
+            self.wait_for_read_ahead_started(opened, 2)
+            received.extend(stream)
+            self.wait_for_read_ahead()
+        self.assertEqual(len(opened), 3)  # one GET per object
+        self.assertLessEqual({id(body) for body in opened}, {id(body) for body in closed})
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(received)))
+        self.assertIsNone(archive.testzip())
+
+    def wait_for_read_ahead_started(self, opened, count):
+        for _ in range(100):
+            if len(opened) >= count:
+                return
+            time.sleep(0.05)
+        self.fail(f"{len(opened)} objects asked for, expected {count}")
+
     def test_storage_error_mid_stream_ends_the_stream_with_an_error(self):
         """A read failing halfway raises out of the stream (the server then cuts
         the connection: the client sees a failed download, never a ZIP that
-        looks complete), and the S3 body is closed."""
-        reads, closed = [], []
-        real_read, real_close = StreamingBody.read, StreamingBody.close
+        looks complete), and every S3 body opened is closed, the one asked for
+        ahead included."""
+        reads = []
+        real_read = StreamingBody.read
+        opened, closed, patch = self.track_bodies()
 
         def failing_read(body, amt=None):
             reads.append(amt)
@@ -175,31 +227,22 @@ class S3OverHttpDownloadTests(BaseTestCase):
                 raise ReadTimeoutError(endpoint_url=self.url)
             return real_read(body, amt)
 
-        def close(body):
-            closed.append(body)
-            real_close(body)
-
-        with mock.patch.object(StreamingBody, "read", failing_read), mock.patch.object(StreamingBody, "close", close):
+        with mock.patch.object(StreamingBody, "read", failing_read), patch:
             response = self.client.get(self.url)
             received = []
             with self.assertRaises(ReadTimeoutError):
                 for chunk in response.streaming_content:
                     received.append(chunk)
+            self.wait_for_read_ahead()
         self.assertEqual(len(reads), 3)
-        self.assertEqual(len(closed), 1)
+        self.assertLessEqual({id(body) for body in opened}, {id(body) for body in closed})
         self.assertLess(len(b"".join(received)), int(response["Content-Length"]))
 
-    def test_client_going_away_closes_the_s3_body(self):
-        closed = []
-        real_close = StreamingBody.close
-
-        def close(body):
-            closed.append(body)
-            real_close(body)
-
+    def test_client_going_away_closes_the_s3_bodies_and_stops_reading_ahead(self):
+        opened, closed, patch = self.track_bodies()
         request = RequestFactory().get(self.url)
         request.user, request.session = self.alice, {}
-        with mock.patch.object(StreamingBody, "close", close):
+        with patch:
             response = album_download(request, self.album.code)
             stream = iter(response)
             for _ in range(3):  # the first entry's header and two chunks of it
@@ -212,4 +255,6 @@ class S3OverHttpDownloadTests(BaseTestCase):
                 response.close()
             finally:
                 request_finished.connect(close_old_connections)
-            self.assertEqual(len(closed), 1)
+            self.wait_for_read_ahead()
+        self.assertLessEqual(len(opened), 2)
+        self.assertLessEqual({id(body) for body in opened}, {id(body) for body in closed})
