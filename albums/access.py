@@ -60,17 +60,6 @@ def _album_with_code(code):
     return Album.objects.filter(code=code).select_related("user").first()
 
 
-def _count_lookup(client):
-    """Counts a lookup of a code new to the requester against the client's and
-    everyone's limits before it is made; raises RateLimited if either is full."""
-    counted = ratelimit.attempt("code-lookup-client", client)
-    try:
-        return [counted, ratelimit.attempt("code-lookup-global", GLOBAL)]
-    except ratelimit.RateLimited:
-        counted.refund()  # Refused for everyone's sake: this client looked nothing up.
-        raise
-
-
 def find_album(request, typed_code):
     """The album for a typed code, or None (counted as a failed lookup).
 
@@ -96,7 +85,7 @@ def find_album(request, typed_code):
                 ratelimit.hit("code-lookup-client", client)
                 ratelimit.hit("code-lookup-global", GLOBAL)
         else:
-            counted = _count_lookup(client)
+            counted = ratelimit.attempt_all([("code-lookup-client", client), ("code-lookup-global", GLOBAL)])
             album = _album_with_code(code)
             if album is not None:
                 for attempt in counted:

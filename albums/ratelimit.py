@@ -176,6 +176,21 @@ def attempt(scope, key):
     return counted
 
 
+def attempt_all(scopes_and_keys):
+    """attempt() for each (scope, key), all or none: when one is over its limit,
+    those already counted are given back before RateLimited is raised.
+    Returns the Attempts."""
+    counted = []
+    try:
+        for scope, key in scopes_and_keys:
+            counted.append(attempt(scope, key))
+    except RateLimited:
+        for earlier in counted:
+            earlier.refund()
+        raise
+    return counted
+
+
 def check(scope, key):
     """Raises RateLimited if key has used up its limit, without counting this request."""
     cache_key, count, _period, remaining = _window(scope, key)
@@ -291,14 +306,7 @@ class RateLimitedModelBackend(ModelBackend):
         keys["login-client"] = client
         # Counted before the password is checked, so guesses sent together
         # get no more tries than the limits; given back if it is right.
-        attempts = []
-        try:
-            for scope, key in keys.items():
-                attempts.append(attempt(scope, key))
-        except RateLimited:
-            for counted in attempts:
-                counted.refund()
-            raise
+        attempts = attempt_all(keys.items())
         user = super().authenticate(request, username, password, **kwargs)
         if user is None:
             # Stops authenticate() here: the plain ModelBackend listed after

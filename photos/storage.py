@@ -167,28 +167,28 @@ def list_objects(prefix=""):
                 if key.startswith(prefix):
                     yield key, default_storage.get_modified_time(key)
         return
-    client = default_storage.connection.meta.client
-    location = default_storage.location.rstrip("/") + "/" if default_storage.location else ""
-    paginator = client.get_paginator("list_objects_v2")
+    location = _s3_name("")
+    paginator = _s3_client().get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=default_storage.bucket_name, Prefix=location + prefix):
         for entry in page.get("Contents", ()):
             yield entry["Key"][len(location):], entry["LastModified"]
 
 
+def _s3_client():
+    return default_storage.connection.meta.client  # thread-safe, unlike the boto3 resource
+
+
+def _s3_name(key):
+    """The object's name in the bucket: `key` under AWS_LOCATION, if any."""
+    location = default_storage.location.rstrip("/")
+    return f"{location}/{key}" if location else key
+
+
 def iter_object(key, chunk_size=1024 * 1024):
     """Yield an object's bytes a chunk at a time, never holding it whole
     (django-storages' S3File would first copy the object to a temporary file)."""
-    if isinstance(default_storage, LocalSignedStorage):
-        with default_storage.open(key, "rb") as fh:
-            while chunk := fh.read(chunk_size):
-                yield chunk
-        return
-    location = default_storage.location.rstrip("/") + "/" if default_storage.location else ""
-    body = default_storage.bucket.Object(location + key).get()["Body"]
-    try:
-        yield from body.iter_chunks(chunk_size)
-    finally:
-        body.close()
+    (chunks,) = iter_objects([key], chunk_size)
+    return chunks
 
 
 def iter_objects(keys, chunk_size=1024 * 1024):
@@ -197,8 +197,14 @@ def iter_objects(keys, chunk_size=1024 * 1024):
     while this one streams, so S3's wait before each object's first byte
     overlaps the transfer of the one before."""
     if isinstance(default_storage, LocalSignedStorage):
-        return [iter_object(key, chunk_size) for key in keys]
+        return [_iter_local_file(key, chunk_size) for key in keys]
     return _S3ReadAhead(keys, chunk_size).iterators()
+
+
+def _iter_local_file(key, chunk_size):
+    with default_storage.open(key, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            yield chunk
 
 
 class _S3ReadAhead:
@@ -207,8 +213,9 @@ class _S3ReadAhead:
 
     def __init__(self, keys, chunk_size):
         self.keys, self.chunk_size = list(keys), chunk_size
-        self.client = default_storage.connection.meta.client  # thread-safe, unlike boto3 resources
-        self.location = default_storage.location.rstrip("/") + "/" if default_storage.location else ""
+        # Taken here: django-storages makes a connection per thread, and a
+        # client can be shared between threads.
+        self.client = _s3_client()
         self.pool = None
         self.next_body = None  # (index, Future of the body)
 
@@ -216,7 +223,7 @@ class _S3ReadAhead:
         return [self._iterate(index) for index in range(len(self.keys))]
 
     def _get(self, index):
-        return self.client.get_object(Bucket=default_storage.bucket_name, Key=self.location + self.keys[index])["Body"]
+        return self.client.get_object(Bucket=default_storage.bucket_name, Key=_s3_name(self.keys[index]))["Body"]
 
     def _iterate(self, index):
         if self.next_body and self.next_body[0] == index:

@@ -487,6 +487,32 @@ APP0, APP1, APP2, APP14, COM, SOS, EOI = 0xE0, 0xE1, 0xE2, 0xEE, 0xFE, 0xDA, 0xD
 STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}
 
 
+def _jpeg_segments(data):
+    """(marker, bytes) of each segment of the JPEG `data`, from the one after
+    SOI to the first scan, whose bytes run to the end of the image; fill bytes
+    skipped. Raises ValueError (or IndexError, cut short) for what isn't one."""
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG")
+    position = 2
+    while position < len(data):
+        if data[position] != 0xFF:
+            raise ValueError("bad JPEG marker")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+        elif marker in STANDALONE_MARKERS:
+            yield marker, data[position:position + 2]
+            position += 2
+        elif marker == SOS:
+            yield marker, data[position:_end_of_image(data, position)]
+            return
+        else:
+            end = position + 2 + int.from_bytes(data[position + 2:position + 4], "big")
+            yield marker, data[position:end]
+            position = end
+    raise ValueError("JPEG has no image data")
+
+
 def jpeg_without_metadata(data, orientation=1, keep_icc_profile=True):
     """The JPEG `data` with its metadata removed, image data byte for byte the same.
 
@@ -496,35 +522,19 @@ def jpeg_without_metadata(data, orientation=1, keep_icc_profile=True):
     too), comments and anything after the end of the image. Writes back a
     minimal EXIF holding only the Orientation, so the photo still shows the
     right way up."""
-    if data[:2] != b"\xff\xd8":
-        raise ValueError("not a JPEG")
     kept = [b"\xff\xd8"]
     exif_written = False
-    position = 2
-    while position < len(data):
-        if data[position] != 0xFF:
-            raise ValueError("bad JPEG marker")
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte
-            position += 1
-            continue
-        if marker in STANDALONE_MARKERS:
-            kept.append(data[position:position + 2])
-            position += 2
-            continue
-        length = int.from_bytes(data[position + 2:position + 4], "big")
-        segment = data[position:position + 2 + length]
+    for marker, segment in _jpeg_segments(data):
         if marker == SOS:
             if not exif_written:
                 kept.append(_minimal_exif_segment(orientation))
-            end = _end_of_image(data, position)
-            kept.append(data[position:end])
+            kept.append(segment)
             return b"".join(kept)
         keep = marker not in range(APP0, APP0 + 16) and marker != COM
         keep = keep or marker == APP14 or (
             keep_icc_profile and marker == APP2 and segment[4:16] == b"ICC_PROFILE\x00"
         )
-        if marker == APP0 and segment[4:9] == b"JFIF\x00" and length >= 16:
+        if marker == APP0 and segment[4:9] == b"JFIF\x00" and len(segment) >= 18:
             # Version, units and density; the thumbnail (which may show what
             # was cropped out) goes.
             segment, keep = b"\xff\xe0\x00\x10" + segment[4:16] + b"\x00\x00", True
@@ -533,26 +543,16 @@ def jpeg_without_metadata(data, orientation=1, keep_icc_profile=True):
             if marker == APP0 and not exif_written:
                 kept.append(_minimal_exif_segment(orientation))
                 exif_written = True
-        position += 2 + length
-    raise ValueError("JPEG has no image data")
 
 
 def jpeg_frame(data):
     """The frame (SOFn) marker and sample precision of the JPEG `data`."""
-    position = 2
-    while True:
-        marker = data[position + 1]
-        if marker == 0xFF:
-            position += 1
-            continue
-        if marker in STANDALONE_MARKERS:
-            position += 2
-            continue
-        if marker == SOS or data[position] != 0xFF:
-            raise ValueError("JPEG has no frame header")
+    for marker, segment in _jpeg_segments(data):
+        if marker == SOS:
+            break
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return marker, data[position + 4]
-        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+            return marker, segment[4]
+    raise ValueError("JPEG has no frame header")
 
 
 def _minimal_exif_segment(orientation):
@@ -576,10 +576,7 @@ def _end_of_image(data, sos_position):
 def jpeg_scan_data(data):
     """From the first scan header to the end of the image: the bytes that must
     not change when metadata is removed."""
-    position = 2
-    while data[position + 1] != SOS:
-        if data[position + 1] in STANDALONE_MARKERS or data[position + 1] == 0xFF:
-            position += 2 if data[position + 1] != 0xFF else 1
-            continue
-        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
-    return data[position:_end_of_image(data, position)]
+    for marker, segment in _jpeg_segments(data):
+        if marker == SOS:
+            return segment
+
