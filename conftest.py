@@ -18,7 +18,9 @@ def pytest_configure(config):
     # collectstatic separately).
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.STATIC_ROOT = None

@@ -13,7 +13,9 @@ import multiprocessing
 import os
 
 # WEB_CONCURRENCY is what Heroku-style platforms set for the dyno size.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8)))
+workers = int(
+    os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8))
+)
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 

@@ -15,12 +15,24 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "email", "albums_link", "photos_link", "is_staff", "is_active", "date_joined"]
+    list_display = [
+        "username",
+        "email",
+        "albums_link",
+        "photos_link",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            album_count=count_of(Album.objects.all(), "user"),
-            photo_count=count_of(Photo.objects.all(), "user"),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                album_count=count_of(Album.objects.all(), "user"),
+                photo_count=count_of(Photo.objects.all(), "user"),
+            )
         )
 
     @admin.display(description="albums", ordering="album_count")

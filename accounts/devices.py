@@ -44,9 +44,13 @@ def entries(request):
         return []
     now = time.time()
     return [
-        entry for entry in loaded
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("n"), str)
-        and isinstance(entry.get("t"), int) and 0 <= now - entry["t"] < MAX_AGE
+        entry
+        for entry in loaded
+        if isinstance(entry, dict)
+        and isinstance(entry.get("id"), str)
+        and isinstance(entry.get("n"), str)
+        and isinstance(entry.get("t"), int)
+        and 0 <= now - entry["t"] < MAX_AGE
     ]
 
 
@@ -57,7 +61,11 @@ def device_for(request, username):
     if not found or not username:
         return None
     User = get_user_model()
-    pk = User._default_manager.filter(**{User.USERNAME_FIELD: username}).values_list("pk", flat=True).first()
+    pk = (
+        User._default_manager.filter(**{User.USERNAME_FIELD: username})
+        .values_list("pk", flat=True)
+        .first()
+    )
     if pk is None:
         return None
     return next((entry["n"] for entry in found if entry["id"] == str(pk)), None)
@@ -69,8 +77,12 @@ def remember(request, response, user):
     kept = [entry for entry in entries(request) if entry["id"] != pk]
     kept.append({"id": pk, "n": secrets.token_urlsafe(16), "t": int(time.time())})
     response.set_cookie(
-        COOKIE_NAME, signing.dumps(kept[-USERS_KEPT:], salt=SALT), max_age=MAX_AGE,
-        secure=not settings.DEBUG, httponly=True, samesite="Lax",
+        COOKIE_NAME,
+        signing.dumps(kept[-USERS_KEPT:], salt=SALT),
+        max_age=MAX_AGE,
+        secure=not settings.DEBUG,
+        httponly=True,
+        samesite="Lax",
     )
 
 

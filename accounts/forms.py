@@ -24,14 +24,19 @@ class AccountForm(forms.ModelForm):
         # Usernames differing only in case would be confusing on shared albums,
         # as in UserCreationForm.
         username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
+        if (
+            User.objects.filter(username__iexact=username)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
             raise forms.ValidationError("A user with that username already exists.")
         return username
 
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label="Your password", strip=False,
+        label="Your password",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -42,5 +47,7 @@ class DeleteAccountForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password. Your account has not been deleted.")
+            raise forms.ValidationError(
+                "That is not your password. Your account has not been deleted."
+            )
         return password

@@ -48,7 +48,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         # Counted for any address, known or not, so the limit says nothing
         # about who has an account; it stops anyone flooding one inbox.
-        ratelimit.hit("password-reset-email", form.cleaned_data["email"].strip().casefold())
+        ratelimit.hit(
+            "password-reset-email", form.cleaned_data["email"].strip().casefold()
+        )
         return super().form_valid(form)
 
 
@@ -76,13 +78,17 @@ def account_delete(request):
         with transaction.atomic():
             user.delete()
         logout(request)
-        messages.success(request, f"The account {username} and everything in it has been deleted.")
+        messages.success(
+            request, f"The account {username} and everything in it has been deleted."
+        )
         return redirect("home")
     albums = list(user.albums.with_stats().order_by("name", "pk"))
     context = {
         "form": form,
         "albums": albums,
         "album_photo_count": sum(album.photo_count for album in albums),
-        "other_upload_count": Photo.objects.filter(user=user).exclude(album__user=user).count(),
+        "other_upload_count": Photo.objects.filter(user=user)
+        .exclude(album__user=user)
+        .count(),
     }
     return render(request, "accounts/account_delete.html", context)

@@ -45,7 +45,10 @@ def _known_code(request, code):
     if code in request.session.get(SESSION_OPENED_CODES, ()):
         return "session"
     user = request.user
-    if user.is_authenticated and Album.objects.filter(Q(user=user) | Q(subs__user=user), code=code).exists():
+    if (
+        user.is_authenticated
+        and Album.objects.filter(Q(user=user) | Q(subs__user=user), code=code).exists()
+    ):
         return "account"
     return None
 
@@ -85,7 +88,9 @@ def find_album(request, typed_code):
                 ratelimit.hit("code-lookup-client", client)
                 ratelimit.hit("code-lookup-global", GLOBAL)
         else:
-            counted = ratelimit.attempt_all([("code-lookup-client", client), ("code-lookup-global", GLOBAL)])
+            counted = ratelimit.attempt_all(
+                [("code-lookup-client", client), ("code-lookup-global", GLOBAL)]
+            )
             album = _album_with_code(code)
             if album is not None:
                 for attempt in counted:
@@ -95,7 +100,12 @@ def find_album(request, typed_code):
     except ratelimit.RateLimited as error:
         raise TooManyLookups(error.scope, error.retry_after) from error
     match = getattr(request, "resolver_match", None)
-    if album is not None and known is None and match is not None and match.url_name == REMEMBERED_ON:
+    if (
+        album is not None
+        and known is None
+        and match is not None
+        and match.url_name == REMEMBERED_ON
+    ):
         _remember_code(request, album.code)
     return album
 
@@ -124,9 +134,13 @@ def renders_lookup_errors(view):
         try:
             return view(request, *args, **kwargs)
         except AlbumNotFound:
-            return render(request, "albums/not_found.html", {"message": NO_ALBUM}, status=404)
+            return render(
+                request, "albums/not_found.html", {"message": NO_ALBUM}, status=404
+            )
         except TooManyLookups as error:
-            response = render(request, "albums/not_found.html", {"message": error.message}, status=429)
+            response = render(
+                request, "albums/not_found.html", {"message": error.message}, status=429
+            )
             response["Retry-After"] = str(error.retry_after)
             return response
 

@@ -15,7 +15,13 @@ def count_of(queryset, field):
     row (an album's photos and its followers) multiply each other's rows before
     counting, and the subquery is only evaluated for the page shown.
     """
-    counts = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+    counts = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
@@ -39,7 +45,14 @@ def relabel_delete_selected(actions, description):
 @admin.register(Album)
 class AlbumAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "code_display", "user", "photos_link", "follower_count", "uploads_open", "created_at", "album_link",
+        "name",
+        "code_display",
+        "user",
+        "photos_link",
+        "follower_count",
+        "uploads_open",
+        "created_at",
+        "album_link",
     ]
     list_filter = ["uploads_open", "guest_uploads", "created_at"]
     list_select_related = ["user"]
@@ -48,25 +61,42 @@ class AlbumAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "thumbnail"]
     readonly_fields = ["code_display", "created_at"]
     fields = [
-        "name", "code_display", "user", "thumbnail", "uploads_open", "guest_uploads", "keep_location", "created_at",
+        "name",
+        "code_display",
+        "user",
+        "thumbnail",
+        "uploads_open",
+        "guest_uploads",
+        "keep_location",
+        "created_at",
     ]
     actions = ["lock_uploads", "unlock_uploads"]
 
     def get_queryset(self, request):
         from photos.models import Photo
 
-        return super().get_queryset(request).annotate(
-            photo_count=count_of(Photo.objects.all(), "album"),
-            follower_count=count_of(Subs.objects.all(), "album"),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                photo_count=count_of(Photo.objects.all(), "album"),
+                follower_count=count_of(Subs.objects.all(), "album"),
+            )
         )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        return relabel_delete_selected(actions, "Delete selected albums with their photos and files")
+        return relabel_delete_selected(
+            actions, "Delete selected albums with their photos and files"
+        )
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return search_with_code(queryset, results, search_term, "code"), may_have_duplicates
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        return search_with_code(
+            queryset, results, search_term, "code"
+        ), may_have_duplicates
 
     @admin.display(description="code", ordering="code")
     def code_display(self, album):
@@ -88,12 +118,18 @@ class AlbumAdmin(admin.ModelAdmin):
     @admin.action(description="Lock uploads of selected albums", permissions=["change"])
     def lock_uploads(self, request, queryset):
         count = queryset.update(uploads_open=False)
-        self.message_user(request, f"Locked {count} album(s): nobody can add photos.", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Locked {count} album(s): nobody can add photos.",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Open uploads of selected albums", permissions=["change"])
     def unlock_uploads(self, request, queryset):
         count = queryset.update(uploads_open=True)
-        self.message_user(request, f"Opened {count} album(s) for uploads.", messages.SUCCESS)
+        self.message_user(
+            request, f"Opened {count} album(s) for uploads.", messages.SUCCESS
+        )
 
 
 @admin.register(Subs)
@@ -106,5 +142,9 @@ class SubsAdmin(admin.ModelAdmin):
     raw_id_fields = ["album", "user"]
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return search_with_code(queryset, results, search_term, "album__code"), may_have_duplicates
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        return search_with_code(
+            queryset, results, search_term, "album__code"
+        ), may_have_duplicates

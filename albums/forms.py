@@ -29,7 +29,9 @@ class AlbumForm(forms.ModelForm):
         model = Album
         fields = ["name"]
         labels = {"name": "Album name"}
-        widgets = {"name": forms.TextInput(attrs={"placeholder": "Sam & Alex's wedding"})}
+        widgets = {
+            "name": forms.TextInput(attrs={"placeholder": "Sam & Alex's wedding"})
+        }
 
 
 class AlbumSettingsForm(forms.ModelForm):
@@ -54,8 +56,12 @@ class AlbumSettingsForm(forms.ModelForm):
 
 
 class CoverForm(forms.Form):
-    photo = forms.ModelChoiceField(queryset=None, label="Cover photo", widget=forms.RadioSelect,
-                                   error_messages={"invalid_choice": "Choose one of this album's photos."})
+    photo = forms.ModelChoiceField(
+        queryset=None,
+        label="Cover photo",
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of this album's photos."},
+    )
 
     def __init__(self, *args, album, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,5 +80,9 @@ class MergeForm(forms.Form):
     def __init__(self, *args, album, **kwargs):
         super().__init__(*args, **kwargs)
         # Only albums of the same owner: nobody merges someone else's photos in or out.
-        self.fields["other"].queryset = Album.objects.filter(user_id=album.user_id).exclude(pk=album.pk)
-        self.fields["other"].label_from_instance = lambda other: f"{other.name} ({other.display_code})"
+        self.fields["other"].queryset = Album.objects.filter(
+            user_id=album.user_id
+        ).exclude(pk=album.pk)
+        self.fields["other"].label_from_instance = lambda other: (
+            f"{other.name} ({other.display_code})"
+        )

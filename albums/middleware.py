@@ -19,7 +19,11 @@ STORAGE_UNAVAILABLE = "PartyShots can't reach its photo storage for a moment. Yo
 # 57P01-03 (server shutting down, crashed, or starting up). Other operational
 # errors (a deadlock, a missing table) are bugs or conflicts, not an outage.
 _CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
-_SQLITE_UNAVAILABLE = ("unable to open database file", "database is locked", "disk i/o error")
+_SQLITE_UNAVAILABLE = (
+    "unable to open database file",
+    "database is locked",
+    "disk i/o error",
+)
 
 
 class RateLimitMiddleware:
@@ -34,7 +38,10 @@ class RateLimitMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, ratelimit.RateLimited):
             logger.info(
-                "rate limited: %s %s %s from %s", exception.scope, request.method, request.path,
+                "rate limited: %s %s %s from %s",
+                exception.scope,
+                request.method,
+                request.path,
                 ratelimit.client_ip(request),
             )
             return ratelimit.rate_limited_response(request, exception)
@@ -59,7 +66,10 @@ def service_unavailable_response(request, message):
     """A 503 rendered without touching the database (no request context: no
     session, no user, no messages)."""
     headers = {"Retry-After": str(RETRY_AFTER)}
-    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+    if (
+        request.get_preferred_type(["text/html", "application/json"])
+        == "application/json"
+    ):
         return JsonResponse({"error": message}, status=503, headers=headers)
     html = render_to_string("503.html", {"message": message})
     return HttpResponse(html, status=503, headers=headers)
@@ -85,5 +95,7 @@ class ServiceUnavailableMiddleware:
         if not is_connection_error(exception):
             return None
         detail = " ".join(str(exception).split())[:200]
-        logger.error("database unavailable: %s %s: %s", request.method, request.path, detail)
+        logger.error(
+            "database unavailable: %s %s: %s", request.method, request.path, detail
+        )
         return service_unavailable_response(request, DATABASE_UNAVAILABLE)

@@ -19,24 +19,38 @@ class AlbumQuerySet(models.QuerySet):
         photo as cover (or none). One UPDATE; a cover the owner chose stays."""
         from photos.models import Photo
 
-        first_visible = Photo.objects.filter(album=models.OuterRef("pk"), hidden=False).in_album_order()
-        return self.filter(models.Q(thumbnail__isnull=True) | models.Q(thumbnail__hidden=True)).update(
-            thumbnail=models.Subquery(first_visible.values("pk")[:1])
-        )
+        first_visible = Photo.objects.filter(
+            album=models.OuterRef("pk"), hidden=False
+        ).in_album_order()
+        return self.filter(
+            models.Q(thumbnail__isnull=True) | models.Q(thumbnail__hidden=True)
+        ).update(thumbnail=models.Subquery(first_visible.values("pk")[:1]))
 
 
 class Album(models.Model):
     code = models.CharField(max_length=16, unique=True, editable=False)
     name = models.CharField(max_length=100)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     thumbnail = models.ForeignKey(
-        "photos.Photo", models.SET_NULL, null=True, blank=True, related_name="+", help_text="The album's cover."
+        "photos.Photo",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The album's cover.",
     )
-    uploads_open = models.BooleanField(default=True, help_text="Anyone with the code may add photos.")
-    guest_uploads = models.BooleanField(default=True, help_text="People without an account may add photos.")
+    uploads_open = models.BooleanField(
+        default=True, help_text="Anyone with the code may add photos."
+    )
+    guest_uploads = models.BooleanField(
+        default=True, help_text="People without an account may add photos."
+    )
     keep_location = models.BooleanField(
-        default=False, help_text="Everyone may download originals with their GPS location."
+        default=False,
+        help_text="Everyone may download originals with their GPS location.",
     )
 
     objects = AlbumQuerySet.as_manager()
@@ -85,7 +99,9 @@ class Album(models.Model):
 
         # Lock both rows so two merges of the same albums can't interleave.
         list(Album.objects.select_for_update().filter(pk__in=[self.pk, other.pk]))
-        duplicates = Photo.objects.filter(album=other, sha256__in=Photo.objects.filter(album=self).values("sha256"))
+        duplicates = Photo.objects.filter(
+            album=other, sha256__in=Photo.objects.filter(album=self).values("sha256")
+        )
         dropped = duplicates.count()
         duplicates.delete()
         moved = Photo.objects.filter(album=other).update(album=self)
@@ -96,7 +112,11 @@ class Album(models.Model):
         )
         followers_added = followers.update(album=self)
         if self.thumbnail_id is None and other.thumbnail_id is not None:
-            self.thumbnail_id = Album.objects.filter(pk=other.pk).values_list("thumbnail", flat=True).get()
+            self.thumbnail_id = (
+                Album.objects.filter(pk=other.pk)
+                .values_list("thumbnail", flat=True)
+                .get()
+            )
             self.save(update_fields=["thumbnail"])
         other.delete()
         return moved, dropped, followers_added
@@ -114,12 +134,16 @@ class Subs(models.Model):
     """An album a user follows."""
 
     album = models.ForeignKey(Album, models.CASCADE, related_name="subs")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="subs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="subs"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "follow"
-        constraints = [models.UniqueConstraint(fields=["album", "user"], name="unique_follow")]
+        constraints = [
+            models.UniqueConstraint(fields=["album", "user"], name="unique_follow")
+        ]
 
     def __str__(self):
         return f"{self.user} follows {self.album}"

@@ -42,7 +42,12 @@ except ImportError:  # Redis is optional on the embedded default.
 logger = logging.getLogger(__name__)
 
 FAIL_CLOSED = {
-    "code-lookup-client", "code-lookup-global", "login-pair", "login-user", "login-device", "login-client",
+    "code-lookup-client",
+    "code-lookup-global",
+    "login-pair",
+    "login-user",
+    "login-device",
+    "login-client",
 }
 CACHE_ERRORS = (RedisError, OSError)
 
@@ -79,7 +84,11 @@ class RateLimited(Exception):
     @property
     def message(self):
         minutes = math.ceil(self.retry_after / 60)
-        wait = f"{minutes} minute{'s' if minutes != 1 else ''}" if self.retry_after > 60 else "a minute"
+        wait = (
+            f"{minutes} minute{'s' if minutes != 1 else ''}"
+            if self.retry_after > 60
+            else "a minute"
+        )
         return f"{MESSAGES.get(self.scope, 'Too many requests.')} Please try again in {wait}."
 
 
@@ -102,7 +111,12 @@ def _window(scope, key):
     now = time.time()
     window = int(now // period)
     digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-    return f"ratelimit:{scope}:{window}:{digest}", count, period, (window + 1) * period - now
+    return (
+        f"ratelimit:{scope}:{window}:{digest}",
+        count,
+        period,
+        (window + 1) * period - now,
+    )
 
 
 def _cache_failed(scope, error):
@@ -154,7 +168,11 @@ class Attempt:
         except ValueError:  # The counter expired already.
             pass
         except CACHE_ERRORS as error:  # Not given back: stricter, never laxer.
-            logger.warning("rate limiter: cache unreachable, not refunding %s: %r", self.scope, error)
+            logger.warning(
+                "rate limiter: cache unreachable, not refunding %s: %r",
+                self.scope,
+                error,
+            )
 
 
 def attempt(scope, key):
@@ -209,7 +227,9 @@ def reset(scope, key):
     try:
         cache.delete(cache_key)
     except CACHE_ERRORS as error:
-        logger.warning("rate limiter: cache unreachable, not resetting %s: %r", scope, error)
+        logger.warning(
+            "rate limiter: cache unreachable, not resetting %s: %r", scope, error
+        )
 
 
 def client_ip(request):
@@ -220,7 +240,9 @@ def client_ip(request):
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote_addr
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    ]
     forwarded = [part for part in forwarded if part]
     if not forwarded:
         return remote_addr
@@ -250,11 +272,18 @@ def rate_limited_response(request, error):
     """429 (or 503 for a fail-closed limiter without its cache), with Retry-After,
     as JSON for fetch() callers that ask for it and as a page for everyone else."""
     headers = {"Retry-After": str(error.retry_after)}
-    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+    if (
+        request.get_preferred_type(["text/html", "application/json"])
+        == "application/json"
+    ):
         return JsonResponse(
-            {"error": error.message, "retry_after": error.retry_after}, status=error.status, headers=headers
+            {"error": error.message, "retry_after": error.retry_after},
+            status=error.status,
+            headers=headers,
         )
-    response = render(request, "429.html", {"message": error.message}, status=error.status)
+    response = render(
+        request, "429.html", {"message": error.message}, status=error.status
+    )
     response["Retry-After"] = headers["Retry-After"]
     return response
 

@@ -1,5 +1,6 @@
 from urllib.parse import urlsplit
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,8 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
-
-import segno
 
 from albums.access import (
     NO_ALBUM,
@@ -29,11 +28,17 @@ SORTS = {"taken": ("taken_at", "id"), "uploaded": ("created_at", "id")}
 
 
 def _home(request, join_form=None, album_form=None, status=200):
-    context = {"join_form": join_form or JoinForm(), "album_form": album_form or AlbumForm()}
+    context = {
+        "join_form": join_form or JoinForm(),
+        "album_form": album_form or AlbumForm(),
+    }
     if request.user.is_authenticated:
         # Two queries, however many albums.
         context["owned_albums"] = (
-            Album.objects.filter(user=request.user).with_stats().select_related("thumbnail").order_by("-last_activity")
+            Album.objects.filter(user=request.user)
+            .with_stats()
+            .select_related("thumbnail")
+            .order_by("-last_activity")
         )
         context["followed_albums"] = (
             Album.objects.filter(subs__user=request.user)
@@ -74,7 +79,10 @@ def album_create(request):
     album = form.save(commit=False)
     album.user = request.user
     album.save()
-    messages.success(request, f"Album created. Its code is {album.display_code}: share it with your guests.")
+    messages.success(
+        request,
+        f"Album created. Its code is {album.display_code}: share it with your guests.",
+    )
     return redirect(album)
 
 
@@ -86,9 +94,13 @@ def album(request, code):
         return redirect(album)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "taken"
     photos = (
-        Photo.objects.visible_to(request.user, album, request.session.get(SESSION_PHOTO_IDS, ()))
+        Photo.objects.visible_to(
+            request.user, album, request.session.get(SESSION_PHOTO_IDS, ())
+        )
         .select_related("user")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.filter(key=Tag.DESCRIPTION)))
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.filter(key=Tag.DESCRIPTION))
+        )
         .order_by(*SORTS[sort])
     )
     page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
@@ -105,7 +117,8 @@ def album(request, code):
             "page": page,
             "sort": sort,
             "is_owner": album.is_owned_by(request.user),
-            "can_follow": request.user.is_authenticated and request.user.pk != album.user_id,
+            "can_follow": request.user.is_authenticated
+            and request.user.pk != album.user_id,
             "is_follower": is_follower,
             "upload_refusal": album.upload_refusal(request.user),
         },
@@ -136,7 +149,11 @@ def album_unfollow(request, code):
 def album_link(request, album):
     """The album's absolute URL, for sharing and the QR code."""
     path = album.get_absolute_url()
-    return settings.SITE_URL + path if settings.SITE_URL else request.build_absolute_uri(path)
+    return (
+        settings.SITE_URL + path
+        if settings.SITE_URL
+        else request.build_absolute_uri(path)
+    )
 
 
 @renders_lookup_errors
@@ -145,11 +162,21 @@ def album_share(request, code):
     album = get_album_or_404(request, code)
     link = album_link(request, album)
     qr = segno.make(link, error="m").svg_inline(
-        scale=8, border=2, dark="#000", light="#fff", omitsize=True, svgclass="qr-code", lineclass=None,
+        scale=8,
+        border=2,
+        dark="#000",
+        light="#fff",
+        omitsize=True,
+        svgclass="qr-code",
+        lineclass=None,
         title=f"QR code for {link}",
     )
     site = urlsplit(link).netloc
-    return render(request, "albums/share.html", {"album": album, "link": link, "site": site, "qr_svg": qr})
+    return render(
+        request,
+        "albums/share.html",
+        {"album": album, "link": link, "site": site, "qr_svg": qr},
+    )
 
 
 @renders_lookup_errors
@@ -160,8 +187,12 @@ def album_settings(request, code):
         form.save()
         messages.success(request, "Settings saved.")
         return redirect("album_settings", album.code)
-    return render(request, "albums/settings.html", {"album": album, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "albums/settings.html",
+        {"album": album, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @renders_lookup_errors
@@ -175,8 +206,12 @@ def album_cover(request, code):
         return redirect("album_settings", album.code)
     photos = album.photos.filter(hidden=False).order_by("taken_at", "id")
     page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "albums/cover.html", {"album": album, "form": form, "page": page},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "albums/cover.html",
+        {"album": album, "form": form, "page": page},
+        status=400 if form.errors else 200,
+    )
 
 
 @renders_lookup_errors
@@ -185,7 +220,10 @@ def album_new_code(request, code):
     album = get_album_for_owner_or_404(request, code)
     old = album.display_code
     album.new_code()
-    messages.success(request, f"New code: {album.display_code}. Links, QR codes and cards with {old} no longer work.")
+    messages.success(
+        request,
+        f"New code: {album.display_code}. Links, QR codes and cards with {old} no longer work.",
+    )
     return redirect("album_settings", album.code)
 
 
@@ -199,10 +237,17 @@ def album_merge(request, code):
         summary = f"Merged {other.name} into this album: {moved} photo{'s' if moved != 1 else ''} moved"
         if dropped:
             summary += f", {dropped} already here dropped"
-        messages.success(request, f"{summary}, {followers} new follower{'s' if followers != 1 else ''}.")
+        messages.success(
+            request,
+            f"{summary}, {followers} new follower{'s' if followers != 1 else ''}.",
+        )
         return redirect(album)
-    return render(request, "albums/merge.html", {"album": album, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "albums/merge.html",
+        {"album": album, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @renders_lookup_errors
@@ -213,4 +258,8 @@ def album_delete(request, code):
         album.delete()  # photos cascade; photos.signals removes their files after commit
         messages.success(request, f"{name} and its photos were deleted.")
         return redirect("home")
-    return render(request, "albums/delete.html", {"album": album, "photo_count": album.photos.count()})
+    return render(
+        request,
+        "albums/delete.html",
+        {"album": album, "photo_count": album.photos.count()},
+    )

@@ -76,9 +76,11 @@ def best_of(repeat, function, clock=time.perf_counter):
 
 def per_call(function, number, repeat=5):
     """Seconds per call of `function`, best of `repeat` batches of `number` calls."""
+
     def batch():
         for _ in range(number):
             function()
+
     return best_of(repeat, batch) / number
 
 
@@ -111,8 +113,11 @@ def free_port():
 def run_child(*args, env=None):
     """Run this script in a fresh process for one measurement (its peak memory is its own)."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", *args], env=env or os.environ.copy(),
-        capture_output=True, text=True, check=False,
+        [sys.executable, __file__, "--child", *args],
+        env=env or os.environ.copy(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if output.returncode:
         raise RuntimeError(f"child {args} failed:\n{output.stderr[-3000:]}")
@@ -140,7 +145,9 @@ def use_storage(alias, backend):
     from django.conf import settings
     from django.test import override_settings
 
-    override_settings(STORAGES={**settings.STORAGES, alias: {"BACKEND": backend}}).enable()
+    override_settings(
+        STORAGES={**settings.STORAGES, alias: {"BACKEND": backend}}
+    ).enable()
 
 
 def make_database(workdir):
@@ -153,8 +160,12 @@ def make_database(workdir):
         name = f"bench_partyshots_{os.getpid()}"
         config = dj_database_url.parse(url)
         admin = psycopg.connect(
-            host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
-            password=config["PASSWORD"] or None, dbname=config["NAME"], autocommit=True,
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            dbname=config["NAME"],
+            autocommit=True,
         )
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -165,7 +176,12 @@ def make_database(workdir):
         db_url = f"sqlite:///{workdir}/bench.sqlite3"
         cleanup = lambda: None  # noqa: E731
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": db_url}
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
     return db_url, cleanup
 
 
@@ -175,8 +191,12 @@ def _drop_postgres(url, name):
 
     config = dj_database_url.parse(url)
     with psycopg.connect(
-        host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
-        password=config["PASSWORD"] or None, dbname=config["NAME"], autocommit=True,
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname=config["NAME"],
+        autocommit=True,
     ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -215,7 +235,9 @@ def make_ingest_files(workdir, quick):
             if size is None:
                 shutil.copy(source, path)
             else:
-                im.resize(size, Image.Resampling.LANCZOS).save(path, quality=92, exif=exif, icc_profile=icc)
+                im.resize(size, Image.Resampling.LANCZOS).save(
+                    path, quality=92, exif=exif, icc_profile=icc
+                )
             files[label] = path
         png = Path(workdir) / "PNG_5MP.png"
         im.resize((2592, 1944), Image.Resampling.LANCZOS).save(png, compress_level=6)
@@ -236,7 +258,9 @@ def child_ingest(path, mode, repeat):
 
     use_storage("default", "django.core.files.storage.InMemoryStorage")
     user = bench_user()
-    album = Album.objects.create(name="ingest warm-up", user=user)  # warm the ORM and imports
+    album = Album.objects.create(
+        name="ingest warm-up", user=user
+    )  # warm the ORM and imports
     Photo.objects.filter(album=album).exists()
     start_rss = rss_kb()
     reset_peak_rss()
@@ -254,7 +278,9 @@ def child_ingest(path, mode, repeat):
             scale = min(box[0] / im.width, box[1] / im.height, 1)
             size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
             out = io.BytesIO()
-            im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0).convert("RGB").save(out, "JPEG", quality=86)
+            im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0).convert(
+                "RGB"
+            ).save(out, "JPEG", quality=86)
 
     function = pipeline if mode == "pipeline" else pillow_minimum
     function()  # first run: peak memory, and warms caches
@@ -270,13 +296,21 @@ def bench_ingest(workdir, quick):
     for label, path in files.items():
         pipeline = run_child("ingest", str(path), "pipeline", str(repeat))
         minimum = run_child("ingest", str(path), "pillow", str(repeat))
-        rows.append({
-            "photo": label, "bytes": path.stat().st_size,
-            "pipeline_cpu_ms": pipeline["cpu"] * 1e3, "pillow_cpu_ms": minimum["cpu"] * 1e3,
-            "ratio": pipeline["cpu"] / minimum["cpu"],
-            "pipeline_peak_mb": pipeline["peak_mb"], "pillow_peak_mb": minimum["peak_mb"],
-        })
-        print(f"  ingest {label}: {rows[-1]['pipeline_cpu_ms']:.0f} ms vs {rows[-1]['pillow_cpu_ms']:.0f} ms", flush=True)
+        rows.append(
+            {
+                "photo": label,
+                "bytes": path.stat().st_size,
+                "pipeline_cpu_ms": pipeline["cpu"] * 1e3,
+                "pillow_cpu_ms": minimum["cpu"] * 1e3,
+                "ratio": pipeline["cpu"] / minimum["cpu"],
+                "pipeline_peak_mb": pipeline["peak_mb"],
+                "pillow_peak_mb": minimum["peak_mb"],
+            }
+        )
+        print(
+            f"  ingest {label}: {rows[-1]['pipeline_cpu_ms']:.0f} ms vs {rows[-1]['pillow_cpu_ms']:.0f} ms",
+            flush=True,
+        )
     return {"rows": rows, "target_ratio": 1.3}
 
 
@@ -289,16 +323,27 @@ def make_album(n, name="bench"):
     from photos.models import Photo
 
     album = Album.objects.create(name=f"{name} {n}", user=bench_user())
-    start = datetime.datetime(2026, 6, 1, 18, 0, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2026, 6, 1, 18, 0, tzinfo=datetime.UTC)
     photos = []
     for index in range(n):
         stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
-        photos.append(Photo(
-            album=album, link=f"{stem}.jpg", tlink=f"{stem}_t.jpg", dlink=f"{stem}_d.jpg",
-            filename=f"IMG_{index:05d}.jpg", guest_name="Guest", content_type="image/jpeg", size=3_000_000,
-            width=4032, height=3024, taken_at=start + datetime.timedelta(seconds=37 * index),
-            created_at=start + datetime.timedelta(seconds=41 * index), sha256=uuid.uuid4().hex * 2,
-        ))
+        photos.append(
+            Photo(
+                album=album,
+                link=f"{stem}.jpg",
+                tlink=f"{stem}_t.jpg",
+                dlink=f"{stem}_d.jpg",
+                filename=f"IMG_{index:05d}.jpg",
+                guest_name="Guest",
+                content_type="image/jpeg",
+                size=3_000_000,
+                width=4032,
+                height=3024,
+                taken_at=start + datetime.timedelta(seconds=37 * index),
+                created_at=start + datetime.timedelta(seconds=41 * index),
+                sha256=uuid.uuid4().hex * 2,
+            )
+        )
     Photo.objects.bulk_create(photos, batch_size=1000)
     return album
 
@@ -323,9 +368,15 @@ def clock_at(moment):
 
     from photos import storage
 
-    naive = datetime.datetime.fromtimestamp(int(moment), datetime.timezone.utc).replace(tzinfo=None)
-    with mock.patch("botocore.auth.get_current_datetime", lambda remove_tzinfo=True: naive), \
-            mock.patch.object(storage.time, "time", lambda: moment):
+    naive = datetime.datetime.fromtimestamp(int(moment), datetime.UTC).replace(
+        tzinfo=None
+    )
+    with (
+        mock.patch(
+            "botocore.auth.get_current_datetime", lambda remove_tzinfo=True: naive
+        ),
+        mock.patch.object(storage.time, "time", lambda: moment),
+    ):
         yield
 
 
@@ -338,7 +389,9 @@ def album_page_figures(client, album, repeat):
     assert response.status_code == 200, response.status_code
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    count = len(queries)  # now: it reads the connection's log, which the next request resets
+    count = len(
+        queries
+    )  # now: it reads the connection's log, which the next request resets
     seconds = best_of(repeat, lambda: client.get(url))
     last_page = f"{url}?page=last"
     last = best_of(repeat, lambda: client.get(last_page))
@@ -359,7 +412,9 @@ def bench_album_and_presign(quick):
 
         boto3.client("s3", region_name=S3_ENV["AWS_S3_REGION_NAME"]).create_bucket(
             Bucket=S3_ENV["AWS_STORAGE_BUCKET_NAME"],
-            CreateBucketConfiguration={"LocationConstraint": S3_ENV["AWS_S3_REGION_NAME"]},
+            CreateBucketConfiguration={
+                "LocationConstraint": S3_ENV["AWS_S3_REGION_NAME"]
+            },
         )
         from django.test import Client
 
@@ -376,8 +431,11 @@ def bench_album_and_presign(quick):
             with django_storages_signing():
                 before = album_page_figures(client, album, repeat)
             page[n] = {"after": after, "before": before}
-            print(f"  album page {n}: {after['ms']:.1f} ms ({after['queries']} queries), "
-                  f"django-storages signing {before['ms']:.1f} ms", flush=True)
+            print(
+                f"  album page {n}: {after['ms']:.1f} ms ({after['queries']} queries), "
+                f"django-storages signing {before['ms']:.1f} ms",
+                flush=True,
+            )
         from albums.views import PHOTOS_PER_PAGE
 
         figures = {"sizes": list(sizes), "per_page": PHOTOS_PER_PAGE, "pages": page}
@@ -410,14 +468,29 @@ def bench_presign(client, album, quick):
     client_s3 = default_storage.connection.meta.client
     bucket = default_storage.bucket_name
     figures = {}
-    figures["storage_url_us"] = per_call(lambda: storage.url(key, content_type="image/jpeg"), number) * 1e6
+    figures["storage_url_us"] = (
+        per_call(lambda: storage.url(key, content_type="image/jpeg"), number) * 1e6
+    )
     with django_storages_signing():
-        figures["django_storages_us"] = per_call(
-            lambda: storage.url(key, content_type="image/jpeg"), slow_number) * 1e6
+        figures["django_storages_us"] = (
+            per_call(lambda: storage.url(key, content_type="image/jpeg"), slow_number)
+            * 1e6
+        )
     local = storage.LocalSignedStorage(location=tempfile.gettempdir())
-    figures["local_us"] = per_call(lambda: local.url(key, parameters=parameters), slow_number) * 1e6
-    figures["boto3_us"] = per_call(lambda: client_s3.generate_presigned_url(
-        "get_object", Params={"Bucket": bucket, "Key": key, **parameters}, ExpiresIn=3600), slow_number) * 1e6
+    figures["local_us"] = (
+        per_call(lambda: local.url(key, parameters=parameters), slow_number) * 1e6
+    )
+    figures["boto3_us"] = (
+        per_call(
+            lambda: client_s3.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": bucket, "Key": key, **parameters},
+                ExpiresIn=3600,
+            ),
+            slow_number,
+        )
+        * 1e6
+    )
 
     # The floor: one SigV4 query-string signature by hand, signing key cached for the day.
     secret, access = S3_ENV["AWS_SECRET_ACCESS_KEY"], S3_ENV["AWS_ACCESS_KEY_ID"]
@@ -428,8 +501,10 @@ def bench_presign(client, album, quick):
         signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
     timestamp = time.strftime("%Y%m%dT%H%M%SZ")
     scope = f"{date}/{region}/s3/aws4_request"
-    auth = (f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={access}%2F{scope.replace('/', '%2F')}"
-            f"&X-Amz-Date={timestamp}&X-Amz-Expires=3600&X-Amz-SignedHeaders=host")
+    auth = (
+        f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={access}%2F{scope.replace('/', '%2F')}"
+        f"&X-Amz-Date={timestamp}&X-Amz-Expires=3600&X-Amz-SignedHeaders=host"
+    )
     host = f"{bucket}.s3.{region}.amazonaws.com"
 
     def floor():
@@ -451,7 +526,11 @@ def bench_presign(client, album, quick):
     for label, delay in (("1 s", 1), ("1 min", 60), ("5 min", 300), ("20 min", 1200)):
         row = {}
         for variant in ("after", "before"):
-            context = django_storages_signing() if variant == "before" else contextlib.nullcontext()
+            context = (
+                django_storages_signing()
+                if variant == "before"
+                else contextlib.nullcontext()
+            )
             with context:
                 # Average over renders spread across the window.
                 same = total = 0
@@ -465,8 +544,10 @@ def bench_presign(client, album, quick):
             row[variant] = same / total
         hits[label] = row
     figures["cache_hits"] = hits
-    print(f"  presign: {figures['storage_url_us']:.1f} us vs django-storages {figures['django_storages_us']:.0f} us",
-          flush=True)
+    print(
+        f"  presign: {figures['storage_url_us']:.1f} us vs django-storages {figures['django_storages_us']:.0f} us",
+        flush=True,
+    )
     return figures
 
 
@@ -485,7 +566,12 @@ def moto_server():
         f"server = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); "
         "server.start(); print('ready', flush=True); sys.stdin.read(); server.stop()"
     )
-    server = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         if server.stdout.readline().strip() != "ready":
             raise RuntimeError("moto server did not start")
@@ -505,7 +591,9 @@ def child_zip(where, total_mb, object_mb):
     folder, or the URL of an S3 endpoint."""
     s3 = where.startswith("http")
     if s3:
-        setup_django({**S3_ENV, "AWS_S3_ENDPOINT_URL": where, "AWS_S3_ADDRESSING_STYLE": "path"})
+        setup_django(
+            {**S3_ENV, "AWS_S3_ENDPOINT_URL": where, "AWS_S3_ADDRESSING_STYLE": "path"}
+        )
     else:
         setup_django({"MEDIA_ROOT": where})
     from django.core.files.storage import default_storage
@@ -519,16 +607,20 @@ def child_zip(where, total_mb, object_mb):
     if s3:
         default_storage.connection.meta.client.create_bucket(
             Bucket=S3_ENV["AWS_STORAGE_BUCKET_NAME"],
-            CreateBucketConfiguration={"LocationConstraint": S3_ENV["AWS_S3_REGION_NAME"]},
+            CreateBucketConfiguration={
+                "LocationConstraint": S3_ENV["AWS_S3_REGION_NAME"]
+            },
         )
     count = max(1, total_mb // object_mb)
     album = Album.objects.create(name="zip", user=bench_user())
-    start = datetime.datetime(2026, 6, 1, 18, 0, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2026, 6, 1, 18, 0, tzinfo=datetime.UTC)
     block = os.urandom(1024 * 1024)
     rows = []
     for index in range(count):
         key = f"albums/{album.pk}/{uuid.uuid4().hex}.jpg"
-        path = Path(where if not s3 else tempfile.gettempdir()) / (key if not s3 else f"bench-zip-{os.getpid()}")
+        path = Path(where if not s3 else tempfile.gettempdir()) / (
+            key if not s3 else f"bench-zip-{os.getpid()}"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as fh:
             for _ in range(object_mb):
@@ -536,14 +628,27 @@ def child_zip(where, total_mb, object_mb):
         if s3:  # from a file, so no object is ever whole in this process's memory
             with open(path, "rb") as fh:
                 default_storage.connection.meta.client.put_object(
-                    Bucket=S3_ENV["AWS_STORAGE_BUCKET_NAME"], Key=key, Body=fh,
+                    Bucket=S3_ENV["AWS_STORAGE_BUCKET_NAME"],
+                    Key=key,
+                    Body=fh,
                 )
             path.unlink()
-        rows.append(Photo(
-            album=album, link=key, tlink=key, dlink=key, filename=f"IMG_{index:04d}.jpg", content_type="image/jpeg",
-            size=object_mb * 1024 * 1024, width=1, height=1, taken_at=start + datetime.timedelta(minutes=index),
-            created_at=start, sha256=uuid.uuid4().hex * 2,
-        ))
+        rows.append(
+            Photo(
+                album=album,
+                link=key,
+                tlink=key,
+                dlink=key,
+                filename=f"IMG_{index:04d}.jpg",
+                content_type="image/jpeg",
+                size=object_mb * 1024 * 1024,
+                width=1,
+                height=1,
+                taken_at=start + datetime.timedelta(minutes=index),
+                created_at=start,
+                sha256=uuid.uuid4().hex * 2,
+            )
+        )
     Photo.objects.bulk_create(rows)
     keys = [row.link for row in rows]
     total = count * object_mb * 1024 * 1024
@@ -593,20 +698,33 @@ def bench_zip(workdir, quick):
             if storage_label == "local disk":
                 media_root = Path(workdir) / f"zip-media-{total_mb}"
                 media_root.mkdir()
-                result = run_child("zip", str(media_root), str(total_mb), str(object_mb))
+                result = run_child(
+                    "zip", str(media_root), str(total_mb), str(object_mb)
+                )
                 shutil.rmtree(media_root)
             else:
                 with moto_server() as endpoint:
                     result = run_child("zip", endpoint, str(total_mb), str(object_mb))
             mb = result["bytes"] / 1024 / 1024
-            rows.append({
-                "storage": storage_label, "album_mb": round(mb), "objects": result["objects"],
-                "raw_mb_s": mb / result["raw"], "zip_mb_s": mb / result["zip"], "ratio": result["raw"] / result["zip"],
-                "raw_crc_mb_s": mb / result["raw_crc"], "crc_ratio": result["raw_crc"] / result["zip"],
-                "raw_peak_mb": result["raw_peak_mb"], "zip_peak_mb": result["zip_peak_mb"],
-            })
-            print(f"  zip {storage_label}, {mb:.0f} MB: {rows[-1]['zip_mb_s']:.0f} MB/s vs raw "
-                  f"{rows[-1]['raw_mb_s']:.0f} MB/s, raw + CRC-32 {rows[-1]['raw_crc_mb_s']:.0f} MB/s", flush=True)
+            rows.append(
+                {
+                    "storage": storage_label,
+                    "album_mb": round(mb),
+                    "objects": result["objects"],
+                    "raw_mb_s": mb / result["raw"],
+                    "zip_mb_s": mb / result["zip"],
+                    "ratio": result["raw"] / result["zip"],
+                    "raw_crc_mb_s": mb / result["raw_crc"],
+                    "crc_ratio": result["raw_crc"] / result["zip"],
+                    "raw_peak_mb": result["raw_peak_mb"],
+                    "zip_peak_mb": result["zip_peak_mb"],
+                }
+            )
+            print(
+                f"  zip {storage_label}, {mb:.0f} MB: {rows[-1]['zip_mb_s']:.0f} MB/s vs raw "
+                f"{rows[-1]['raw_mb_s']:.0f} MB/s, raw + CRC-32 {rows[-1]['raw_crc_mb_s']:.0f} MB/s",
+                flush=True,
+            )
     return {"rows": rows, "target_ratio": 0.9}
 
 
@@ -640,10 +758,14 @@ def multipart(field, filename, content, fields):
     boundary = uuid.uuid4().hex
     parts = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-        f"Content-Type: image/jpeg\r\n\r\n".encode() + content + b"\r\n"
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + content
+        + b"\r\n"
     )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
@@ -679,7 +801,9 @@ def load_phase(port, clients, seconds, max_requests, make_request):
                     failures.append("status")
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(clients)]
+    threads = [
+        threading.Thread(target=worker, args=(index,)) for index in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -687,9 +811,13 @@ def load_phase(port, clients, seconds, max_requests, make_request):
     wall = time.perf_counter() - started
     latencies.sort()
     return {
-        "requests": len(latencies), "failures": len(failures), "rps": len(latencies) / wall,
+        "requests": len(latencies),
+        "failures": len(failures),
+        "rps": len(latencies) / wall,
         "p50_ms": latencies[len(latencies) // 2] * 1e3 if latencies else None,
-        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1e3 if latencies else None,
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1e3
+        if latencies
+        else None,
         "clients": clients,
     }
 
@@ -697,18 +825,38 @@ def load_phase(port, clients, seconds, max_requests, make_request):
 def bench_load(workdir, db_url, quick):
     media = Path(workdir) / "load-media"
     static = Path(workdir) / "load-static"
-    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": db_url, "MEDIA_ROOT": str(media), "STATIC_ROOT": str(static)}
+    env = {
+        **os.environ,
+        **BENCH_ENV,
+        "DATABASE_URL": db_url,
+        "MEDIA_ROOT": str(media),
+        "STATIC_ROOT": str(static),
+    }
     for name in S3_ENV:
         env.pop(name, None)
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"],
-                   env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
     # An album with photos to show, made in this process on the same database.
     code = run_child("load-album", str(media), env=env)
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
-        [str(gunicorn), "partyshots.wsgi", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(gunicorn),
+            "partyshots.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         for _ in range(200):
@@ -722,20 +870,32 @@ def bench_load(workdir, db_url, quick):
             status, body = warm.request("GET", f"/a/{code}/")
             if status != 200:
                 server.terminate()
-                raise RuntimeError(f"album page answered {status}: {body[:500]!r}\n{server.stderr.read()[-3000:]!r}")
+                raise RuntimeError(
+                    f"album page answered {status}: {body[:500]!r}\n{server.stderr.read()[-3000:]!r}"
+                )
 
         seconds = 8 if quick else 20
         clients = 8 if quick else 16
-        page = load_phase(port, clients, seconds, 20000,
-                          lambda client, state, index: client.request("GET", f"/a/{code}/")[0] == 200)
-        print(f"  load album page: {page['rps']:.0f} req/s, p95 {page['p95_ms']:.0f} ms", flush=True)
+        page = load_phase(
+            port,
+            clients,
+            seconds,
+            20000,
+            lambda client, state, index: client.request("GET", f"/a/{code}/")[0] == 200,
+        )
+        print(
+            f"  load album page: {page['rps']:.0f} req/s, p95 {page['p95_ms']:.0f} ms",
+            flush=True,
+        )
 
         from PIL import Image
 
         source = CORPUS / "real_photos" / "samsung_sm-g965w.jpg"
         with Image.open(source) as im:
             out = io.BytesIO()
-            im.resize((1600, 1200)).save(out, "JPEG", quality=88, exif=im.info.get("exif", b""))
+            im.resize((1600, 1200)).save(
+                out, "JPEG", quality=88, exif=im.info.get("exif", b"")
+            )
             photo = out.getvalue()
 
         def upload(client, state, index):
@@ -743,18 +903,34 @@ def bench_load(workdir, db_url, quick):
                 client.request("GET", f"/a/{code}/")
                 state["csrf"] = client.cookies.get("csrftoken", "")
             # A different file each time (bytes after the end of the image), so none is a duplicate.
-            body, content_type = multipart("photos", "party.jpg", photo + uuid.uuid4().bytes, {
-                "csrfmiddlewaretoken": state["csrf"], "guest_name": f"Guest {index}",
-            })
-            status, _ = client.request("POST", f"/a/{code}/upload/", body, {
-                "Content-Type": content_type, "Accept": "application/json", "X-CSRFToken": state["csrf"],
-                "Referer": f"http://127.0.0.1:{port}/a/{code}/",
-            })
+            body, content_type = multipart(
+                "photos",
+                "party.jpg",
+                photo + uuid.uuid4().bytes,
+                {
+                    "csrfmiddlewaretoken": state["csrf"],
+                    "guest_name": f"Guest {index}",
+                },
+            )
+            status, _ = client.request(
+                "POST",
+                f"/a/{code}/upload/",
+                body,
+                {
+                    "Content-Type": content_type,
+                    "Accept": "application/json",
+                    "X-CSRFToken": state["csrf"],
+                    "Referer": f"http://127.0.0.1:{port}/a/{code}/",
+                },
+            )
             return status == 201
 
         uploads = load_phase(port, clients // 2, seconds, 5000, upload)
         uploads["photo_bytes"] = len(photo)
-        print(f"  load upload: {uploads['rps']:.1f} req/s, p95 {uploads['p95_ms']:.0f} ms", flush=True)
+        print(
+            f"  load upload: {uploads['rps']:.1f} req/s, p95 {uploads['p95_ms']:.0f} ms",
+            flush=True,
+        )
     finally:
         server.terminate()
         try:
@@ -764,8 +940,11 @@ def bench_load(workdir, db_url, quick):
     import multiprocessing
 
     return {
-        "album_page": page, "upload": uploads,
-        "workers": int(env.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8))),
+        "album_page": page,
+        "upload": uploads,
+        "workers": int(
+            env.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8))
+        ),
         "threads": int(env.get("GUNICORN_THREADS", 4)),
     }
 
@@ -791,46 +970,71 @@ def machine():
     import PIL
 
     return {
-        "cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(), "django": django.get_version(),
-        "pillow": PIL.__version__, "database": os.environ.get("DATABASE_URL", "").split("://")[0] or "sqlite",
-        "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "pillow": PIL.__version__,
+        "database": os.environ.get("DATABASE_URL", "").split("://")[0] or "sqlite",
+        "when": datetime.datetime.now(datetime.UTC).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
     }
 
 
 def table(results):
     lines = []
     m = results["machine"]
-    lines.append(f"Machine: {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, Django {m['django']}, "
-                 f"Pillow {m['pillow']}, {m['database']}; {m['when']}{' (quick run)' if results['quick'] else ''}")
+    lines.append(
+        f"Machine: {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, Django {m['django']}, "
+        f"Pillow {m['pillow']}, {m['database']}; {m['when']}{' (quick run)' if results['quick'] else ''}"
+    )
     lines.append("")
     if "ingest" in results:
-        lines.append("Ingest: CPU per photo, whole pipeline (validate, orient, renditions, hash, store in memory) "
-                     "vs Pillow minimum (open, draft, one resize, one encode). Target <= 1.3x.")
+        lines.append(
+            "Ingest: CPU per photo, whole pipeline (validate, orient, renditions, hash, store in memory) "
+            "vs Pillow minimum (open, draft, one resize, one encode). Target <= 1.3x."
+        )
         lines.append("")
-        lines.append("| Photo | Bytes | Pipeline CPU | Pillow minimum | Ratio | Peak memory pipeline | Peak memory minimum |")
+        lines.append(
+            "| Photo | Bytes | Pipeline CPU | Pillow minimum | Ratio | Peak memory pipeline | Peak memory minimum |"
+        )
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
         for row in results["ingest"]["rows"]:
             lines.append(
                 f"| {row['photo']} | {row['bytes'] / 1e6:.1f} MB | {row['pipeline_cpu_ms']:.0f} ms | "
                 f"{row['pillow_cpu_ms']:.0f} ms | {row['ratio']:.2f}x | {row['pipeline_peak_mb']:.0f} MB | "
-                f"{row['pillow_peak_mb']:.0f} MB |")
+                f"{row['pillow_peak_mb']:.0f} MB |"
+            )
         lines.append("")
     if "album" in results:
         album = results["album"]
-        lines.append(f"Album page ({album['per_page']} photos a page): server time and SQL queries. "
-                     "Target: queries constant, <= 0.1 ms per photo beyond the fixed cost.")
+        lines.append(
+            f"Album page ({album['per_page']} photos a page): server time and SQL queries. "
+            "Target: queries constant, <= 0.1 ms per photo beyond the fixed cost."
+        )
         lines.append("")
-        lines.append("| Photos | Queries | Page 1 | Last page | Owner: queries, page 1 "
-                     "| Page 1, URLs signed by django-storages |")
+        lines.append(
+            "| Photos | Queries | Page 1 | Last page | Owner: queries, page 1 "
+            "| Page 1, URLs signed by django-storages |"
+        )
         lines.append("|---:|---:|---:|---:|---:|---:|")
         for n in album["sizes"]:
-            page = album["pages"][str(n)] if str(n) in album["pages"] else album["pages"][n]
+            page = (
+                album["pages"][str(n)]
+                if str(n) in album["pages"]
+                else album["pages"][n]
+            )
             owner = page["after"].get("owner", {"queries": 0, "ms": 0})
-            lines.append(f"| {n} | {page['after']['queries']} | {page['after']['ms']:.1f} ms | "
-                         f"{page['after']['last_page_ms']:.1f} ms | {owner['queries']}, {owner['ms']:.1f} ms | "
-                         f"{page['before']['ms']:.1f} ms |")
-        lines.append(f"| per photo (fit) | {'constant' if album['queries_constant'] else 'GROWS'} | "
-                     f"{album['after_ms_per_photo'] * 1e3:.1f} us | | | {album['before_ms_per_photo'] * 1e3:.1f} us |")
+            lines.append(
+                f"| {n} | {page['after']['queries']} | {page['after']['ms']:.1f} ms | "
+                f"{page['after']['last_page_ms']:.1f} ms | {owner['queries']}, {owner['ms']:.1f} ms | "
+                f"{page['before']['ms']:.1f} ms |"
+            )
+        lines.append(
+            f"| per photo (fit) | {'constant' if album['queries_constant'] else 'GROWS'} | "
+            f"{album['after_ms_per_photo'] * 1e3:.1f} us | | | {album['before_ms_per_photo'] * 1e3:.1f} us |"
+        )
         lines.append("")
     if "presign" in results:
         p = results["presign"]
@@ -838,47 +1042,73 @@ def table(results):
         lines.append("")
         lines.append("| Signer | Per URL | vs floor |")
         lines.append("|---|---:|---:|")
-        for label, key in (("photos.storage.url (fast signer, what the album page does)", "storage_url_us"),
-                           ("django-storages S3Storage.url (before)", "django_storages_us"),
-                           ("boto3 generate_presigned_url", "boto3_us"),
-                           ("floor: one SigV4 signature, key cached for the day", "floor_us"),
-                           ("local signed URL (embedded default, no bucket)", "local_us")):
+        for label, key in (
+            (
+                "photos.storage.url (fast signer, what the album page does)",
+                "storage_url_us",
+            ),
+            ("django-storages S3Storage.url (before)", "django_storages_us"),
+            ("boto3 generate_presigned_url", "boto3_us"),
+            ("floor: one SigV4 signature, key cached for the day", "floor_us"),
+            ("local signed URL (embedded default, no bucket)", "local_us"),
+        ):
             if key in p:
-                lines.append(f"| {label} | {p[key]:.1f} us | {p[key] / p['floor_us']:.1f}x |")
+                lines.append(
+                    f"| {label} | {p[key]:.1f} us | {p[key] / p['floor_us']:.1f}x |"
+                )
         lines.append("")
-        lines.append("Thumbnail URLs unchanged when the album page is rendered again (browser cache hits):")
+        lines.append(
+            "Thumbnail URLs unchanged when the album page is rendered again (browser cache hits):"
+        )
         lines.append("")
-        lines.append("| Rendered again after | Windowed fast signer | django-storages |")
+        lines.append(
+            "| Rendered again after | Windowed fast signer | django-storages |"
+        )
         lines.append("|---|---:|---:|")
         for label, row in p["cache_hits"].items():
             lines.append(f"| {label} | {row['after']:.0%} | {row['before']:.0%} |")
         lines.append("")
     if "zip" in results:
-        lines.append("Streamed ZIP (download all) vs reading the same objects raw through photos.storage.iter_object, "
-                     "from local storage on disk (page cache) and from S3 (moto's server in its own process, "
-                     "HTTP on loopback). On S3 the raw read already includes botocore's check of the "
-                     "object's stored CRC-32 (binascii.crc32 over every byte), so the ZIP computes CRC-32 twice. "
-                     "Target >= 90 % of raw, memory flat.")
+        lines.append(
+            "Streamed ZIP (download all) vs reading the same objects raw through photos.storage.iter_object, "
+            "from local storage on disk (page cache) and from S3 (moto's server in its own process, "
+            "HTTP on loopback). On S3 the raw read already includes botocore's check of the "
+            "object's stored CRC-32 (binascii.crc32 over every byte), so the ZIP computes CRC-32 twice. "
+            "Target >= 90 % of raw, memory flat."
+        )
         lines.append("")
-        lines.append("| Storage | Album | Objects | Raw read | Raw read + CRC-32 | ZIP stream | ZIP / raw | ZIP / (raw + CRC-32) "
-                     "| Peak memory raw | Peak memory ZIP |")
+        lines.append(
+            "| Storage | Album | Objects | Raw read | Raw read + CRC-32 | ZIP stream | ZIP / raw | ZIP / (raw + CRC-32) "
+            "| Peak memory raw | Peak memory ZIP |"
+        )
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in results["zip"]["rows"]:
-            lines.append(f"| {row.get('storage', 'local disk')} | {row['album_mb']} MB | {row['objects']} | {row['raw_mb_s']:.0f} MB/s | "
-                         f"{row.get('raw_crc_mb_s', 0):.0f} MB/s | {row['zip_mb_s']:.0f} MB/s | {row['ratio']:.0%} | "
-                         f"{row.get('crc_ratio', 0):.0%} | {row['raw_peak_mb']:.0f} MB | {row['zip_peak_mb']:.0f} MB |")
+            lines.append(
+                f"| {row.get('storage', 'local disk')} | {row['album_mb']} MB | {row['objects']} | {row['raw_mb_s']:.0f} MB/s | "
+                f"{row.get('raw_crc_mb_s', 0):.0f} MB/s | {row['zip_mb_s']:.0f} MB/s | {row['ratio']:.0%} | "
+                f"{row.get('crc_ratio', 0):.0%} | {row['raw_peak_mb']:.0f} MB | {row['zip_peak_mb']:.0f} MB |"
+            )
         lines.append("")
     if "load" in results:
         load = results["load"]
-        lines.append(f"Load: gunicorn ({load['workers']} gthread workers x {load['threads']} threads, "
-                     "gunicorn.conf.py) on loopback, local storage, album of 500 photos.")
+        lines.append(
+            f"Load: gunicorn ({load['workers']} gthread workers x {load['threads']} threads, "
+            "gunicorn.conf.py) on loopback, local storage, album of 500 photos."
+        )
         lines.append("")
-        lines.append("| Endpoint | Clients | Requests | Failures | Requests/s | p50 | p95 |")
+        lines.append(
+            "| Endpoint | Clients | Requests | Failures | Requests/s | p50 | p95 |"
+        )
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
-        for label, key in (("album page", "album_page"), ("upload (1.9 MP JPEG)", "upload")):
+        for label, key in (
+            ("album page", "album_page"),
+            ("upload (1.9 MP JPEG)", "upload"),
+        ):
             row = load[key]
-            lines.append(f"| {label} | {row['clients']} | {row['requests']} | {row['failures']} | "
-                         f"{row['rps']:.1f} | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms |")
+            lines.append(
+                f"| {label} | {row['clients']} | {row['requests']} | {row['failures']} | "
+                f"{row['rps']:.1f} | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -895,41 +1125,95 @@ def comparison(before, after):
         change = f"{old / new:.1f}x faster" if unit in ("ms", "us") and new else ""
         if unit in ("MB/s", "req/s", "%") and old:
             change = f"{new / old:.2f}x"
-        fmt = (lambda v: f"{v:.0%}") if unit == "%" else (lambda v: f"{v:.1f} {unit}" if v < 100 else f"{v:.0f} {unit}")
+        fmt = (
+            (lambda v: f"{v:.0%}")
+            if unit == "%"
+            else (lambda v: f"{v:.1f} {unit}" if v < 100 else f"{v:.0f} {unit}")
+        )
         rows.append(f"| {figure} | {fmt(old)} | {fmt(new)} | {change} | {limit} |")
 
     for new in after.get("ingest", {}).get("rows", ()):
-        old = next((r for r in before.get("ingest", {}).get("rows", ()) if r["photo"] == new["photo"]), None)
+        old = next(
+            (
+                r
+                for r in before.get("ingest", {}).get("rows", ())
+                if r["photo"] == new["photo"]
+            ),
+            None,
+        )
         if old:
-            add(f"Ingest CPU, {new['photo']}", old["pipeline_cpu_ms"], new["pipeline_cpu_ms"], "ms",
-                f"{old['ratio']:.2f}x -> {new['ratio']:.2f}x Pillow minimum (<= 1.3x)")
+            add(
+                f"Ingest CPU, {new['photo']}",
+                old["pipeline_cpu_ms"],
+                new["pipeline_cpu_ms"],
+                "ms",
+                f"{old['ratio']:.2f}x -> {new['ratio']:.2f}x Pillow minimum (<= 1.3x)",
+            )
     album = after.get("album")
     if album:
         largest = str(album["sizes"][-1])
         pages = {str(k): v for k, v in album["pages"].items()}
-        add(f"Album page, {largest} photos (S3 URLs)", pages[largest]["before"]["ms"], pages[largest]["after"]["ms"], "ms",
-            f"{pages[largest]['after']['queries']} queries at every size")
+        add(
+            f"Album page, {largest} photos (S3 URLs)",
+            pages[largest]["before"]["ms"],
+            pages[largest]["after"]["ms"],
+            "ms",
+            f"{pages[largest]['after']['queries']} queries at every size",
+        )
     presign = after.get("presign")
     if presign:
-        add("Pre-signed URL", presign["django_storages_us"], presign["storage_url_us"], "us",
-            f"<= 20 us (floor {presign['floor_us']:.1f} us)")
+        add(
+            "Pre-signed URL",
+            presign["django_storages_us"],
+            presign["storage_url_us"],
+            "us",
+            f"<= 20 us (floor {presign['floor_us']:.1f} us)",
+        )
         hits = presign["cache_hits"].get("1 min")
         if hits:
-            add("Thumbnail URLs reused on a reload 1 min later", hits["before"], hits["after"], "%", "browser cache hits")
+            add(
+                "Thumbnail URLs reused on a reload 1 min later",
+                hits["before"],
+                hits["after"],
+                "%",
+                "browser cache hits",
+            )
     for new in after.get("zip", {}).get("rows", ()):
         where = new.get("storage", "local disk")
-        old = next((r for r in before.get("zip", {}).get("rows", ())
-                    if r["album_mb"] == new["album_mb"] and r.get("storage", "local disk") == where), None)
+        old = next(
+            (
+                r
+                for r in before.get("zip", {}).get("rows", ())
+                if r["album_mb"] == new["album_mb"]
+                and r.get("storage", "local disk") == where
+            ),
+            None,
+        )
         if old:
-            add(f"ZIP stream, {new['album_mb']} MB album, {where}", old["zip_mb_s"], new["zip_mb_s"], "MB/s",
-                f"{old['ratio']:.0%} -> {new['ratio']:.0%} of raw (>= 90 %)")
+            add(
+                f"ZIP stream, {new['album_mb']} MB album, {where}",
+                old["zip_mb_s"],
+                new["zip_mb_s"],
+                "MB/s",
+                f"{old['ratio']:.0%} -> {new['ratio']:.0%} of raw (>= 90 %)",
+            )
     if "load" in after and "load" in before:
         for label, key in (("album page", "album_page"), ("upload", "upload")):
-            add(f"Load, {label}", before["load"][key]["rps"], after["load"][key]["rps"], "req/s",
-                f"p95 {before['load'][key]['p95_ms']:.0f} -> {after['load'][key]['p95_ms']:.0f} ms")
+            add(
+                f"Load, {label}",
+                before["load"][key]["rps"],
+                after["load"][key]["rps"],
+                "req/s",
+                f"p95 {before['load'][key]['p95_ms']:.0f} -> {after['load'][key]['p95_ms']:.0f} ms",
+            )
     if not rows:
         return ""
-    head = ["Before / after:", "", "| Figure | Before | After | Change | Limit / note |", "|---|---:|---:|---:|---|"]
+    head = [
+        "Before / after:",
+        "",
+        "| Figure | Before | After | Change | Limit / note |",
+        "|---|---:|---:|---:|---|",
+    ]
     return "\n".join(head + rows) + "\n"
 
 
@@ -937,11 +1221,25 @@ SECTIONS = ("ingest", "album", "presign", "zip", "load")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smaller inputs, shorter phases")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {SECTIONS}")
-    parser.add_argument("--output", default=str(RESULTS / "latest"), help="results file path without extension")
-    parser.add_argument("--baseline", help="an earlier results .json: adds a before/after table")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller inputs, shorter phases"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections of {SECTIONS}",
+    )
+    parser.add_argument(
+        "--output",
+        default=str(RESULTS / "latest"),
+        help="results file path without extension",
+    )
+    parser.add_argument(
+        "--baseline", help="an earlier results .json: adds a before/after table"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -991,13 +1289,22 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
     text = table(results)
     if args.baseline:
-        text = comparison(json.loads(Path(args.baseline).read_text()), json.loads(json.dumps(results))) + "\n" + text
+        text = (
+            comparison(
+                json.loads(Path(args.baseline).read_text()),
+                json.loads(json.dumps(results)),
+            )
+            + "\n"
+            + text
+        )
     print()
     print(text)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.with_suffix(".json").write_text(json.dumps(results, indent=2, default=str))
-    output.with_suffix(".md").write_text("# PartyShots benchmark results\n\n" + text + "\n")
+    output.with_suffix(".md").write_text(
+        "# PartyShots benchmark results\n\n" + text + "\n"
+    )
     print(f"Written to {output.with_suffix('.json')} and {output.with_suffix('.md')}")
 
 

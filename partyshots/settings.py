@@ -24,7 +24,11 @@ def envint(name, default):
 
 
 def envlist(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    ]
 
 
 def envrate(name, default):
@@ -32,9 +36,13 @@ def envrate(name, default):
     value = os.environ.get(name, default).strip()
     match = re.fullmatch(r"(\d+)\s*/\s*(\d*)\s*([smhd])", value)
     if not match:
-        raise ImproperlyConfigured(f"{name}={value!r}: write a rate as count/period, e.g. 30/h or 10/15m.")
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: write a rate as count/period, e.g. 30/h or 10/15m."
+        )
     count, multiple, unit = match.groups()
-    return int(count), int(multiple or 1) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+    return int(count), int(multiple or 1) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[
+        unit
+    ]
 
 
 DEBUG = envbool("DEBUG")
@@ -113,7 +121,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -183,7 +193,9 @@ STORAGE_ORIGINS = envlist("STORAGE_ORIGINS") or storage_origins(
 )
 STORAGES = {
     "default": {"BACKEND": STORAGE_BACKEND},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 
 # Uploads. Files over 2.5 MB spool to a temporary file, never whole in memory;
@@ -216,7 +228,12 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "partyshots"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "partyshots",
+        }
+    }
 
 # Rate limits (albums.ratelimit), each "count/period" from RATE_LIMIT_<NAME>.
 # Fixed windows: after `count` hits a key waits for the window to end.
@@ -258,7 +275,9 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PartyShots <noreply@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "PartyShots <noreply@localhost>"
+)
 
 # Security. Everything strict unless DEBUG is on.
 SESSION_COOKIE_HTTPONLY = True
@@ -268,7 +287,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Logins are counted per username and client (albums.ratelimit). The plain
 # ModelBackend stays listed for sessions logged in with it by name.
-AUTHENTICATION_BACKENDS = ["albums.ratelimit.RateLimitedModelBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "albums.ratelimit.RateLimitedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # No inline script or style anywhere: JS in static/js, CSS in static/css.
 # Photos come from the storage origin (pre-signed URLs) or our signed /media/.
 CONTENT_SECURITY_POLICY = {
@@ -305,7 +327,6 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 
-
 class OneLineFormatter(logging.Formatter):
     """Each record on one line, its traceback folded in (" | " for each line
     break), so a platform's log viewer keeps a request error whole and text
@@ -321,13 +342,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"()": OneLineFormatter, "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "line": {
+            "()": OneLineFormatter,
+            "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "line"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+        },
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.request": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "django.request": {
+            "handlers": ["stdout"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
 }

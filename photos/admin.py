@@ -23,7 +23,10 @@ def preview_img(photo):
     width, height = fitted(photo, PREVIEW_SIZE)
     return format_html(
         '<img src="{}" alt="Thumbnail of {}" width="{}" height="{}" loading="lazy">',
-        photo.thumbnail_url(), photo.filename, width, height,
+        photo.thumbnail_url(),
+        photo.filename,
+        width,
+        height,
     )
 
 
@@ -36,7 +39,11 @@ class AlbumFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         value = self.value()
-        album = Album.objects.filter(pk=value).first() if value and value.isdigit() else None
+        album = (
+            Album.objects.filter(pk=value).first()
+            if value and value.isdigit()
+            else None
+        )
         return [(str(album.pk), str(album))] if album else []
 
     def queryset(self, request, queryset):
@@ -53,36 +60,79 @@ class TagInline(admin.TabularInline):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["preview", "filename", "album_link", "uploader", "size_display", "taken_at", "created_at", "hidden"]
+    list_display = [
+        "preview",
+        "filename",
+        "album_link",
+        "uploader",
+        "size_display",
+        "taken_at",
+        "created_at",
+        "hidden",
+    ]
     list_display_links = ["preview", "filename"]
     list_filter = [AlbumFilter, "hidden", "content_type", "created_at"]
     list_select_related = ["album", "user"]
     search_fields = ["filename", "user__username", "guest_name"]
-    search_help_text = "File name, album code (typed any way), uploader's username or guest name."
+    search_help_text = (
+        "File name, album code (typed any way), uploader's username or guest name."
+    )
     raw_id_fields = ["user", "album"]
     show_full_result_count = False  # one COUNT(*) less on a table of 100,000 rows
     inlines = [TagInline]
     actions = ["hide", "unhide"]
     fields = [
-        "display_image", "original_link", "filename", "album", "user", "guest_name", "hidden", "taken_at",
-        "created_at", "content_type", "size_display", "width", "height", "sha256", "link", "tlink", "dlink", "plink",
+        "display_image",
+        "original_link",
+        "filename",
+        "album",
+        "user",
+        "guest_name",
+        "hidden",
+        "taken_at",
+        "created_at",
+        "content_type",
+        "size_display",
+        "width",
+        "height",
+        "sha256",
+        "link",
+        "tlink",
+        "dlink",
+        "plink",
     ]
     # Storage keys and what was measured from the file describe stored bytes:
     # editing them would make the row lie about its objects.
     readonly_fields = [
-        "display_image", "original_link", "created_at", "content_type", "size_display", "width", "height", "sha256",
-        "link", "tlink", "dlink", "plink",
+        "display_image",
+        "original_link",
+        "created_at",
+        "content_type",
+        "size_display",
+        "width",
+        "height",
+        "sha256",
+        "link",
+        "tlink",
+        "dlink",
+        "plink",
     ]
 
     def has_add_permission(self, request):
         return False  # photos arrive through the upload pipeline, which checks and renders them
 
     def get_actions(self, request):
-        return relabel_delete_selected(super().get_actions(request), "Delete selected photos and their files")
+        return relabel_delete_selected(
+            super().get_actions(request), "Delete selected photos and their files"
+        )
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return search_with_code(queryset, results, search_term, "album__code"), may_have_duplicates
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        return search_with_code(
+            queryset, results, search_term, "album__code"
+        ), may_have_duplicates
 
     @admin.display(description="preview")
     def preview(self, photo):
@@ -91,7 +141,9 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description="album", ordering="album__name")
     def album_link(self, photo):
         url = reverse("admin:photos_photo_changelist") + f"?album={photo.album_id}"
-        return format_html('<a href="{}" title="Only this album\'s photos">{}</a>', url, photo.album)
+        return format_html(
+            '<a href="{}" title="Only this album\'s photos">{}</a>', url, photo.album
+        )
 
     @admin.display(description="uploader", ordering="user__username")
     def uploader(self, photo):
@@ -108,15 +160,28 @@ class PhotoAdmin(admin.ModelAdmin):
         width, height = fitted(photo, 1024)
         return format_html(
             '<a href="{}"><img src="{}" alt="{}" width="{}" height="{}"></a>',
-            photo.display_url(), photo.display_url(), photo.filename, width, height,
+            photo.display_url(),
+            photo.display_url(),
+            photo.filename,
+            width,
+            height,
         )
 
     @admin.display(description="original")
     def original_link(self, photo):
-        url = storage.url(photo.link, content_type=photo.content_type, download_as=photo.filename)
-        return format_html('<a href="{}">Download the original ({})</a>', url, filesizeformat(photo.size))
+        url = storage.url(
+            photo.link, content_type=photo.content_type, download_as=photo.filename
+        )
+        return format_html(
+            '<a href="{}">Download the original ({})</a>',
+            url,
+            filesizeformat(photo.size),
+        )
 
-    @admin.action(description="Hide selected photos (only owner and uploader see them)", permissions=["change"])
+    @admin.action(
+        description="Hide selected photos (only owner and uploader see them)",
+        permissions=["change"],
+    )
     def hide(self, request, queryset):
         count = queryset.update(hidden=True)
         Album.objects.filter(pk__in=queryset.values("album")).refresh_covers()
@@ -126,7 +191,9 @@ class PhotoAdmin(admin.ModelAdmin):
     def unhide(self, request, queryset):
         count = queryset.update(hidden=False)
         Album.objects.filter(pk__in=queryset.values("album")).refresh_covers()
-        self.message_user(request, f"Made {count} photo(s) visible again.", messages.SUCCESS)
+        self.message_user(
+            request, f"Made {count} photo(s) visible again.", messages.SUCCESS
+        )
 
 
 @admin.register(Tag)
@@ -163,7 +230,15 @@ class PendingFilter(admin.SimpleListFilter):
 
 @admin.register(TakedownRequest)
 class TakedownRequestAdmin(admin.ModelAdmin):
-    list_display = ["photo_preview", "photo", "album", "created_at", "short_reason", "requester", "is_pending"]
+    list_display = [
+        "photo_preview",
+        "photo",
+        "album",
+        "created_at",
+        "short_reason",
+        "requester",
+        "is_pending",
+    ]
     list_display_links = ["photo_preview", "photo"]
     list_filter = [PendingFilter, "created_at"]
     list_select_related = ["photo__album", "user"]
@@ -178,13 +253,19 @@ class TakedownRequestAdmin(admin.ModelAdmin):
         return False  # requests come from the photo page, from people who can see the photo
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return search_with_code(queryset, results, search_term, "photo__album__code"), may_have_duplicates
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        return search_with_code(
+            queryset, results, search_term, "photo__album__code"
+        ), may_have_duplicates
 
     def changelist_view(self, request, extra_context=None):
         pending = TakedownRequest.objects.pending().count()
         title = f"Take-down requests: {pending} pending"
-        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+        return super().changelist_view(
+            request, {"title": title, **(extra_context or {})}
+        )
 
     @admin.display(description="preview")
     def photo_preview(self, takedown):
@@ -196,7 +277,11 @@ class TakedownRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="reason")
     def short_reason(self, takedown):
-        return takedown.reason if len(takedown.reason) <= 80 else takedown.reason[:79] + "…"
+        return (
+            takedown.reason
+            if len(takedown.reason) <= 80
+            else takedown.reason[:79] + "…"
+        )
 
     @admin.display(description="asked by", ordering="user__username")
     def requester(self, takedown):
@@ -206,7 +291,10 @@ class TakedownRequestAdmin(admin.ModelAdmin):
     def is_pending(self, takedown):
         return takedown.is_pending
 
-    @admin.action(description="Dismiss selected requests (the photos stay)", permissions=["change"])
+    @admin.action(
+        description="Dismiss selected requests (the photos stay)",
+        permissions=["change"],
+    )
     def dismiss(self, request, queryset):
         count = queryset.pending().update(dismissed_at=timezone.now())
         self.message_user(request, f"Dismissed {count} request(s).", messages.SUCCESS)

@@ -7,20 +7,30 @@ DESCRIPTION_MAX_LENGTH = 2000
 
 class GuestNameForm(forms.Form):
     guest_name = forms.CharField(
-        label="Your name (optional)", max_length=60, required=False, help_text="Shown next to your photos."
+        label="Your name (optional)",
+        max_length=60,
+        required=False,
+        help_text="Shown next to your photos.",
     )
 
 
 class DescriptionForm(forms.Form):
     description = forms.CharField(
-        label="Description", max_length=DESCRIPTION_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": "A description can be at most %(limit_value)d characters (it has %(show_value)d)."},
+        label="Description",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": "A description can be at most %(limit_value)d characters (it has %(show_value)d)."
+        },
     )
 
     def save(self, photo):
         text = self.cleaned_data["description"].strip()
         if text:
-            Tag.objects.update_or_create(photo=photo, key=Tag.DESCRIPTION, defaults={"value": text})
+            Tag.objects.update_or_create(
+                photo=photo, key=Tag.DESCRIPTION, defaults={"value": text}
+            )
         else:
             Tag.objects.filter(photo=photo, key=Tag.DESCRIPTION).delete()
         return text
@@ -43,13 +53,22 @@ class BulkModerationForm(forms.Form):
     """Hide, unhide or delete photos the album's owner ticked in the grid."""
 
     MAX_PHOTOS = 500
-    ACTIONS = {"hide": "Hide selected", "unhide": "Unhide selected", "delete": "Delete selected"}
+    ACTIONS = {
+        "hide": "Hide selected",
+        "unhide": "Unhide selected",
+        "delete": "Delete selected",
+    }
 
-    action = forms.ChoiceField(choices=ACTIONS.items(), error_messages={
-        "required": "Choose what to do with the selected photos.",
-        "invalid_choice": "Choose hide, unhide or delete.",
-    })
-    photos = PhotoIdsField(error_messages={"required": "Select at least one photo first."})
+    action = forms.ChoiceField(
+        choices=ACTIONS.items(),
+        error_messages={
+            "required": "Choose what to do with the selected photos.",
+            "invalid_choice": "Choose hide, unhide or delete.",
+        },
+    )
+    photos = PhotoIdsField(
+        error_messages={"required": "Select at least one photo first."}
+    )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, album, **kwargs):
@@ -61,17 +80,25 @@ class BulkModerationForm(forms.Form):
         photos deleted meanwhile) are skipped, never acted on."""
         ids = self.cleaned_data["photos"]
         if len(ids) > self.MAX_PHOTOS:
-            raise forms.ValidationError(f"Select at most {self.MAX_PHOTOS} photos at a time (you selected {len(ids)}).")
+            raise forms.ValidationError(
+                f"Select at most {self.MAX_PHOTOS} photos at a time (you selected {len(ids)})."
+            )
         photos = self.album.photos.filter(pk__in=ids)
         if not photos.exists():
-            raise forms.ValidationError("None of the selected photos is in this album (any more).")
+            raise forms.ValidationError(
+                "None of the selected photos is in this album (any more)."
+            )
         return photos
 
 
 class TakedownForm(forms.Form):
     reason = forms.CharField(
-        label="Why? (optional)", required=False, max_length=TakedownRequest.REASON_MAX_LENGTH,
+        label="Why? (optional)",
+        required=False,
+        max_length=TakedownRequest.REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only the album's host sees this.",
-        error_messages={"max_length": "Keep the reason to %(limit_value)d characters (it has %(show_value)d)."},
+        error_messages={
+            "max_length": "Keep the reason to %(limit_value)d characters (it has %(show_value)d)."
+        },
     )

@@ -30,13 +30,17 @@ class AddResult:
     def http_status(self):
         if self.refusal_status:
             return self.refusal_status
-        return {"added": 201, "duplicate": 200, "rejected": 400, "unavailable": 503}[self.status]
+        return {"added": 201, "duplicate": 200, "rejected": 400, "unavailable": 503}[
+            self.status
+        ]
 
 
 def clean_filename(name, default_extension="jpg"):
     """The base name only, without path separators or control characters, length capped."""
     name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = _strip_dots_and_spaces("".join(ch for ch in name if unicodedata.category(ch)[0] != "C"))
+    name = _strip_dots_and_spaces(
+        "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    )
     if len(name) > FILENAME_MAX_LENGTH:
         stem, dot, extension = name.rpartition(".")
         if dot and len(extension) <= 10:
@@ -56,7 +60,11 @@ def _gigabytes(size):
 
 
 def _megabytes(size):
-    return f"{size / 1024 / 1024:.0f}" if size >= 10 * 1024 * 1024 else f"{size / 1024 / 1024:.1f}"
+    return (
+        f"{size / 1024 / 1024:.0f}"
+        if size >= 10 * 1024 * 1024
+        else f"{size / 1024 / 1024:.1f}"
+    )
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -78,15 +86,19 @@ class PhotoQuerySet(models.QuerySet):
         """A rejection if one more photo of `size` bytes takes `album` past
         ALBUM_MAX_PHOTOS or ALBUM_MAX_BYTES, else None. Uploads racing in at
         the same moment may each pass: a quota, not an exact ceiling."""
-        totals = self.filter(album=album).aggregate(count=models.Count("id"), size=models.Sum("size"))
+        totals = self.filter(album=album).aggregate(
+            count=models.Count("id"), size=models.Sum("size")
+        )
         if totals["count"] >= settings.ALBUM_MAX_PHOTOS:
             return AddResult(
-                "rejected", f"This album is full: {settings.ALBUM_MAX_PHOTOS} photos is the limit.",
+                "rejected",
+                f"This album is full: {settings.ALBUM_MAX_PHOTOS} photos is the limit.",
                 refusal_status=403,
             )
         if (totals["size"] or 0) + size > settings.ALBUM_MAX_BYTES:
             return AddResult(
-                "rejected", f"This album is full: {_gigabytes(settings.ALBUM_MAX_BYTES)} GB of photos is the limit.",
+                "rejected",
+                f"This album is full: {_gigabytes(settings.ALBUM_MAX_BYTES)} GB of photos is the limit.",
                 refusal_status=413,
             )
         return None
@@ -100,7 +112,10 @@ class PhotoQuerySet(models.QuerySet):
         display_name = clean_filename(filename or getattr(file, "name", ""))
         size = getattr(file, "size", None)
         if size is not None and size > settings.PHOTO_MAX_BYTES:
-            return AddResult("rejected", f"file is {_megabytes(size)} MB; the limit is {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB")
+            return AddResult(
+                "rejected",
+                f"file is {_megabytes(size)} MB; the limit is {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB",
+            )
         if not size:
             return AddResult("rejected", "file is empty")
 
@@ -121,13 +136,19 @@ class PhotoQuerySet(models.QuerySet):
             return AddResult("rejected", str(exc))
 
         stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
-        keys = {"link": f"{stem}.{rendered.extension}", "tlink": f"{stem}_t.jpg", "dlink": f"{stem}_d.jpg"}
+        keys = {
+            "link": f"{stem}.{rendered.extension}",
+            "tlink": f"{stem}_t.jpg",
+            "dlink": f"{stem}_d.jpg",
+        }
         private = None
         if rendered.has_location:
             if rendered.format == "JPEG":
                 file.seek(0)
                 try:
-                    private = thumbnails.jpeg_without_metadata(file.read(), rendered.orientation)
+                    private = thumbnails.jpeg_without_metadata(
+                        file.read(), rendered.orientation
+                    )
                 except (ValueError, IndexError):
                     # Decoders skip what they can't parse; stripping the location
                     # can't, and a copy that might keep it is never made.
@@ -139,12 +160,26 @@ class PhotoQuerySet(models.QuerySet):
         try:
             file.seek(0)
             written.append(storage.save(keys["link"], file, rendered.content_type))
-            written.append(storage.save(keys["dlink"], rendered.display, thumbnails.RENDITION_CONTENT_TYPE))
-            written.append(storage.save(keys["tlink"], rendered.thumbnail, thumbnails.RENDITION_CONTENT_TYPE))
+            written.append(
+                storage.save(
+                    keys["dlink"], rendered.display, thumbnails.RENDITION_CONTENT_TYPE
+                )
+            )
+            written.append(
+                storage.save(
+                    keys["tlink"], rendered.thumbnail, thumbnails.RENDITION_CONTENT_TYPE
+                )
+            )
             if private is not None:
-                written.append(storage.save(keys["plink"], private, thumbnails.RENDITION_CONTENT_TYPE))
+                written.append(
+                    storage.save(
+                        keys["plink"], private, thumbnails.RENDITION_CONTENT_TYPE
+                    )
+                )
         except Exception:
-            logger.exception("could not store photo %s for album %s", display_name, album.pk)
+            logger.exception(
+                "could not store photo %s for album %s", display_name, album.pk
+            )
             storage.delete(written)  # no row refers to them: delete at once
             raise StorageUnavailable
 
@@ -152,11 +187,20 @@ class PhotoQuerySet(models.QuerySet):
         try:
             with transaction.atomic():
                 photo = self.create(
-                    album=album, user=user if user and user.is_authenticated else None,
-                    guest_name="" if user and user.is_authenticated else guest_name[:60],
-                    filename=display_name, content_type=rendered.content_type, size=size,
-                    width=rendered.width, height=rendered.height, taken_at=rendered.taken_at or now,
-                    created_at=now, sha256=sha256, plink_size=len(private) if private is not None else None,
+                    album=album,
+                    user=user if user and user.is_authenticated else None,
+                    guest_name=""
+                    if user and user.is_authenticated
+                    else guest_name[:60],
+                    filename=display_name,
+                    content_type=rendered.content_type,
+                    size=size,
+                    width=rendered.width,
+                    height=rendered.height,
+                    taken_at=rendered.taken_at or now,
+                    created_at=now,
+                    sha256=sha256,
+                    plink_size=len(private) if private is not None else None,
                     **keys,
                 )
         except IntegrityError:
@@ -164,20 +208,30 @@ class PhotoQuerySet(models.QuerySet):
             existing = self.filter(album=album, sha256=sha256).first()
             if existing:  # the same file arrived twice at once
                 return AddResult("duplicate", "already in the album", existing)
-            logger.exception("could not save photo %s for album %s", display_name, album.pk)
+            logger.exception(
+                "could not save photo %s for album %s", display_name, album.pk
+            )
             raise StorageUnavailable
         except DatabaseError:
-            logger.exception("could not save photo %s for album %s", display_name, album.pk)
+            logger.exception(
+                "could not save photo %s for album %s", display_name, album.pk
+            )
             storage.delete(written)
             raise StorageUnavailable
         # The first photo becomes the cover; update() so two uploads can't race.
-        type(album).objects.filter(pk=album.pk, thumbnail__isnull=True).update(thumbnail=photo)
+        type(album).objects.filter(pk=album.pk, thumbnail__isnull=True).update(
+            thumbnail=photo
+        )
         return AddResult("added", "added", photo)
 
 
 class Photo(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="photos",
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="photos",
         help_text="The uploader; empty for a guest without an account.",
     )
     album = models.ForeignKey("albums.Album", models.CASCADE, related_name="photos")
@@ -189,7 +243,9 @@ class Photo(models.Model):
     tlink = models.CharField(max_length=255, db_index=True)
     dlink = models.CharField(max_length=255, db_index=True)
     plink = models.CharField(max_length=255, blank=True, db_index=True)
-    plink_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes of the plink object.")
+    plink_size = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Bytes of the plink object."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     filename = models.CharField(max_length=255)
     guest_name = models.CharField(max_length=60, blank=True)
@@ -197,17 +253,27 @@ class Photo(models.Model):
     size = models.PositiveBigIntegerField(help_text="Bytes of the original.")
     width = models.PositiveIntegerField(help_text="After orientation.")
     height = models.PositiveIntegerField(help_text="After orientation.")
-    taken_at = models.DateTimeField(help_text="When it was taken (EXIF), else when it was uploaded.")
+    taken_at = models.DateTimeField(
+        help_text="When it was taken (EXIF), else when it was uploaded."
+    )
     sha256 = models.CharField(max_length=64)
-    hidden = models.BooleanField(default=False, help_text="Only the owner and the uploader see it.")
+    hidden = models.BooleanField(
+        default=False, help_text="Only the owner and the uploader see it."
+    )
 
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["album", "sha256"], name="unique_photo_per_album")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["album", "sha256"], name="unique_photo_per_album"
+            )
+        ]
         indexes = [
             models.Index(fields=["album", "taken_at", "id"], name="photo_album_taken"),
-            models.Index(fields=["album", "created_at", "id"], name="photo_album_uploaded"),
+            models.Index(
+                fields=["album", "created_at", "id"], name="photo_album_uploaded"
+            ),
         ]
 
     def __str__(self):
@@ -235,7 +301,12 @@ class Photo(models.Model):
         """(key, content type, filename) of the original as this person may have it:
         without location unless they uploaded it, own the album, or the album keeps location."""
         is_owner = user.is_authenticated and user.pk == self.album.user_id
-        if not self.plink or self.album.keep_location or is_owner or self.is_uploaded_by(user, session_photo_ids):
+        if (
+            not self.plink
+            or self.album.keep_location
+            or is_owner
+            or self.is_uploaded_by(user, session_photo_ids)
+        ):
             return self.link, self.content_type, self.filename
         filename = self.filename
         if self.content_type != thumbnails.RENDITION_CONTENT_TYPE:
@@ -253,7 +324,9 @@ class Photo(models.Model):
 
     def can_edit(self, user, session_photo_ids=()):
         """Delete it or change its description: its uploader, the album owner, staff."""
-        return self.is_uploaded_by(user, session_photo_ids) or self.album.is_owned_by(user)
+        return self.is_uploaded_by(user, session_photo_ids) or self.album.is_owned_by(
+            user
+        )
 
     @property
     def storage_keys(self):
@@ -275,7 +348,11 @@ class Tag(models.Model):
     value = models.TextField(max_length=2000)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["photo", "key"], name="unique_tag_per_photo")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "key"], name="unique_tag_per_photo"
+            )
+        ]
 
     def __str__(self):
         return f"{self.key}={self.value[:40]}"
@@ -295,13 +372,19 @@ class TakedownRequest(models.Model):
     reason = models.TextField(max_length=REASON_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Who asked, if they were logged in.",
     )
     # Keyed hash of the address, enough to spot one client flooding requests
     # without keeping anyone's IP address.
     ip_hash = models.CharField(max_length=64, blank=True)
-    dismissed_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the request is pending.")
+    dismissed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while the request is pending."
+    )
 
     objects = TakedownRequestQuerySet.as_manager()
 

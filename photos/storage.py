@@ -57,14 +57,19 @@ class LocalSignedStorage(FileSystemStorage):
 
 
 def local_signature(name, query):
-    signed = "\n".join([name] + [f"{k}={query[k]}" for k in ("Expires",) + SIGNED_PARAMETERS if k in query])
+    signed = "\n".join(
+        [name]
+        + [f"{k}={query[k]}" for k in ("Expires",) + SIGNED_PARAMETERS if k in query]
+    )
     return salted_hmac(_SALT, signed, algorithm="sha256").hexdigest()
 
 
 def check_local_signature(name, query):
     """Return the signed parameters of a local URL, or None if it is forged or expired."""
     signature = query.get("Signature", "")
-    expected = local_signature(name, {k: v for k, v in query.items() if k in ("Expires",) + SIGNED_PARAMETERS})
+    expected = local_signature(
+        name, {k: v for k, v in query.items() if k in ("Expires",) + SIGNED_PARAMETERS}
+    )
     if not hmac.compare_digest(signature, expected):
         return None
     try:
@@ -111,7 +116,9 @@ def url(key, *, content_type=None, download_as=None, expire=None):
         parameters["ResponseContentDisposition"] = content_disposition(download_as)
     try:
         presigner = fast_presigner()
-        if presigner is not None:  # S3: sign here, ~40x faster than botocore (see S3Presigner)
+        if (
+            presigner is not None
+        ):  # S3: sign here, ~40x faster than botocore (see S3Presigner)
             try:
                 return presigner.url(key, parameters, expire=expire)
             except UnsupportedPresign:
@@ -123,8 +130,12 @@ def url(key, *, content_type=None, download_as=None, expire=None):
 
 
 def content_disposition(filename, disposition="attachment"):
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "").replace("\\", "")
-    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    ascii_name = (
+        filename.encode("ascii", "replace").decode().replace('"', "").replace("\\", "")
+    )
+    return (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
 
 
 def open_object(key):
@@ -144,7 +155,9 @@ def delete(keys):
         try:
             default_storage.delete(key)
         except Exception:
-            logger.exception("could not delete storage object %s; reconcile_storage will retry", key)
+            logger.exception(
+                "could not delete storage object %s; reconcile_storage will retry", key
+            )
 
 
 def delete_on_commit(keys):
@@ -160,7 +173,9 @@ def list_objects(prefix=""):
     if isinstance(default_storage, LocalSignedStorage):
         root = default_storage.path("")
         # Walk only the deepest folder the prefix names, not the whole tree.
-        for dirpath, _dirnames, filenames in os.walk(default_storage.path(prefix.rpartition("/")[0])):
+        for dirpath, _dirnames, filenames in os.walk(
+            default_storage.path(prefix.rpartition("/")[0])
+        ):
             for filename in filenames:
                 path = os.path.join(dirpath, filename)
                 key = os.path.relpath(path, root).replace(os.sep, "/")
@@ -169,13 +184,17 @@ def list_objects(prefix=""):
         return
     location = _s3_name("")
     paginator = _s3_client().get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=default_storage.bucket_name, Prefix=location + prefix):
+    for page in paginator.paginate(
+        Bucket=default_storage.bucket_name, Prefix=location + prefix
+    ):
         for entry in page.get("Contents", ()):
-            yield entry["Key"][len(location):], entry["LastModified"]
+            yield entry["Key"][len(location) :], entry["LastModified"]
 
 
 def _s3_client():
-    return default_storage.connection.meta.client  # thread-safe, unlike the boto3 resource
+    return (
+        default_storage.connection.meta.client
+    )  # thread-safe, unlike the boto3 resource
 
 
 def _s3_name(key):
@@ -223,7 +242,9 @@ class _S3ReadAhead:
         return [self._iterate(index) for index in range(len(self.keys))]
 
     def _get(self, index):
-        return self.client.get_object(Bucket=default_storage.bucket_name, Key=_s3_name(self.keys[index]))["Body"]
+        return self.client.get_object(
+            Bucket=default_storage.bucket_name, Key=_s3_name(self.keys[index])
+        )["Body"]
 
     def _iterate(self, index):
         if self.next_body and self.next_body[0] == index:
@@ -234,7 +255,9 @@ class _S3ReadAhead:
         try:
             if index + 1 < len(self.keys):
                 if self.pool is None:
-                    self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-read-ahead")
+                    self.pool = ThreadPoolExecutor(
+                        max_workers=1, thread_name_prefix="s3-read-ahead"
+                    )
                 self.next_body = (index + 1, self.pool.submit(self._get, index + 1))
             else:
                 self._stop()
@@ -343,11 +366,18 @@ class S3Presigner:
 
         if type(backend).url is not S3Storage.url:
             raise UnsupportedPresign(f"{type(backend).__name__} has its own url()")
-        if backend.custom_domain or backend.cloudfront_signer or not backend.querystring_auth:
+        if (
+            backend.custom_domain
+            or backend.cloudfront_signer
+            or not backend.querystring_auth
+        ):
             raise UnsupportedPresign("custom domain, CloudFront or unsigned URLs")
         client = backend.connection.meta.client
         signer = client._request_signer
-        if signer.signature_version not in ("s3v4", "v4") or signer._credentials is None:
+        if (
+            signer.signature_version not in ("s3v4", "v4")
+            or signer._credentials is None
+        ):
             raise UnsupportedPresign(f"signature version {signer.signature_version}")
         self._credentials = signer._credentials
         self._normalize_slowly = lambda key: backend._normalize_name(clean_name(key))
@@ -362,7 +392,12 @@ class S3Presigner:
         probe_name = self._normalize_slowly(_PRESIGN_PROBE_KEY)
         probe_parameters = {"ResponseContentType": "image/jpeg"}
         probe = client.generate_presigned_url(
-            "get_object", Params={"Bucket": backend.bucket_name, "Key": probe_name, **probe_parameters},
+            "get_object",
+            Params={
+                "Bucket": backend.bucket_name,
+                "Key": probe_name,
+                **probe_parameters,
+            },
             ExpiresIn=self.default_expiry,
         )
         base, _, query = probe.partition("?")
@@ -380,7 +415,10 @@ class S3Presigner:
             raise UnsupportedPresign(f"unexpected credential scope {credential}")
         self._region = credential[2]
         timestamp = fields["X-Amz-Date"]
-        if self.sign(probe_name, probe_parameters, self.default_expiry, timestamp) != probe:
+        if (
+            self.sign(probe_name, probe_parameters, self.default_expiry, timestamp)
+            != probe
+        ):
             raise UnsupportedPresign("own signature differs from botocore's")
 
     @staticmethod
@@ -411,8 +449,13 @@ class S3Presigner:
         """The object name S3Storage.url would use for `key` (AWS_LOCATION
         prefix, path clean-up), without its cost for keys that are already clean."""
         if (
-            isinstance(key, str) and key and key[0] not in "/." and key[-1] != "/"
-            and "//" not in key and "/." not in key and "\\" not in key
+            isinstance(key, str)
+            and key
+            and key[0] not in "/."
+            and key[-1] != "/"
+            and "//" not in key
+            and "/." not in key
+            and "\\" not in key
         ):
             return self._location_prefix + key
         return self._normalize_slowly(key)
@@ -425,16 +468,16 @@ class S3Presigner:
             if parameter not in RESPONSE_OVERRIDES:
                 raise UnsupportedPresign(f"parameter {parameter}")
             operation.append((RESPONSE_OVERRIDES[parameter], _aws_quote(value)))
-        auth_query, auth_canonical, scope, signing_hmac = self._auth_for(timestamp, expires)
+        auth_query, auth_canonical, scope, signing_hmac = self._auth_for(
+            timestamp, expires
+        )
         quoted = quote(name, safe="/~") if _needs_quoting(name) else name
         # All overrides are lowercase "response-...", so they sort after X-Amz-*.
-        canonical_query = auth_canonical + "".join(f"&{k}={v}" for k, v in sorted(operation))
-        canonical_request = (
-            f"GET\n{self._path_prefix}{quoted}\n{canonical_query}\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
+        canonical_query = auth_canonical + "".join(
+            f"&{k}={v}" for k, v in sorted(operation)
         )
-        string_to_sign = (
-            f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
-        )
+        canonical_request = f"GET\n{self._path_prefix}{quoted}\n{canonical_query}\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
+        string_to_sign = f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
         signature = signing_hmac.hexdigest(string_to_sign.encode())
         operation_query = "".join(f"{k}={v}&" for k, v in operation)
         return f"{self._url_prefix}{quoted}?{operation_query}{auth_query}&X-Amz-Signature={signature}"
@@ -461,7 +504,12 @@ class S3Presigner:
             fields["X-Amz-Security-Token"] = _aws_quote(credentials.token)
         auth_query = "&".join(f"{k}={v}" for k, v in fields.items())
         auth_canonical = "&".join(f"{k}={v}" for k, v in sorted(fields.items()))
-        auth = (auth_query, auth_canonical, scope, self._signing_key_for(credentials.secret_key, date))
+        auth = (
+            auth_query,
+            auth_canonical,
+            scope,
+            self._signing_key_for(credentials.secret_key, date),
+        )
         self._auth = (cache_key, auth)
         return auth
 

@@ -21,13 +21,33 @@ from PIL import Image, ImageCms
 
 pillow_heif.register_heif_opener()  # HEIF and AVIF (pillow-heif 1.x opens both)
 
-ALLOWED_FORMATS = ["JPEG", "PNG", "GIF", "WEBP", "HEIF", "AVIF", "TIFF"]  # never "MPO": see the corpus README
+ALLOWED_FORMATS = [
+    "JPEG",
+    "PNG",
+    "GIF",
+    "WEBP",
+    "HEIF",
+    "AVIF",
+    "TIFF",
+]  # never "MPO": see the corpus README
 CONTENT_TYPES = {
-    "JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
-    "HEIF": "image/heic", "AVIF": "image/avif", "TIFF": "image/tiff",
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+    "HEIF": "image/heic",
+    "AVIF": "image/avif",
+    "TIFF": "image/tiff",
 }
 EXTENSIONS = {
-    "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "HEIF": "heic", "AVIF": "avif",
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "HEIF": "heic",
+    "AVIF": "avif",
     "TIFF": "tif",
 }
 ALLOWED_NAMES = "JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF or TIFF"
@@ -84,7 +104,19 @@ SIGNATURES = [
 ]
 # Formats we name in a refusal when Pillow recognises them (opening reads the
 # header only; EPS is left out so Ghostscript is never near an upload).
-NAMED_BY_PILLOW = ["BMP", "ICO", "PSD", "SGI", "JPEG2000", "PCX", "TGA", "PPM", "DDS", "ICNS", "XBM"]
+NAMED_BY_PILLOW = [
+    "BMP",
+    "ICO",
+    "PSD",
+    "SGI",
+    "JPEG2000",
+    "PCX",
+    "TGA",
+    "PPM",
+    "DDS",
+    "ICNS",
+    "XBM",
+]
 
 
 class RejectedImage(ValueError):
@@ -205,7 +237,11 @@ def _too_many_pixels(exc=None, pixels=None):
     limit = settings.PHOTO_MAX_PIXELS // 1_000_000
     if pixels:
         megapixels = pixels / 1_000_000
-        shown = f"{megapixels:.0f}" if megapixels >= 100 else f"{megapixels:.1f}".removesuffix(".0")
+        shown = (
+            f"{megapixels:.0f}"
+            if megapixels >= 100
+            else f"{megapixels:.1f}".removesuffix(".0")
+        )
         return f"image is {shown} megapixels; the limit is {limit}"
     return f"image has too many pixels; the limit is {limit} megapixels"
 
@@ -232,7 +268,13 @@ def _process_open_image(im, fh):
             im.draft(None, _fit(full_size, THUMBNAIL_SIZE))
         else:
             scale = _display_scale(max(full_size))
-            im.draft(None, ((full_size[0] + scale - 1) // scale, (full_size[1] + scale - 1) // scale))
+            im.draft(
+                None,
+                (
+                    (full_size[0] + scale - 1) // scale,
+                    (full_size[1] + scale - 1) // scale,
+                ),
+            )
     im.load()
     # Metadata only after load(): see the corpus README (PNG, TIFF).
     exif = im.getexif()
@@ -265,17 +307,27 @@ def _process_open_image(im, fh):
         private = _location_free_copy(image, icc_profile, orientation)
     if display_data is not None:
         display = display_data
-        thumbnail = _to_srgb(_shrink(image, THUMBNAIL_SIZE, reducing_gap=2.0), icc_profile)
+        thumbnail = _to_srgb(
+            _shrink(image, THUMBNAIL_SIZE, reducing_gap=2.0), icc_profile
+        )
     else:
         # Colour conversion after the resize: on fewer pixels.
-        display_image = _orient(_to_srgb(_shrink(image, DISPLAY_SIZE), icc_profile), orientation)
+        display_image = _orient(
+            _to_srgb(_shrink(image, DISPLAY_SIZE), icc_profile), orientation
+        )
         display = encode_jpeg(display_image, quality=86)
         # From the display image: a 4x reduction, where a gap of 2 is as good as 3 to
         # the eye (RMS difference under 1/255) and several times faster.
         thumbnail = _shrink(display_image, THUMBNAIL_SIZE, reducing_gap=2.0)
     return Renditions(
-        format=image_format, width=width, height=height, orientation=orientation, taken_at=taken_at,
-        has_location=has_location, thumbnail=encode_jpeg(thumbnail, quality=82), display=display,
+        format=image_format,
+        width=width,
+        height=height,
+        orientation=orientation,
+        taken_at=taken_at,
+        has_location=has_location,
+        thumbnail=encode_jpeg(thumbnail, quality=82),
+        display=display,
         private=private,
     )
 
@@ -297,7 +349,9 @@ def _reusable_display(im, fh):
     so a damaged file is refused all the same."""
     if im.mode not in ("RGB", "L") or _fit(im.size, DISPLAY_SIZE) != im.size:
         return None
-    if _orientation(im.getexif()) != 1 or not _is_srgb(im.info.get("icc_profile"), im.mode):
+    if _orientation(im.getexif()) != 1 or not _is_srgb(
+        im.info.get("icc_profile"), im.mode
+    ):
         return None
     fh.seek(0)
     data = fh.read()
@@ -332,12 +386,19 @@ def _location_free_copy(image, icc_profile, orientation):
     its own colour space (converting 12 MP costs more than encoding them); a
     profile that doesn't fit the pixels is converted to sRGB instead."""
     image = _flatten(image)
-    if icc_profile and _profile_space(icc_profile) == {"RGB": "RGB ", "L": "GRAY"}.get(image.mode):
+    if icc_profile and _profile_space(icc_profile) == {"RGB": "RGB ", "L": "GRAY"}.get(
+        image.mode
+    ):
         kept_profile = icc_profile
     else:
         image, kept_profile = _to_srgb(image, icc_profile), None
     # A download, never shown while loading: baseline encodes several times faster.
-    return encode_jpeg(_orient(image, orientation), quality=92, progressive=False, icc_profile=kept_profile)
+    return encode_jpeg(
+        _orient(image, orientation),
+        quality=92,
+        progressive=False,
+        icc_profile=kept_profile,
+    )
 
 
 def _profile_space(icc_profile):
@@ -376,7 +437,11 @@ def _normalise_mode(image):
     if mode.startswith("I;16") or mode in ("I", "F"):
         # 16-bit (or wider) grey: scale to 8 bits rather than clip.
         scale = 1 / 256 if mode.startswith("I;16") or mode == "I" else 255
-        return image.convert("I" if mode != "F" else "F").point(lambda value: value * scale).convert("L")
+        return (
+            image.convert("I" if mode != "F" else "F")
+            .point(lambda value: value * scale)
+            .convert("L")
+        )
     if mode == "1":
         return image.convert("L")
     if mode in ("RGBa", "La"):
@@ -387,7 +452,9 @@ def _normalise_mode(image):
 def _flatten(image):
     """Alpha flattened onto white."""
     if image.mode in ("RGBA", "LA"):
-        base = Image.new(image.mode[:-1], image.size, 255 if image.mode == "LA" else (255, 255, 255))
+        base = Image.new(
+            image.mode[:-1], image.size, 255 if image.mode == "LA" else (255, 255, 255)
+        )
         base.paste(image, mask=image.getchannel("A"))
         image = base
     return image
@@ -412,7 +479,9 @@ def _transform_to_srgb(icc_profile, mode):
     profile (phones embed the same few); None for an sRGB profile, whose
     conversion would change nothing and costs as much as the resize."""
     source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-    if mode == "RGB" and ImageCms.getProfileDescription(source).strip().startswith("sRGB"):
+    if mode == "RGB" and ImageCms.getProfileDescription(source).strip().startswith(
+        "sRGB"
+    ):
         return None
     return ImageCms.buildTransform(source, SRGB_PROFILE, mode, "RGB")
 
@@ -429,8 +498,14 @@ def encode_jpeg(image, quality, progressive=True, icc_profile=None):
     # Pillow's JPEG writer takes only the comment from image.info (no copy
     # needed to drop the rest); EXIF, XMP and ICC come from these arguments alone.
     image.save(
-        out, format="JPEG", quality=quality, progressive=progressive, optimize=True, subsampling="4:2:0",
-        comment=b"", icc_profile=icc_profile,
+        out,
+        format="JPEG",
+        quality=quality,
+        progressive=progressive,
+        optimize=True,
+        subsampling="4:2:0",
+        comment=b"",
+        icc_profile=icc_profile,
     )
     return out.getvalue()
 
@@ -466,7 +541,9 @@ def _taken_at(exif):
     if not isinstance(value, str):
         return None
     try:
-        taken = datetime.datetime.strptime(value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        taken = datetime.datetime.strptime(
+            value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S"
+        )
     except ValueError:
         return None
     if not 1900 <= taken.year <= 2200:
@@ -501,13 +578,15 @@ def _jpeg_segments(data):
         if marker == 0xFF:  # fill byte
             position += 1
         elif marker in STANDALONE_MARKERS:
-            yield marker, data[position:position + 2]
+            yield marker, data[position : position + 2]
             position += 2
         elif marker == SOS:
-            yield marker, data[position:_end_of_image(data, position)]
+            yield marker, data[position : _end_of_image(data, position)]
             return
         else:
-            end = position + 2 + int.from_bytes(data[position + 2:position + 4], "big")
+            end = (
+                position + 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+            )
             yield marker, data[position:end]
             position = end
     raise ValueError("JPEG has no image data")
@@ -531,8 +610,14 @@ def jpeg_without_metadata(data, orientation=1, keep_icc_profile=True):
             kept.append(segment)
             return b"".join(kept)
         keep = marker not in range(APP0, APP0 + 16) and marker != COM
-        keep = keep or marker == APP14 or (
-            keep_icc_profile and marker == APP2 and segment[4:16] == b"ICC_PROFILE\x00"
+        keep = (
+            keep
+            or marker == APP14
+            or (
+                keep_icc_profile
+                and marker == APP2
+                and segment[4:16] == b"ICC_PROFILE\x00"
+            )
         )
         if marker == APP0 and segment[4:9] == b"JFIF\x00" and len(segment) >= 18:
             # Version, units and density; the thumbnail (which may show what
@@ -579,4 +664,3 @@ def jpeg_scan_data(data):
     for marker, segment in _jpeg_segments(data):
         if marker == SOS:
             return segment
-

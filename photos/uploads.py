@@ -18,8 +18,23 @@ class SizeLimitUploadHandler(FileUploadHandler):
     """Counts each file's bytes; past PHOTO_MAX_BYTES it stops passing them on
     (so nothing more is spooled) but keeps counting to report the true size."""
 
-    def new_file(self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None):
-        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+    def new_file(
+        self,
+        field_name,
+        file_name,
+        content_type,
+        content_length,
+        charset=None,
+        content_type_extra=None,
+    ):
+        super().new_file(
+            field_name,
+            file_name,
+            content_type,
+            content_length,
+            charset,
+            content_type_extra,
+        )
         self.received = 0
 
     def receive_data_chunk(self, raw_data, start):

@@ -9,15 +9,47 @@ urlpatterns = [
     path("a/<str:code>/download/", views.album_download, name="album_download"),
     path("a/<str:code>/slideshow/", views.slideshow, name="slideshow"),
     path("a/<str:code>/p/<int:photo_id>/", views.photo, name="photo"),
-    path("a/<str:code>/p/<int:photo_id>/download/", views.photo_download, name="photo_download"),
-    path("a/<str:code>/p/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
-    path("a/<str:code>/p/<int:photo_id>/description/", views.photo_description, name="photo_description"),
-    path("a/<str:code>/p/<int:photo_id>/hide/", views.photo_hide, {"hidden": True}, name="photo_hide"),
-    path("a/<str:code>/p/<int:photo_id>/unhide/", views.photo_hide, {"hidden": False}, name="photo_unhide"),
-    path("a/<str:code>/p/<int:photo_id>/takedown/", views.photo_takedown, name="photo_takedown"),
+    path(
+        "a/<str:code>/p/<int:photo_id>/download/",
+        views.photo_download,
+        name="photo_download",
+    ),
+    path(
+        "a/<str:code>/p/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"
+    ),
+    path(
+        "a/<str:code>/p/<int:photo_id>/description/",
+        views.photo_description,
+        name="photo_description",
+    ),
+    path(
+        "a/<str:code>/p/<int:photo_id>/hide/",
+        views.photo_hide,
+        {"hidden": True},
+        name="photo_hide",
+    ),
+    path(
+        "a/<str:code>/p/<int:photo_id>/unhide/",
+        views.photo_hide,
+        {"hidden": False},
+        name="photo_unhide",
+    ),
+    path(
+        "a/<str:code>/p/<int:photo_id>/takedown/",
+        views.photo_takedown,
+        name="photo_takedown",
+    ),
     path("a/<str:code>/moderate/", views.bulk_moderation, name="bulk_moderation"),
-    path("a/<str:code>/takedowns/<int:request_id>/remove/", views.takedown_resolve, {"remove": True},
-         name="takedown_remove"),
-    path("a/<str:code>/takedowns/<int:request_id>/dismiss/", views.takedown_resolve, {"remove": False},
-         name="takedown_dismiss"),
+    path(
+        "a/<str:code>/takedowns/<int:request_id>/remove/",
+        views.takedown_resolve,
+        {"remove": True},
+        name="takedown_remove",
+    ),
+    path(
+        "a/<str:code>/takedowns/<int:request_id>/dismiss/",
+        views.takedown_resolve,
+        {"remove": False},
+        name="takedown_dismiss",
+    ),
 ]

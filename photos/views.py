@@ -21,10 +21,14 @@ from albums import ratelimit
 from albums.access import get_album_for_owner_or_404, get_album_or_404
 from albums.models import Album
 from photos import storage
-from photos.forms import BulkModerationForm, DescriptionForm, GuestNameForm, TakedownForm
+from photos.forms import (
+    BulkModerationForm,
+    DescriptionForm,
+    GuestNameForm,
+    TakedownForm,
+)
 from photos.models import AddResult, Photo, TakedownRequest, clean_filename
 from photos.storage import StorageUnavailable
-
 
 MEDIA_CSP = "default-src 'none'; sandbox"
 
@@ -45,7 +49,11 @@ def media(request, name):
         fh = default_storage.open(name, "rb")
     except (FileNotFoundError, ValueError, OSError):
         raise Http404("No such file.")
-    content_type = signed.get("ResponseContentType") or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    content_type = (
+        signed.get("ResponseContentType")
+        or mimetypes.guess_type(name)[0]
+        or "application/octet-stream"
+    )
     response = FileResponse(fh, content_type=content_type)
     response["Content-Disposition"] = signed.get("ResponseContentDisposition", "inline")
     response["X-Content-Type-Options"] = "nosniff"
@@ -69,7 +77,10 @@ def _session_photo_ids(request):
 
 
 def _wants_json(request):
-    return "application/json" in request.headers.get("Accept", "") or "X-Requested-With" in request.headers
+    return (
+        "application/json" in request.headers.get("Accept", "")
+        or "X-Requested-With" in request.headers
+    )
 
 
 def _album_url(album):
@@ -85,7 +96,10 @@ def _get_photo_or_404(request, code, photo_id):
     album = get_album_or_404(request, code)
     session_ids = _session_photo_ids(request)
     photo = get_object_or_404(
-        Photo.objects.visible_to(request.user, album, session_ids).select_related("user"), pk=photo_id
+        Photo.objects.visible_to(request.user, album, session_ids).select_related(
+            "user"
+        ),
+        pk=photo_id,
     )
     photo.album = album
     return album, photo, session_ids
@@ -100,17 +114,27 @@ def _remember_uploads(request, photo_ids):
         return
     stored = []
     if request.session.session_key:
-        stored = type(request.session)(request.session.session_key).get(SESSION_PHOTO_IDS, [])
-    request.session[SESSION_PHOTO_IDS] = sorted({*stored, *request.session.get(SESSION_PHOTO_IDS, ()), *photo_ids})
+        stored = type(request.session)(request.session.session_key).get(
+            SESSION_PHOTO_IDS, []
+        )
+    request.session[SESSION_PHOTO_IDS] = sorted(
+        {*stored, *request.session.get(SESSION_PHOTO_IDS, ()), *photo_ids}
+    )
 
 
 def _photo_json(photo):
-    return {"id": photo.pk, "thumbnail_url": photo.thumbnail_url(), "viewer_url": photo.viewer_url()}
+    return {
+        "id": photo.pk,
+        "thumbnail_url": photo.thumbnail_url(),
+        "viewer_url": photo.viewer_url(),
+    }
 
 
 def _result_json(name, result):
     return {
-        "file": name, "status": result.status, "message": result.message,
+        "file": name,
+        "status": result.status,
+        "message": result.message,
         "photo": _photo_json(result.photo) if result.photo else None,
     }
 
@@ -126,7 +150,12 @@ def upload(request, code):
         status = 403 if refusal else 400
         if _wants_json(request):
             return JsonResponse({"error": error, "results": []}, status=status)
-        context = {"album": album, "album_url": _album_url(album), "error": error, "results": []}
+        context = {
+            "album": album,
+            "album_url": _album_url(album),
+            "error": error,
+            "results": [],
+        }
         return render(request, "photos/upload_results.html", context, status=status)
 
     # Every file counts, per client and per album, before any is looked at.
@@ -142,19 +171,29 @@ def upload(request, code):
     if not request.user.is_authenticated:
         form = GuestNameForm(request.POST)
         if form.is_valid() and form.cleaned_data["guest_name"].strip():
-            request.session[SESSION_GUEST_NAME] = form.cleaned_data["guest_name"].strip()
+            request.session[SESSION_GUEST_NAME] = form.cleaned_data[
+                "guest_name"
+            ].strip()
         guest_name = request.session.get(SESSION_GUEST_NAME, "")
         guest_uploads = Photo.objects.filter(pk__in=_session_photo_ids(request)).count()
 
     results = []
     for file in files:
         name = clean_filename(file.name)
-        if not request.user.is_authenticated and guest_uploads >= settings.GUEST_SESSION_MAX_PHOTOS:
-            result = AddResult("rejected", GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS),
-                               refusal_status=403)
+        if (
+            not request.user.is_authenticated
+            and guest_uploads >= settings.GUEST_SESSION_MAX_PHOTOS
+        ):
+            result = AddResult(
+                "rejected",
+                GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS),
+                refusal_status=403,
+            )
         else:
             try:
-                result = Photo.objects.add(album, file, user=request.user, guest_name=guest_name, filename=name)
+                result = Photo.objects.add(
+                    album, file, user=request.user, guest_name=guest_name, filename=name
+                )
             except StorageUnavailable as exc:
                 result = AddResult("unavailable", exc.message)
         if result.status == "added":
@@ -165,14 +204,20 @@ def upload(request, code):
             result.photo.album = album
         results.append((name, result))
     if not request.user.is_authenticated:
-        _remember_uploads(request, [result.photo.pk for _name, result in results if result.status == "added"])
+        _remember_uploads(
+            request,
+            [result.photo.pk for _name, result in results if result.status == "added"],
+        )
 
     # The most telling status of all the files': 503 (try again), a full
     # album (413/403), a bad file (400), then 201 if any was added, else 200.
     statuses = {result.http_status for _name, result in results}
     status = next(code for code in (503, 413, 403, 400, 201, 200) if code in statuses)
     if _wants_json(request):
-        return JsonResponse({"results": [_result_json(name, result) for name, result in results]}, status=status)
+        return JsonResponse(
+            {"results": [_result_json(name, result) for name, result in results]},
+            status=status,
+        )
     context = {"album": album, "album_url": _album_url(album), "results": results}
     return render(request, "photos/upload_results.html", context, status=status)
 
@@ -182,18 +227,33 @@ def photo(request, code, photo_id):
     """One photo large, with its description, uploader, date and actions."""
     album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
     visible = Photo.objects.visible_to(request.user, album, session_ids)
-    earlier = Q(taken_at__lt=photo.taken_at) | Q(taken_at=photo.taken_at, id__lt=photo.pk)
+    earlier = Q(taken_at__lt=photo.taken_at) | Q(
+        taken_at=photo.taken_at, id__lt=photo.pk
+    )
     later = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
     previous = visible.filter(earlier).order_by("-taken_at", "-id").first()
     following = visible.filter(later).order_by("taken_at", "id").first()
     can_edit = photo.can_edit(request.user, session_ids)
-    return render(request, "photos/photo.html", {
-        "album": album, "album_url": _album_url(album), "photo": photo, "can_edit": can_edit,
-        "previous": previous, "next": following,
-        "description_form": DescriptionForm(initial={"description": photo.description}) if can_edit else None,
-        "can_moderate": album.is_owned_by(request.user), "takedown_form": TakedownForm(),
-        "takedown_asked": photo.pk in request.session.get(SESSION_TAKEDOWN_IDS, ()),
-    })
+    return render(
+        request,
+        "photos/photo.html",
+        {
+            "album": album,
+            "album_url": _album_url(album),
+            "photo": photo,
+            "can_edit": can_edit,
+            "previous": previous,
+            "next": following,
+            "description_form": DescriptionForm(
+                initial={"description": photo.description}
+            )
+            if can_edit
+            else None,
+            "can_moderate": album.is_owned_by(request.user),
+            "takedown_form": TakedownForm(),
+            "takedown_asked": photo.pk in request.session.get(SESSION_TAKEDOWN_IDS, ()),
+        },
+    )
 
 
 @require_safe
@@ -207,9 +267,14 @@ def photo_download(request, code, photo_id):
 def photo_delete(request, code, photo_id):
     album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
     if not photo.can_edit(request.user, session_ids):
-        return _forbidden(request, "Only the person who uploaded this photo or the album's host can delete it.")
+        return _forbidden(
+            request,
+            "Only the person who uploaded this photo or the album's host can delete it.",
+        )
     if request.method != "POST":
-        return render(request, "photos/photo_delete.html", {"album": album, "photo": photo})
+        return render(
+            request, "photos/photo_delete.html", {"album": album, "photo": photo}
+        )
     photo.delete()  # the files go once this commits, a deleted cover is replaced (photos.signals)
     if photo_id in session_ids:
         request.session[SESSION_PHOTO_IDS] = sorted(session_ids - {photo_id})
@@ -223,16 +288,27 @@ def photo_delete(request, code, photo_id):
 def photo_description(request, code, photo_id):
     album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
     if not photo.can_edit(request.user, session_ids):
-        return _forbidden(request, "Only the person who uploaded this photo or the album's host can describe it.")
+        return _forbidden(
+            request,
+            "Only the person who uploaded this photo or the album's host can describe it.",
+        )
     form = DescriptionForm(request.POST)
     if not form.is_valid():
         error = " ".join(form.errors["description"])
         if _wants_json(request):
             return JsonResponse({"error": error}, status=400)
-        return render(request, "photos/photo.html", {
-            "album": album, "album_url": _album_url(album), "photo": photo, "can_edit": True,
-            "description_form": form,
-        }, status=400)
+        return render(
+            request,
+            "photos/photo.html",
+            {
+                "album": album,
+                "album_url": _album_url(album),
+                "photo": photo,
+                "can_edit": True,
+                "description_form": form,
+            },
+            status=400,
+        )
     description = form.save(photo)
     if _wants_json(request):
         return JsonResponse({"description": description})
@@ -253,7 +329,9 @@ def _get_photo_for_owner_or_404(request, code, photo_id):
 def _next_url(request, default):
     """The posted `next` (the page the form was on) if it is on this site, else `default`."""
     url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return url
     return default
 
@@ -286,9 +364,14 @@ def photo_hide(request, code, photo_id, hidden):
     if _wants_json(request):
         return JsonResponse({"id": photo.pk, "hidden": hidden})
     if hidden:
-        messages.success(request, f"{photo.filename} is hidden: only you, its uploader and staff see it.")
+        messages.success(
+            request,
+            f"{photo.filename} is hidden: only you, its uploader and staff see it.",
+        )
     else:
-        messages.success(request, f"{photo.filename} is visible to everyone with the code again.")
+        messages.success(
+            request, f"{photo.filename} is visible to everyone with the code again."
+        )
     return redirect(_next_url(request, photo.viewer_url()))
 
 
@@ -300,30 +383,50 @@ def bulk_moderation(request, code):
     form = BulkModerationForm(request.POST, album=album)
     back = _next_url(request, _album_url(album))
     if not form.is_valid():
-        return render(request, "photos/bulk_moderation.html", {"album": album, "form": form, "next": back}, status=400)
+        return render(
+            request,
+            "photos/bulk_moderation.html",
+            {"album": album, "form": form, "next": back},
+            status=400,
+        )
     action, photos = form.cleaned_data["action"], form.cleaned_data["photos"]
     if action == "delete" and not form.cleaned_data["confirmed"]:
         selected = list(photos.in_album_order())
         for photo in selected:
             photo.album = album
-        return render(request, "photos/bulk_moderation.html", {
-            "album": album, "form": form, "photos": selected, "next": back,
-        })
+        return render(
+            request,
+            "photos/bulk_moderation.html",
+            {
+                "album": album,
+                "form": form,
+                "photos": selected,
+                "next": back,
+            },
+        )
     if action == "delete":
         messages.success(request, f"Deleted {_photos(_delete_photos(album, photos))}.")
     elif action == "hide":
         count = _set_hidden(album, photos, hidden=True)
-        messages.success(request, f"Hid {_photos(count)}: only you, their uploaders and staff see them.")
+        messages.success(
+            request,
+            f"Hid {_photos(count)}: only you, their uploaders and staff see them.",
+        )
     else:
         count = _set_hidden(album, photos, hidden=False)
-        messages.success(request, f"{_photos(count).capitalize()} visible to everyone with the code again.")
+        messages.success(
+            request,
+            f"{_photos(count).capitalize()} visible to everyone with the code again.",
+        )
     return redirect(back)
 
 
 def _client_hash(request):
     """A keyed hash of the client's address: the same client gives the same
     hash, but the address can't be read back from it."""
-    return salted_hmac("photos.takedown.client", ratelimit.client_ip(request), algorithm="sha256").hexdigest()
+    return salted_hmac(
+        "photos.takedown.client", ratelimit.client_ip(request), algorithm="sha256"
+    ).hexdigest()
 
 
 @ratelimit.limit("takedown-client")
@@ -332,28 +435,45 @@ def photo_takedown(request, code, photo_id):
     album, photo, _session_ids = _get_photo_or_404(request, code, photo_id)
     context = {"album": album, "album_url": _album_url(album), "photo": photo}
     if request.method != "POST":
-        return render(request, "photos/takedown.html", {**context, "form": TakedownForm()})
+        return render(
+            request, "photos/takedown.html", {**context, "form": TakedownForm()}
+        )
     form = TakedownForm(request.POST)
     if not form.is_valid():
         if _wants_json(request):
             return JsonResponse({"error": " ".join(form.errors["reason"])}, status=400)
-        return render(request, "photos/takedown.html", {**context, "form": form}, status=400)
+        return render(
+            request, "photos/takedown.html", {**context, "form": form}, status=400
+        )
     asked = set(request.session.get(SESSION_TAKEDOWN_IDS, ()))
     user = request.user if request.user.is_authenticated else None
     duplicate = photo.pk in asked or (
-        user is not None and photo.takedown_requests.pending().filter(user=user).exists()
+        user is not None
+        and photo.takedown_requests.pending().filter(user=user).exists()
     )
     if not duplicate:
         TakedownRequest.objects.create(
-            photo=photo, reason=form.cleaned_data["reason"].strip(), user=user, ip_hash=_client_hash(request),
+            photo=photo,
+            reason=form.cleaned_data["reason"].strip(),
+            user=user,
+            ip_hash=_client_hash(request),
         )
         request.session[SESSION_TAKEDOWN_IDS] = sorted(asked | {photo.pk})
     if _wants_json(request):
-        return JsonResponse({"requested": photo.pk, "duplicate": duplicate}, status=200 if duplicate else 201)
+        return JsonResponse(
+            {"requested": photo.pk, "duplicate": duplicate},
+            status=200 if duplicate else 201,
+        )
     if duplicate:
-        messages.info(request, "You have already asked for this photo to be taken down; the album's host has it.")
+        messages.info(
+            request,
+            "You have already asked for this photo to be taken down; the album's host has it.",
+        )
     else:
-        messages.success(request, "Thank you. The album's host has been asked to take this photo down.")
+        messages.success(
+            request,
+            "Thank you. The album's host has been asked to take this photo down.",
+        )
     return redirect(photo.viewer_url())
 
 
@@ -362,16 +482,23 @@ def takedown_resolve(request, code, request_id, remove):
     """The owner removes the photo of a pending take-down request, or dismisses the request."""
     album = get_album_for_owner_or_404(request, code)
     takedown = get_object_or_404(
-        TakedownRequest.objects.pending().select_related("photo"), pk=request_id, photo__album=album
+        TakedownRequest.objects.pending().select_related("photo"),
+        pk=request_id,
+        photo__album=album,
     )
     filename = takedown.photo.filename
     if remove:
         _delete_photos(album, Photo.objects.filter(pk=takedown.photo_id))
-        messages.success(request, f"Removed {filename}, with its files; its take-down requests are closed.")
+        messages.success(
+            request,
+            f"Removed {filename}, with its files; its take-down requests are closed.",
+        )
     else:
         takedown.dismissed_at = timezone.now()
         takedown.save(update_fields=["dismissed_at"])
-        messages.success(request, f"Dismissed the request for {filename}; the photo stays.")
+        messages.success(
+            request, f"Dismissed the request for {filename}; the photo stays."
+        )
     return redirect("album_settings", album.code)
 
 
@@ -388,33 +515,56 @@ def album_photos_json(request, code):
     album = get_album_or_404(request, code)
     photos = Photo.objects.visible_to(request.user, album, _session_photo_ids(request))
     if request.GET.get("ids"):
-        return JsonResponse({"ids": list(photos.order_by("id").values_list("id", flat=True))})
+        return JsonResponse(
+            {"ids": list(photos.order_by("id").values_list("id", flat=True))}
+        )
     try:
         after = int(request.GET.get("after", 0))
-        limit = min(max(int(request.GET.get("limit", JSON_PAGE_SIZE)), 1), JSON_MAX_PAGE_SIZE)
+        limit = min(
+            max(int(request.GET.get("limit", JSON_PAGE_SIZE)), 1), JSON_MAX_PAGE_SIZE
+        )
     except ValueError:
-        return JsonResponse({"error": "after and limit must be whole numbers."}, status=400)
+        return JsonResponse(
+            {"error": "after and limit must be whole numbers."}, status=400
+        )
     page = list(
-        photos.filter(pk__gt=after).select_related("user").prefetch_related("tags").order_by("id")[: limit + 1]
+        photos.filter(pk__gt=after)
+        .select_related("user")
+        .prefetch_related("tags")
+        .order_by("id")[: limit + 1]
     )
     more = len(page) > limit
     page = page[:limit]
     items = []
     for photo in page:
         photo.album = album
-        items.append({
-            "id": photo.pk, "thumbnail_url": photo.thumbnail_url(), "display_url": photo.display_url(),
-            "viewer_url": photo.viewer_url(), "taken_at": photo.taken_at.isoformat(),
-            "uploader": photo.uploader_name, "description": photo.description,
-            "width": photo.width, "height": photo.height,
-        })
+        items.append(
+            {
+                "id": photo.pk,
+                "thumbnail_url": photo.thumbnail_url(),
+                "display_url": photo.display_url(),
+                "viewer_url": photo.viewer_url(),
+                "taken_at": photo.taken_at.isoformat(),
+                "uploader": photo.uploader_name,
+                "description": photo.description,
+                "width": photo.width,
+                "height": photo.height,
+            }
+        )
     next_url = None
     if more:
         next_url = f"{reverse('album_photos_json', args=[album.code])}?after={page[-1].pk}&limit={limit}"
-    totals = photos.aggregate(count=Count("id"), id_sum=Sum("id"))  # PostgreSQL sums bigints as numeric
-    return JsonResponse({
-        "photos": items, "next": next_url, "count": totals["count"], "id_sum": int(totals["id_sum"] or 0),
-    })
+    totals = photos.aggregate(
+        count=Count("id"), id_sum=Sum("id")
+    )  # PostgreSQL sums bigints as numeric
+    return JsonResponse(
+        {
+            "photos": items,
+            "next": next_url,
+            "count": totals["count"],
+            "id_sum": int(totals["id_sum"] or 0),
+        }
+    )
 
 
 @require_safe
@@ -431,15 +581,21 @@ def album_download(request, code):
         key, _content_type, filename = photo.download_for(request.user, session_ids)
         size = photo.download_size_for(request.user, session_ids)
         taken = timezone.localtime(photo.taken_at)
-        entries.append((key, _unique_name(f"{taken:%Y-%m-%d %H.%M.%S} {filename}", names), size))
+        entries.append(
+            (key, _unique_name(f"{taken:%Y-%m-%d %H.%M.%S} {filename}", names), size)
+        )
     if any(size is None for _key, _name, size in entries):
         archive = ZipStream(compress_type=ZIP_STORED)
-    for (_key, name, size), chunks in zip(entries, storage.iter_objects([key for key, _name, _size in entries])):
+    for (_key, name, size), chunks in zip(
+        entries, storage.iter_objects([key for key, _name, _size in entries])
+    ):
         archive.add(chunks, name, size=size)
     # The generator, not the ZipStream, so closing the response (a client that
     # goes away) closes it and the storage stream it is reading at once.
     response = StreamingHttpResponse(iter(archive), content_type="application/zip")
-    response["Content-Disposition"] = storage.content_disposition(f"{clean_filename(album.name, 'zip')}.zip")
+    response["Content-Disposition"] = storage.content_disposition(
+        f"{clean_filename(album.name, 'zip')}.zip"
+    )
     if archive.sized:
         response["Content-Length"] = len(archive)
     return response
@@ -471,17 +627,26 @@ def slideshow(request, code):
     album = get_album_or_404(request, code)
     newest = (
         Photo.objects.visible_to(request.user, album, _session_photo_ids(request))
-        .select_related("user").prefetch_related("tags").order_by("-id").first()
+        .select_related("user")
+        .prefetch_related("tags")
+        .order_by("-id")
+        .first()
     )
     if newest:
         newest.album = album
-    return render(request, "photos/slideshow.html", {
-        "album": album, "album_url": _album_url(album), "newest": newest,
-        "site": urlsplit(settings.SITE_URL).netloc or request.get_host(),
-        "photos_url": reverse("album_photos_json", args=[album.code]),
-        "slide_ms": _milliseconds_param(request, "every", SLIDESHOW_SECONDS),
-        "poll_ms": _milliseconds_param(request, "poll", SLIDESHOW_POLL_SECONDS),
-    })
+    return render(
+        request,
+        "photos/slideshow.html",
+        {
+            "album": album,
+            "album_url": _album_url(album),
+            "newest": newest,
+            "site": urlsplit(settings.SITE_URL).netloc or request.get_host(),
+            "photos_url": reverse("album_photos_json", args=[album.code]),
+            "slide_ms": _milliseconds_param(request, "every", SLIDESHOW_SECONDS),
+            "poll_ms": _milliseconds_param(request, "poll", SLIDESHOW_POLL_SECONDS),
+        },
+    )
 
 
 def _unique_name(name, taken):

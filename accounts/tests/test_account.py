@@ -18,10 +18,14 @@ class AccountTestCase(BaseTestCase):
 
     def test_it_changes_username_and_email(self):
         self.client.force_login(self.alice)
-        response = self.client.post(self.url, {"username": "alice2", "email": "new@example.org"})
+        response = self.client.post(
+            self.url, {"username": "alice2", "email": "new@example.org"}
+        )
         self.assertRedirects(response, self.url, fetch_redirect_response=False)
         self.alice.refresh_from_db()
-        self.assertEqual((self.alice.username, self.alice.email), ("alice2", "new@example.org"))
+        self.assertEqual(
+            (self.alice.username, self.alice.email), ("alice2", "new@example.org")
+        )
         self.assertContains(self.client.get(self.url), "Your account has been updated.")
 
     def test_email_can_be_removed(self):
@@ -32,20 +36,26 @@ class AccountTestCase(BaseTestCase):
 
     def test_a_taken_username_is_refused_whatever_its_case(self):
         self.client.force_login(self.alice)
-        response = self.client.post(self.url, {"username": "BOB", "email": "alice@example.org"})
+        response = self.client.post(
+            self.url, {"username": "BOB", "email": "alice@example.org"}
+        )
         self.assertContains(response, "A user with that username already exists.")
         self.alice.refresh_from_db()
         self.assertEqual(self.alice.username, "alice")
 
     def test_changing_only_the_case_of_ones_own_name_is_allowed(self):
         self.client.force_login(self.alice)
-        self.assertRedirects(self.client.post(self.url, {"username": "Alice", "email": ""}), self.url)
+        self.assertRedirects(
+            self.client.post(self.url, {"username": "Alice", "email": ""}), self.url
+        )
         self.alice.refresh_from_db()
         self.assertEqual(self.alice.username, "Alice")
 
     def test_an_invalid_username_and_email_are_refused(self):
         self.client.force_login(self.alice)
-        response = self.client.post(self.url, {"username": "a lice!", "email": "not-an-email"})
+        response = self.client.post(
+            self.url, {"username": "a lice!", "email": "not-an-email"}
+        )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Enter a valid username.")
         self.assertContains(response, "Enter a valid email address.")

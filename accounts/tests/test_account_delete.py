@@ -16,15 +16,22 @@ class AccountDeleteTestCase(BaseTestCase):
         self.bob_album = Album.objects.create(name="Bob's wedding", user=self.bob)
         self.alice_photo = store_photo(self.album, user=self.alice, color=(1, 2, 3))
         self.charlie_photo = store_photo(self.album, user=self.charlie, color=(4, 5, 6))
-        self.alice_upload = store_photo(self.bob_album, user=self.alice, color=(7, 8, 9))
+        self.alice_upload = store_photo(
+            self.bob_album, user=self.alice, color=(7, 8, 9)
+        )
         self.bob_photo = store_photo(self.bob_album, user=self.bob, color=(10, 11, 12))
         self.bob_album.thumbnail = self.alice_upload
         self.bob_album.save()
         Subs.objects.create(album=self.bob_album, user=self.alice)
 
     def test_anonymous_visitors_are_sent_to_log_in(self):
-        self.assertRedirects(self.client.get(self.url), f"{reverse('login')}?next={self.url}")
-        self.assertRedirects(self.client.post(self.url, {"password": "password"}), f"{reverse('login')}?next={self.url}")
+        self.assertRedirects(
+            self.client.get(self.url), f"{reverse('login')}?next={self.url}"
+        )
+        self.assertRedirects(
+            self.client.post(self.url, {"password": "password"}),
+            f"{reverse('login')}?next={self.url}",
+        )
         self.assertTrue(User.objects.filter(pk=self.alice.pk).exists())
 
     def test_it_says_exactly_what_will_go(self):
@@ -49,7 +56,9 @@ class AccountDeleteTestCase(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=True) as callbacks:
             response = self.client.post(self.url, {"password": "wrong"})
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "That is not your password. Your account has not been deleted.")
+        self.assertContains(
+            response, "That is not your password. Your account has not been deleted."
+        )
         self.assertEqual(callbacks, [])
         self.assertTrue(User.objects.filter(pk=self.alice.pk).exists())
         self.assertEqual(Photo.objects.count(), 4)
@@ -63,7 +72,11 @@ class AccountDeleteTestCase(BaseTestCase):
 
     def test_the_right_password_deletes_the_user_their_albums_photos_and_files(self):
         self.client.force_login(self.alice)
-        alice_keys = set(self.alice_photo.storage_keys + self.charlie_photo.storage_keys + self.alice_upload.storage_keys)
+        alice_keys = set(
+            self.alice_photo.storage_keys
+            + self.charlie_photo.storage_keys
+            + self.alice_upload.storage_keys
+        )
         bob_keys = set(self.bob_photo.storage_keys)
         self.assertEqual(set(stored_keys()), alice_keys | bob_keys)
 
@@ -76,13 +89,17 @@ class AccountDeleteTestCase(BaseTestCase):
         self.assertEqual(list(Photo.objects.all()), [self.bob_photo])
         self.assertFalse(Subs.objects.filter(user_id=self.alice.pk).exists())
         self.bob_album.refresh_from_db()
-        self.assertEqual(self.bob_album.thumbnail, self.bob_photo)  # alice's photo was the cover
+        self.assertEqual(
+            self.bob_album.thumbnail, self.bob_photo
+        )  # alice's photo was the cover
         # alice's objects (and those of the photos in her albums) are gone; bob's remain.
         self.assertEqual(set(stored_keys()), bob_keys)
         # Logged out, with a message saying so.
         self.assertNotIn("_auth_user_id", self.client.session)
         response = self.client.get(reverse("home"))
-        self.assertContains(response, "The account alice and everything in it has been deleted.")
+        self.assertContains(
+            response, "The account alice and everything in it has been deleted."
+        )
         self.assertContains(response, "Log in")
 
     def test_files_are_deleted_only_after_the_commit(self):

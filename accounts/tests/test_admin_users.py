@@ -29,20 +29,33 @@ class UserAdminTests(AdminTestCase):
 
         response = self.client.get(CHANGELIST)
 
-        counts = {user.username: (user.album_count, user.photo_count) for user in response.context["cl"].result_list}
+        counts = {
+            user.username: (user.album_count, user.photo_count)
+            for user in response.context["cl"].result_list
+        }
         self.assertEqual(counts["alice"], (2, 1))
         self.assertEqual(counts["bob"], (0, 3))
         self.assertEqual(counts["charlie"], (0, 0))
         albums_url = f"/admin/albums/album/?user__id__exact={self.alice.pk}"
         self.assertContains(response, f'<a href="{albums_url}">2</a>', html=True)
-        self.assertContains(response, f'<a href="/admin/photos/photo/?user__id__exact={self.bob.pk}">3</a>', html=True)
+        self.assertContains(
+            response,
+            f'<a href="/admin/photos/photo/?user__id__exact={self.bob.pk}">3</a>',
+            html=True,
+        )
 
     def test_count_links_lead_to_that_users_albums_and_photos(self):
         store_photo(self.album, user=self.bob)
-        albums = self.client.get(reverse("admin:albums_album_changelist"), {"user__id__exact": self.alice.pk})
+        albums = self.client.get(
+            reverse("admin:albums_album_changelist"), {"user__id__exact": self.alice.pk}
+        )
         self.assertEqual(list(albums.context["cl"].result_list), [self.album])
-        photos = self.client.get(reverse("admin:photos_photo_changelist"), {"user__id__exact": self.bob.pk})
-        self.assertEqual([photo.user for photo in photos.context["cl"].result_list], [self.bob])
+        photos = self.client.get(
+            reverse("admin:photos_photo_changelist"), {"user__id__exact": self.bob.pk}
+        )
+        self.assertEqual(
+            [photo.user for photo in photos.context["cl"].result_list], [self.bob]
+        )
 
     def test_sort_by_photo_count(self):
         store_photo(self.album, user=self.charlie)
@@ -53,7 +66,9 @@ class UserAdminTests(AdminTestCase):
     def test_delete_page_removes_their_albums_uploads_and_files(self):
         bobs_album = Album.objects.create(name="Bob's", user=self.bob)
         store_photo(self.album, user=self.charlie)  # in alice's album: goes with it
-        store_photo(bobs_album, user=self.alice, color=(1, 1, 1))  # alice's upload elsewhere: goes
+        store_photo(
+            bobs_album, user=self.alice, color=(1, 1, 1)
+        )  # alice's upload elsewhere: goes
         kept = store_photo(bobs_album, user=self.bob, color=(2, 2, 2))
         url = reverse("admin:auth_user_delete", args=[self.alice.pk])
         self.assertContains(self.client.get(url), "<li>Photos: 2</li>", html=True)
@@ -70,9 +85,14 @@ class UserAdminTests(AdminTestCase):
         counter = itertools.count()
 
         def add_users(n):
-            users = User.objects.bulk_create(User(username=f"bulkuser{next(counter)}") for _ in range(n))
-            albums = Album.objects.bulk_create(Album(name="A", user=user, code=Album.unused_code()) for user in users)
-            Photo.objects.bulk_create(bulk_photo(album, 0, user=album.user) for album in albums)
+            users = User.objects.bulk_create(
+                User(username=f"bulkuser{next(counter)}") for _ in range(n)
+            )
+            albums = Album.objects.bulk_create(
+                Album(name="A", user=user, code=Album.unused_code()) for user in users
+            )
+            Photo.objects.bulk_create(
+                bulk_photo(album, 0, user=album.user) for album in albums
+            )
 
         self.assertConstantQueries(CHANGELIST + "?q=bulkuser", add_users, ">bulkuser")
-

@@ -21,7 +21,9 @@ USER_LIMITED = "Too many failed logins for this username."
 class DeviceCookieTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.alice = User.objects.create_user("alice", "alice@example.org", "right-password")
+        cls.alice = User.objects.create_user(
+            "alice", "alice@example.org", "right-password"
+        )
         cls.bob = User.objects.create_user("bob", "bob@example.org", "bobs-password")
 
     def setUp(self):
@@ -29,12 +31,18 @@ class DeviceCookieTestCase(TestCase):
         self.addCleanup(cache.clear)
 
     def login(self, client, password, username="alice", ip=HOME):
-        return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+        return client.post(
+            "/accounts/login/",
+            {"username": username, "password": password},
+            REMOTE_ADDR=ip,
+        )
 
     def device(self, username="alice", password="right-password"):
         """A browser that has logged in as `username` (and logged out again)."""
         client = Client()
-        self.assertEqual(self.login(client, password, username=username).status_code, 302)
+        self.assertEqual(
+            self.login(client, password, username=username).status_code, 302
+        )
         client.post("/accounts/logout/")
         self.assertIn(devices.COOKIE_NAME, client.cookies)
         return client
@@ -42,7 +50,12 @@ class DeviceCookieTestCase(TestCase):
     def attack(self, count, username="alice"):
         """`count` wrong passwords for username, each from its own address."""
         for n in range(count):
-            self.assertEqual(self.login(Client(), "guess", username=username, ip=f"203.0.113.{n}").status_code, 200)
+            self.assertEqual(
+                self.login(
+                    Client(), "guess", username=username, ip=f"203.0.113.{n}"
+                ).status_code,
+                200,
+            )
 
     def with_cookie(self, value):
         client = Client()
@@ -78,9 +91,15 @@ class DeviceCookieTestCase(TestCase):
         # ...the usual laptop gets in, at home or elsewhere.
         self.assert_logged_in(self.login(laptop, "right-password"), laptop, self.alice)
         laptop.post("/accounts/logout/")
-        self.assert_logged_in(self.login(laptop, "right-password", ip="192.0.2.80"), laptop, self.alice)
+        self.assert_logged_in(
+            self.login(laptop, "right-password", ip="192.0.2.80"), laptop, self.alice
+        )
         # The attacker, still without a cookie, is still refused.
-        self.assertContains(self.login(Client(), "guess", ip="203.0.113.99"), USER_LIMITED, status_code=429)
+        self.assertContains(
+            self.login(Client(), "guess", ip="203.0.113.99"),
+            USER_LIMITED,
+            status_code=429,
+        )
 
     @limits(login_user=(5, 300))
     def test_a_forged_altered_expired_or_other_users_cookie_does_not_help(self):
@@ -93,8 +112,12 @@ class DeviceCookieTestCase(TestCase):
         forged = {
             "altered": real[:-2] + ("AA" if not real.endswith("AA") else "BB"),
             "another salt": signing.dumps(entry, salt="something else"),
-            "another key": signing.dumps(entry, key="not the secret key", salt=devices.SALT),
-            "unsigned": signing.b64_encode(b'[{"id":"%d","n":"x","t":1}]' % self.alice.pk).decode(),
+            "another key": signing.dumps(
+                entry, key="not the secret key", salt=devices.SALT
+            ),
+            "unsigned": signing.b64_encode(
+                b'[{"id":"%d","n":"x","t":1}]' % self.alice.pk
+            ).decode(),
             "expired": expired,
             "bob's": bobs,
             "garbage": "nonsense",
@@ -103,7 +126,9 @@ class DeviceCookieTestCase(TestCase):
         for label, value in forged.items():
             with self.subTest(label):
                 client = self.with_cookie(value)
-                self.assertContains(self.login(client, "right-password"), USER_LIMITED, status_code=429)
+                self.assertContains(
+                    self.login(client, "right-password"), USER_LIMITED, status_code=429
+                )
                 self.assertNotIn("_auth_user_id", client.session)
         # The genuine cookie still works, from the same fresh browser.
         client = self.with_cookie(real)
@@ -117,19 +142,29 @@ class DeviceCookieTestCase(TestCase):
         newcomer = User.objects.create_user("alice", "new@example.org", "new-password")
         self.assertNotEqual(newcomer.pk, old_pk)
         self.attack(5)
-        self.assertContains(self.login(laptop, "new-password"), USER_LIMITED, status_code=429)
+        self.assertContains(
+            self.login(laptop, "new-password"), USER_LIMITED, status_code=429
+        )
 
     @limits(login_user=(3, 300), login_pair=(100, 900), login_device=(4, 900))
     def test_failures_from_the_device_count_against_the_device_not_the_username(self):
         laptop = self.device()
         for _ in range(4):
-            self.assertEqual(self.login(laptop, "typo", ip=f"192.0.2.{_}").status_code, 200)
+            self.assertEqual(
+                self.login(laptop, "typo", ip=f"192.0.2.{_}").status_code, 200
+            )
         # Not against the username: another browser logs in at once.
         fresh = Client()
-        self.assert_logged_in(self.login(fresh, "right-password", ip="203.0.113.9"), fresh, self.alice)
+        self.assert_logged_in(
+            self.login(fresh, "right-password", ip="203.0.113.9"), fresh, self.alice
+        )
         # Against the device, from whatever address.
         response = self.login(laptop, "right-password", ip="192.0.2.200")
-        self.assertContains(response, "Too many failed logins for this username on this device.", status_code=429)
+        self.assertContains(
+            response,
+            "Too many failed logins for this username on this device.",
+            status_code=429,
+        )
         self.assertNotIn("_auth_user_id", laptop.session)
 
     @limits(login_user=(5, 300), login_pair=(3, 900))
@@ -139,7 +174,11 @@ class DeviceCookieTestCase(TestCase):
         for _ in range(3):
             self.login(laptop, "typo")
         response = self.login(laptop, "right-password")
-        self.assertContains(response, "Too many failed logins for this username from your connection.", status_code=429)
+        self.assertContains(
+            response,
+            "Too many failed logins for this username from your connection.",
+            status_code=429,
+        )
         with limits(login_client=(2, 3600)):
             cache.clear()
             phone = self.device()
@@ -147,7 +186,8 @@ class DeviceCookieTestCase(TestCase):
             self.login(phone, "typo", ip="192.0.2.1")
             self.assertContains(
                 self.login(phone, "right-password", ip="192.0.2.1"),
-                "Too many failed logins from your connection.", status_code=429,
+                "Too many failed logins from your connection.",
+                status_code=429,
             )
 
     @limits(login_device=(3, 900))
@@ -162,34 +202,64 @@ class DeviceCookieTestCase(TestCase):
         self.assertEqual(self.login(laptop, "right-password").status_code, 302)
 
     def test_a_browser_keeps_the_last_five_users(self):
-        users = [User.objects.create_user(f"user{n}", password="pw-for-everyone") for n in range(6)]
+        users = [
+            User.objects.create_user(f"user{n}", password="pw-for-everyone")
+            for n in range(6)
+        ]
         browser = Client()
         for user in users:
-            self.assertEqual(self.login(browser, "pw-for-everyone", username=user.username).status_code, 302)
+            self.assertEqual(
+                self.login(
+                    browser, "pw-for-everyone", username=user.username
+                ).status_code,
+                302,
+            )
             browser.post("/accounts/logout/")
-        entries = signing.loads(browser.cookies[devices.COOKIE_NAME].value, salt=devices.SALT)
-        self.assertEqual([entry["id"] for entry in entries], [str(user.pk) for user in users[1:]])
+        entries = signing.loads(
+            browser.cookies[devices.COOKIE_NAME].value, salt=devices.SALT
+        )
+        self.assertEqual(
+            [entry["id"] for entry in entries], [str(user.pk) for user in users[1:]]
+        )
         # Logging in again as a kept user refreshes it without duplicating it.
         self.login(browser, "pw-for-everyone", username="user3")
-        entries = signing.loads(browser.cookies[devices.COOKIE_NAME].value, salt=devices.SALT)
-        self.assertEqual([entry["id"] for entry in entries], [str(users[n].pk) for n in (1, 2, 4, 5, 3)])
+        entries = signing.loads(
+            browser.cookies[devices.COOKIE_NAME].value, salt=devices.SALT
+        )
+        self.assertEqual(
+            [entry["id"] for entry in entries],
+            [str(users[n].pk) for n in (1, 2, 4, 5, 3)],
+        )
 
     @limits(login_user=(5, 300))
     def test_signing_up_and_the_admin_login_make_a_known_device_too(self):
         browser = Client()
-        response = browser.post("/accounts/signup/", {
-            "username": "carol", "password1": "a long fresh passphrase", "password2": "a long fresh passphrase",
-        }, REMOTE_ADDR=HOME)
+        response = browser.post(
+            "/accounts/signup/",
+            {
+                "username": "carol",
+                "password1": "a long fresh passphrase",
+                "password2": "a long fresh passphrase",
+            },
+            REMOTE_ADDR=HOME,
+        )
         self.assertEqual(response.status_code, 302)
         self.assertIn(devices.COOKIE_NAME, response.cookies)
         browser.post("/accounts/logout/")
         self.attack(5, username="carol")
-        self.assertEqual(self.login(browser, "a long fresh passphrase", username="carol").status_code, 302)
+        self.assertEqual(
+            self.login(
+                browser, "a long fresh passphrase", username="carol"
+            ).status_code,
+            302,
+        )
 
         User.objects.filter(pk=self.bob.pk).update(is_staff=True)
         admin_browser = Client()
         response = admin_browser.post(
-            "/admin/login/?next=/admin/", {"username": "bob", "password": "bobs-password"}, REMOTE_ADDR=HOME
+            "/admin/login/?next=/admin/",
+            {"username": "bob", "password": "bobs-password"},
+            REMOTE_ADDR=HOME,
         )
         self.assertEqual(response.status_code, 302)
         self.assertIn(devices.COOKIE_NAME, response.cookies)

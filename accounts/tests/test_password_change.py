@@ -7,7 +7,9 @@ class PasswordChangeTestCase(BaseTestCase):
     url = reverse("password_change")
 
     def test_anonymous_visitors_are_sent_to_log_in(self):
-        self.assertRedirects(self.client.get(self.url), f"{reverse('login')}?next={self.url}")
+        self.assertRedirects(
+            self.client.get(self.url), f"{reverse('login')}?next={self.url}"
+        )
 
     def test_it_shows_a_labelled_form(self):
         self.client.force_login(self.alice)
@@ -19,22 +21,36 @@ class PasswordChangeTestCase(BaseTestCase):
         self.client.force_login(self.alice)
         response = self.client.post(
             self.url,
-            {"old_password": "password", "new_password1": "confetti-cannon-9", "new_password2": "confetti-cannon-9"},
+            {
+                "old_password": "password",
+                "new_password1": "confetti-cannon-9",
+                "new_password2": "confetti-cannon-9",
+            },
         )
         self.assertRedirects(response, reverse("password_change_done"))
-        self.assertContains(self.client.get(reverse("password_change_done")), "Your password has been changed")
+        self.assertContains(
+            self.client.get(reverse("password_change_done")),
+            "Your password has been changed",
+        )
         self.alice.refresh_from_db()
         self.assertTrue(self.alice.check_password("confetti-cannon-9"))
         # Still logged in: the session hash was updated.
         self.assertEqual(self.client.get(reverse("account")).status_code, 200)
         self.client.logout()
         self.assertFalse(self.client.login(username="alice", password="password"))
-        self.assertTrue(self.client.login(username="alice", password="confetti-cannon-9"))
+        self.assertTrue(
+            self.client.login(username="alice", password="confetti-cannon-9")
+        )
 
     def test_a_wrong_old_password_is_refused(self):
         self.client.force_login(self.alice)
         response = self.client.post(
-            self.url, {"old_password": "nope", "new_password1": "confetti-cannon-9", "new_password2": "confetti-cannon-9"}
+            self.url,
+            {
+                "old_password": "nope",
+                "new_password1": "confetti-cannon-9",
+                "new_password2": "confetti-cannon-9",
+            },
         )
         self.assertContains(response, "Your old password was entered incorrectly.")
         self.alice.refresh_from_db()
@@ -42,7 +58,14 @@ class PasswordChangeTestCase(BaseTestCase):
 
     def test_a_weak_new_password_is_refused(self):
         self.client.force_login(self.alice)
-        response = self.client.post(self.url, {"old_password": "password", "new_password1": "abc", "new_password2": "abc"})
+        response = self.client.post(
+            self.url,
+            {
+                "old_password": "password",
+                "new_password1": "abc",
+                "new_password2": "abc",
+            },
+        )
         self.assertContains(response, "This password is too short.")
         self.alice.refresh_from_db()
         self.assertTrue(self.alice.check_password("password"))

@@ -36,11 +36,14 @@ class PasswordResetTestCase(BaseTestCase):
         self.assertContains(response, '<label for="id_new_password1">')
         set_password_url = response.redirect_chain[-1][0]
         response = self.client.post(
-            set_password_url, {"new_password1": "balloon-arch-77", "new_password2": "balloon-arch-77"}
+            set_password_url,
+            {"new_password1": "balloon-arch-77", "new_password2": "balloon-arch-77"},
         )
         self.assertRedirects(response, reverse("password_reset_complete"))
 
-        response = self.client.post(reverse("login"), {"username": "alice", "password": "balloon-arch-77"})
+        response = self.client.post(
+            reverse("login"), {"username": "alice", "password": "balloon-arch-77"}
+        )
         self.assertRedirects(response, reverse("home"))
         self.assertEqual(int(self.client.session["_auth_user_id"]), self.alice.pk)
 
@@ -48,7 +51,10 @@ class PasswordResetTestCase(BaseTestCase):
         self.client.post(self.url, {"email": "alice@example.org"})
         link = self.reset_link()
         set_password_url = self.client.get(link).url
-        self.client.post(set_password_url, {"new_password1": "balloon-arch-77", "new_password2": "balloon-arch-77"})
+        self.client.post(
+            set_password_url,
+            {"new_password1": "balloon-arch-77", "new_password2": "balloon-arch-77"},
+        )
         response = self.client.get(link, follow=True)
         self.assertContains(response, "This link doesn't work")
         self.assertNotContains(response, "id_new_password1")
@@ -56,7 +62,9 @@ class PasswordResetTestCase(BaseTestCase):
     def test_a_tampered_link_does_not_work(self):
         self.client.post(self.url, {"email": "alice@example.org"})
         link = self.reset_link().rstrip("/")
-        response = self.client.get(link[:-1] + ("x" if link[-1] != "x" else "y") + "/", follow=True)
+        response = self.client.get(
+            link[:-1] + ("x" if link[-1] != "x" else "y") + "/", follow=True
+        )
         self.assertContains(response, "This link doesn't work")
 
     def test_an_unknown_email_sends_nothing_and_says_the_same(self):
@@ -67,4 +75,8 @@ class PasswordResetTestCase(BaseTestCase):
     @override_settings(SITE_URL="https://photos.example.com")
     def test_the_link_uses_site_url_when_set(self):
         self.client.post(self.url, {"email": "alice@example.org"})
-        self.assertTrue(self.reset_link().startswith("https://photos.example.com/accounts/password/reset/"))
+        self.assertTrue(
+            self.reset_link().startswith(
+                "https://photos.example.com/accounts/password/reset/"
+            )
+        )

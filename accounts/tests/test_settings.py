@@ -33,9 +33,18 @@ print(json.dumps(report))
 
 def run(args, **env):
     """Run the project's Python with only PATH and the given variables set."""
-    environment = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "partyshots.settings", **env}
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "partyshots.settings",
+        **env,
+    }
     return subprocess.run(
-        [sys.executable, *args], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=60
+        [sys.executable, *args],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -62,7 +71,9 @@ class SecretKeyTestCase(SimpleTestCase):
             with self.subTest(env=env):
                 result = run(["manage.py", "check"], **env)
                 self.assertNotEqual(result.returncode, 0)
-                self.assertIn("ImproperlyConfigured: SECRET_KEY is not set.", result.stderr)
+                self.assertIn(
+                    "ImproperlyConfigured: SECRET_KEY is not set.", result.stderr
+                )
                 self.assertIn("set DEBUG=1 for local development", result.stderr)
 
     def test_debug_starts_without_a_secret_key(self):
@@ -85,12 +96,17 @@ class StorageSettingsTestCase(SimpleTestCase):
         self.assertIs(values["storage_file_overwrite"], False)
         self.assertIs(values["storage_querystring_auth"], True)
         self.assertEqual(values["storage_querystring_expire"], 3600)
-        self.assertEqual(values["storage_querystring_expire"], values["STORAGE_URL_EXPIRY"])
+        self.assertEqual(
+            values["storage_querystring_expire"], values["STORAGE_URL_EXPIRY"]
+        )
 
     def test_the_expiry_endpoint_and_region_come_from_the_environment(self):
         values = report(
-            DEBUG="1", AWS_STORAGE_BUCKET_NAME="my-photos", STORAGE_URL_EXPIRY="600",
-            AWS_S3_ENDPOINT_URL="https://s3.example.net", AWS_S3_REGION_NAME="eu-central-1",
+            DEBUG="1",
+            AWS_STORAGE_BUCKET_NAME="my-photos",
+            STORAGE_URL_EXPIRY="600",
+            AWS_S3_ENDPOINT_URL="https://s3.example.net",
+            AWS_S3_REGION_NAME="eu-central-1",
         )
         self.assertEqual(values["STORAGE_URL_EXPIRY"], 600)
         self.assertEqual(values["storage_querystring_expire"], 600)
@@ -100,10 +116,15 @@ class StorageSettingsTestCase(SimpleTestCase):
     def test_no_bucket_gives_the_local_signed_storage(self):
         values = report(DEBUG="1", MEDIA_ROOT="/tmp/partyshots-settings-test-media")
         self.assertEqual(values["storage_class"], "photos.storage.LocalSignedStorage")
-        self.assertEqual(values["storage_location"], "/tmp/partyshots-settings-test-media")
+        self.assertEqual(
+            values["storage_location"], "/tmp/partyshots-settings-test-media"
+        )
 
     def test_email_goes_to_the_console_unless_an_smtp_host_is_set(self):
-        self.assertEqual(report(DEBUG="1")["EMAIL_BACKEND"], "django.core.mail.backends.console.EmailBackend")
+        self.assertEqual(
+            report(DEBUG="1")["EMAIL_BACKEND"],
+            "django.core.mail.backends.console.EmailBackend",
+        )
         self.assertEqual(
             report(DEBUG="1", EMAIL_HOST="smtp.example.net")["EMAIL_BACKEND"],
             "django.core.mail.backends.smtp.EmailBackend",
@@ -118,10 +139,16 @@ class SecuritySettingsTestCase(SimpleTestCase):
         self.assertIs(values["SECURE_SSL_REDIRECT"], True)
         self.assertGreaterEqual(values["SECURE_HSTS_SECONDS"], 31536000)
         self.assertIs(values["SECURE_HSTS_INCLUDE_SUBDOMAINS"], True)
-        self.assertEqual(values["SECURE_PROXY_SSL_HEADER"], ["HTTP_X_FORWARDED_PROTO", "https"])
+        self.assertEqual(
+            values["SECURE_PROXY_SSL_HEADER"], ["HTTP_X_FORWARDED_PROTO", "https"]
+        )
 
     def test_the_proxy_ssl_header_can_be_turned_off(self):
-        self.assertIsNone(report(**production_env(SECURE_PROXY_SSL_HEADER="0"))["SECURE_PROXY_SSL_HEADER"])
+        self.assertIsNone(
+            report(**production_env(SECURE_PROXY_SSL_HEADER="0"))[
+                "SECURE_PROXY_SSL_HEADER"
+            ]
+        )
 
     def test_development_is_not_forced_to_https(self):
         values = report(DEBUG="1")
@@ -130,14 +157,18 @@ class SecuritySettingsTestCase(SimpleTestCase):
         self.assertFalse(values["SECURE_HSTS_SECONDS"])
 
     def test_check_deploy_passes_with_production_settings(self):
-        result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **production_env())
+        result = run(
+            ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            **production_env(),
+        )
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
         self.assertIn("System check identified no issues", result.stdout)
 
     def test_check_deploy_fails_with_a_weak_secret_key(self):
         # The same check, shown to catch a bad setting.
         result = run(
-            ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **production_env(SECRET_KEY="short")
+            ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            **production_env(SECRET_KEY="short"),
         )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("security.W009", result.stderr)

@@ -8,7 +8,12 @@ class SignupTestCase(BaseTestCase):
     url = reverse("signup")
 
     def post(self, **fields):
-        data = {"username": "dora", "email": "", "password1": "party-hats-2026", "password2": "party-hats-2026"}
+        data = {
+            "username": "dora",
+            "email": "",
+            "password1": "party-hats-2026",
+            "password2": "party-hats-2026",
+        }
         data.update(fields)
         return self.client.post(self.url, data)
 

@@ -11,9 +11,17 @@ from photos.models import Photo
 def bulk_photo(album, i, **fields):
     """An unsaved photo row for bulk_create (no stored objects: only the admin lists it)."""
     values = dict(
-        album=album, filename=f"bulk{i}.jpg", link=f"albums/{album.pk}/{i}.jpg", tlink=f"albums/{album.pk}/{i}_t.jpg",
-        dlink=f"albums/{album.pk}/{i}_d.jpg", content_type="image/jpeg", size=1000, width=64, height=48,
-        taken_at="2026-01-01T12:00:00Z", sha256=f"{album.pk:032x}{i:032x}",
+        album=album,
+        filename=f"bulk{i}.jpg",
+        link=f"albums/{album.pk}/{i}.jpg",
+        tlink=f"albums/{album.pk}/{i}_t.jpg",
+        dlink=f"albums/{album.pk}/{i}_d.jpg",
+        content_type="image/jpeg",
+        size=1000,
+        width=64,
+        height=48,
+        taken_at="2026-01-01T12:00:00Z",
+        sha256=f"{album.pk:032x}{i:032x}",
     )
     values.update(fields)
     return Photo(**values)
@@ -23,7 +31,9 @@ class AdminTestCase(BaseTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.admin = User.objects.create_superuser("admin", "admin@example.org", "password")
+        cls.admin = User.objects.create_superuser(
+            "admin", "admin@example.org", "password"
+        )
 
     def setUp(self):
         self.client.force_login(self.admin)
@@ -37,7 +47,9 @@ class AdminTestCase(BaseTestCase):
                 self.client.force_login(user)
             response = self.client.get(url)
             self.assertEqual(response.status_code, 302, user)
-            self.assertTrue(response["Location"].startswith("/admin/login/"), response["Location"])
+            self.assertTrue(
+                response["Location"].startswith("/admin/login/"), response["Location"]
+            )
         self.client.force_login(self.admin)
 
     @staticmethod

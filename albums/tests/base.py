@@ -15,7 +15,9 @@ from photos import storage
 from photos.models import Photo
 
 
-def make_image_bytes(width=64, height=48, format="JPEG", color=(200, 80, 40), exif=None):
+def make_image_bytes(
+    width=64, height=48, format="JPEG", color=(200, 80, 40), exif=None
+):
     """A real image, made in memory. Different colors give different bytes."""
     buf = io.BytesIO()
     params = {"exif": exif} if exif is not None else {}
@@ -35,13 +37,26 @@ def store_photo(album, user=None, color=(200, 80, 40), filename="photo.jpg", **f
     else; the pipeline's own tests go through the upload view."""
     data = make_image_bytes(color=color)
     stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
-    keys = {"link": f"{stem}.jpg", "tlink": f"{stem}_thumb.jpg", "dlink": f"{stem}_display.jpg"}
+    keys = {
+        "link": f"{stem}.jpg",
+        "tlink": f"{stem}_thumb.jpg",
+        "dlink": f"{stem}_display.jpg",
+    }
     for key in keys.values():
         storage.save(key, data, "image/jpeg")
     now = timezone.now()
     values = dict(
-        album=album, user=user, filename=filename, content_type="image/jpeg", size=len(data),
-        width=64, height=48, taken_at=now, created_at=now, sha256=hashlib.sha256(data).hexdigest(), **keys,
+        album=album,
+        user=user,
+        filename=filename,
+        content_type="image/jpeg",
+        size=len(data),
+        width=64,
+        height=48,
+        taken_at=now,
+        created_at=now,
+        sha256=hashlib.sha256(data).hexdigest(),
+        **keys,
     )
     values.update(fields)
     return Photo.objects.create(**values)
@@ -54,8 +69,12 @@ class BaseTestCase(TestCase):
     def setUpTestData(cls):
         cls.alice = User.objects.create_user("alice", "alice@example.org", "password")
         cls.bob = User.objects.create_user("bob", "bob@example.org", "password")
-        cls.charlie = User.objects.create_user("charlie", "charlie@example.org", "password")
-        cls.staff = User.objects.create_user("staff", "staff@example.org", "password", is_staff=True)
+        cls.charlie = User.objects.create_user(
+            "charlie", "charlie@example.org", "password"
+        )
+        cls.staff = User.objects.create_user(
+            "staff", "staff@example.org", "password", is_staff=True
+        )
         cls.album = Album.objects.create(name="Alice's party", user=cls.alice)
         Subs.objects.create(album=cls.album, user=cls.charlie)
 
@@ -75,10 +94,19 @@ def bulk_photos(album, count, user=None, **fields):
     for i in range(count):
         stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
         values = dict(
-            album=album, user=user, filename=f"IMG_{i:04}.jpg", content_type="image/jpeg", size=1000,
-            width=640, height=480, taken_at=now - timezone.timedelta(minutes=i), created_at=now,
+            album=album,
+            user=user,
+            filename=f"IMG_{i:04}.jpg",
+            content_type="image/jpeg",
+            size=1000,
+            width=640,
+            height=480,
+            taken_at=now - timezone.timedelta(minutes=i),
+            created_at=now,
             sha256=hashlib.sha256(stem.encode()).hexdigest(),
-            link=f"{stem}.jpg", tlink=f"{stem}_thumb.jpg", dlink=f"{stem}_display.jpg",
+            link=f"{stem}.jpg",
+            tlink=f"{stem}_thumb.jpg",
+            dlink=f"{stem}_display.jpg",
         )
         values.update(fields)
         photos.append(Photo(**values))

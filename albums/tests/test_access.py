@@ -19,9 +19,13 @@ from albums.tests.test_ratelimit import UNREACHABLE_REDIS
 
 
 def lookup_limits(client, everyone):
-    return override_settings(RATE_LIMITS={
-        **settings.RATE_LIMITS, "code-lookup-client": (client, 3600), "code-lookup-global": (everyone, 3600),
-    })
+    return override_settings(
+        RATE_LIMITS={
+            **settings.RATE_LIMITS,
+            "code-lookup-client": (client, 3600),
+            "code-lookup-global": (everyone, 3600),
+        }
+    )
 
 
 class LookupLimitTestCase(AlbumTestCase):
@@ -42,12 +46,18 @@ class LookupLimitTestCase(AlbumTestCase):
             self.client.get("/join/", {"code": "ZZZZZZZZ"})
         right = self.client.get(self.album_url)
         wrong = self.client.get("/a/ZZZZZZZY/")
-        self.assertContains(right, "Too many wrong album codes from your connection", status_code=429)
+        self.assertContains(
+            right, "Too many wrong album codes from your connection", status_code=429
+        )
         self.assertEqual(wrong.status_code, 429)
         self.assertEqual(right.content, wrong.content)
         self.assertTrue(1 <= int(right["Retry-After"]) <= 3600)
         # The join form says it too, and other addresses are not affected.
-        self.assertContains(self.client.get("/join/", {"code": self.album.code}), "Too many", status_code=429)
+        self.assertContains(
+            self.client.get("/join/", {"code": self.album.code}),
+            "Too many",
+            status_code=429,
+        )
         self.assertEqual(self.guesser(1).get(self.album_url).status_code, 200)
 
     @lookup_limits(client=1000, everyone=5)
@@ -55,7 +65,11 @@ class LookupLimitTestCase(AlbumTestCase):
         self.guess_from_many_addresses(5)
         newcomer = self.client_class(REMOTE_ADDR="203.0.113.50")
         response = newcomer.get(self.album_url)
-        self.assertContains(response, "Too many wrong album codes have been tried on PartyShots", status_code=429)
+        self.assertContains(
+            response,
+            "Too many wrong album codes have been tried on PartyShots",
+            status_code=429,
+        )
         self.assertEqual(newcomer.get("/a/ZZZZZZZY/").status_code, 429)
 
     @lookup_limits(client=1000, everyone=5)
@@ -66,8 +80,13 @@ class LookupLimitTestCase(AlbumTestCase):
         self.guess_from_many_addresses(5)
         # The album page, its photo list and the join form with its code still work...
         self.assertEqual(guest.get(self.album_url).status_code, 200)
-        self.assertEqual(guest.get(f"/a/{self.album.code}/photos.json").status_code, 200)
-        self.assertRedirects(guest.get("/join/", {"code": self.album.display_code.lower()}), self.album_url)
+        self.assertEqual(
+            guest.get(f"/a/{self.album.code}/photos.json").status_code, 200
+        )
+        self.assertRedirects(
+            guest.get("/join/", {"code": self.album.display_code.lower()}),
+            self.album_url,
+        )
         # ...but it opens no other album, existing or not.
         other = Album.objects.create(name="Bob's", user=self.bob)
         self.assertEqual(guest.get(f"/a/{other.code}/").status_code, 429)
@@ -95,7 +114,9 @@ class LookupLimitTestCase(AlbumTestCase):
     @lookup_limits(client=3, everyone=3)
     def test_text_that_cannot_be_a_code_is_not_counted(self):
         for _ in range(10):
-            self.assertEqual(self.client.get("/join/", {"code": "not a code!"}).status_code, 404)
+            self.assertEqual(
+                self.client.get("/join/", {"code": "not a code!"}).status_code, 404
+            )
             self.assertEqual(self.client.get("/a/hello/").status_code, 404)
         self.assertEqual(self.client.get(self.album_url).status_code, 200)
 
@@ -103,16 +124,26 @@ class LookupLimitTestCase(AlbumTestCase):
     def test_photo_pages_and_json_are_limited_too(self):
         for _ in range(3):
             self.client.get("/a/ZZZZZZZZ/")
-        response = self.client.get(f"/a/{self.album.code}/photos.json", HTTP_ACCEPT="application/json")
+        response = self.client.get(
+            f"/a/{self.album.code}/photos.json", HTTP_ACCEPT="application/json"
+        )
         self.assertEqual(response.status_code, 429)
         self.assertIn("Too many wrong album codes", response.json()["error"])
 
     @lookup_limits(client=3, everyone=1000)
-    @override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), TRUSTED_PROXY_COUNT=0)
+    @override_settings(
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+        TRUSTED_PROXY_COUNT=0,
+    )
     def test_forwarded_addresses_are_not_trusted_unless_proxies_are_configured(self):
         for number in range(3):
             self.client.get("/a/ZZZZZZZZ/", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
-        self.assertEqual(self.client.get(self.album_url, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code, 429)
+        self.assertEqual(
+            self.client.get(
+                self.album_url, HTTP_X_FORWARDED_FOR="192.0.2.99"
+            ).status_code,
+            429,
+        )
 
     def used(self, scope, key):
         return cache.get(ratelimit._window(scope, key)[0], 0)
@@ -124,7 +155,9 @@ class LookupLimitTestCase(AlbumTestCase):
         codes = [f"ZZZZZZ{number:02}" for number in range(19)] + [self.album.code]
         album = self.album
 
-        def slow_lookup(code):  # as the database would answer, slowly enough for all to overlap
+        def slow_lookup(
+            code,
+        ):  # as the database would answer, slowly enough for all to overlap
             time.sleep(0.3)
             return album if code == album.code else None
 
@@ -134,7 +167,11 @@ class LookupLimitTestCase(AlbumTestCase):
         def guess(code):
             try:
                 start.wait()
-                statuses[code] = self.client_class(REMOTE_ADDR="198.51.100.1").get(f"/a/{code}/").status_code
+                statuses[code] = (
+                    self.client_class(REMOTE_ADDR="198.51.100.1")
+                    .get(f"/a/{code}/")
+                    .status_code
+                )
             finally:
                 connections.close_all()
 
@@ -179,4 +216,6 @@ class LookupLimitTestCase(AlbumTestCase):
             response = self.client.get(self.album_url)
         self.assertContains(response, "unavailable for a moment", status_code=503)
         with self.assertLogs("albums.ratelimit", "ERROR"):
-            self.assertEqual(self.client.get("/join/", {"code": self.album.code}).status_code, 503)
+            self.assertEqual(
+                self.client.get("/join/", {"code": self.album.code}).status_code, 503
+            )

@@ -30,7 +30,9 @@ class AlbumAdminTests(AdminTestCase):
         # A code with a 0 and a 1 in it, so the typing confusions are exercised.
         cls.album.code = "K70M1XPA"
         cls.album.save()
-        cls.bobs_album = Album.objects.create(name="Bob's trip", user=cls.bob, uploads_open=False)
+        cls.bobs_album = Album.objects.create(
+            name="Bob's trip", user=cls.bob, uploads_open=False
+        )
 
     def test_pages_are_for_staff_only(self):
         for url in (
@@ -49,10 +51,16 @@ class AlbumAdminTests(AdminTestCase):
 
         response = self.client.get(CHANGELIST)
 
-        row = next(r for r in response.context["cl"].result_list if r.pk == self.album.pk)
+        row = next(
+            r for r in response.context["cl"].result_list if r.pk == self.album.pk
+        )
         self.assertEqual((row.photo_count, row.follower_count), (2, 2))
         self.assertContains(response, "K70M-1XPA")
-        self.assertContains(response, f'<a href="/admin/photos/photo/?album={self.album.pk}">2</a>', html=True)
+        self.assertContains(
+            response,
+            f'<a href="/admin/photos/photo/?album={self.album.pk}">2</a>',
+            html=True,
+        )
         self.assertContains(response, f'href="{self.album.get_absolute_url()}"')
         self.assertContains(response, "alice")
 
@@ -64,7 +72,9 @@ class AlbumAdminTests(AdminTestCase):
 
         response = self.client.get(CHANGELIST)
 
-        row = next(r for r in response.context["cl"].result_list if r.pk == self.album.pk)
+        row = next(
+            r for r in response.context["cl"].result_list if r.pk == self.album.pk
+        )
         self.assertEqual((row.photo_count, row.follower_count), (3, 2))
 
     def test_sort_by_photo_count(self):
@@ -76,7 +86,10 @@ class AlbumAdminTests(AdminTestCase):
 
         response = self.client.get(CHANGELIST, {"o": order})
 
-        self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album, self.album, empty])
+        self.assertEqual(
+            list(response.context["cl"].result_list),
+            [self.bobs_album, self.album, empty],
+        )
 
     def test_search_by_code_however_typed(self):
         for typed in sloppy_typings("K70M1XPA"):
@@ -85,41 +98,65 @@ class AlbumAdminTests(AdminTestCase):
                 self.assertEqual(list(response.context["cl"].result_list), [self.album])
 
     def test_search_by_name_and_owner(self):
-        for term, expected in [("trip", [self.bobs_album]), ("alice", [self.album]), ("nothing", [])]:
+        for term, expected in [
+            ("trip", [self.bobs_album]),
+            ("alice", [self.album]),
+            ("nothing", []),
+        ]:
             with self.subTest(term=term):
                 response = self.client.get(CHANGELIST, {"q": term})
                 self.assertEqual(list(response.context["cl"].result_list), expected)
 
     def test_search_by_code_keeps_the_filters(self):
-        response = self.client.get(CHANGELIST, {"q": "k70m-1xpa", "uploads_open__exact": "0"})
+        response = self.client.get(
+            CHANGELIST, {"q": "k70m-1xpa", "uploads_open__exact": "0"}
+        )
         self.assertEqual(list(response.context["cl"].result_list), [])
 
     def test_filter_by_uploads_open_and_date(self):
         response = self.client.get(CHANGELIST, {"uploads_open__exact": "0"})
         self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album])
-        Album.objects.filter(pk=self.bobs_album.pk).update(created_at="2020-01-01T12:00:00Z")
+        Album.objects.filter(pk=self.bobs_album.pk).update(
+            created_at="2020-01-01T12:00:00Z"
+        )
         response = self.client.get(
-            CHANGELIST, {"created_at__gte": "2020-01-01 00:00:00+00:00", "created_at__lt": "2020-01-02 00:00:00+00:00"},
+            CHANGELIST,
+            {
+                "created_at__gte": "2020-01-01 00:00:00+00:00",
+                "created_at__lt": "2020-01-02 00:00:00+00:00",
+            },
         )
         self.assertEqual(list(response.context["cl"].result_list), [self.bobs_album])
 
     def test_lock_and_unlock_actions(self):
         selected = [self.album.pk, self.bobs_album.pk]
-        response = self.client.post(CHANGELIST, {"action": "lock_uploads", "_selected_action": selected}, follow=True)
+        response = self.client.post(
+            CHANGELIST,
+            {"action": "lock_uploads", "_selected_action": selected},
+            follow=True,
+        )
         self.assertContains(response, "Locked 2 album(s)")
         self.assertEqual(Album.objects.filter(uploads_open=True).count(), 0)
 
-        response = self.client.post(CHANGELIST, {"action": "unlock_uploads", "_selected_action": [self.album.pk]})
+        response = self.client.post(
+            CHANGELIST,
+            {"action": "unlock_uploads", "_selected_action": [self.album.pk]},
+        )
         self.assertEqual(response.status_code, 302)
         self.album.refresh_from_db()
         self.bobs_album.refresh_from_db()
-        self.assertEqual((self.album.uploads_open, self.bobs_album.uploads_open), (True, False))
+        self.assertEqual(
+            (self.album.uploads_open, self.bobs_album.uploads_open), (True, False)
+        )
 
     def test_delete_action_removes_photos_and_their_files(self):
         store_photo(self.album, color=(1, 1, 1))
         store_photo(self.album, color=(2, 2, 2))
         kept = store_photo(self.bobs_album)
-        self.assertContains(self.client.get(CHANGELIST), "Delete selected albums with their photos and files")
+        self.assertContains(
+            self.client.get(CHANGELIST),
+            "Delete selected albums with their photos and files",
+        )
         data = {"action": "delete_selected", "_selected_action": [self.album.pk]}
         confirmation = self.client.post(CHANGELIST, data)
         self.assertContains(confirmation, "<li>Photos: 2</li>", html=True)
@@ -151,17 +188,32 @@ class AlbumAdminTests(AdminTestCase):
         page = self.client.get(url)
         self.assertContains(page, "K70M-1XPA")
         self.assertRedirects(
-            self.client.get(view_on_site(page)), "http://testserver/a/K70M1XPA/", fetch_redirect_response=False,
+            self.client.get(view_on_site(page)),
+            "http://testserver/a/K70M1XPA/",
+            fetch_redirect_response=False,
         )
-        response = self.client.post(url, {
-            "name": "Renamed", "user": self.alice.pk, "thumbnail": "", "uploads_open": "on", "guest_uploads": "on",
-        })
+        response = self.client.post(
+            url,
+            {
+                "name": "Renamed",
+                "user": self.alice.pk,
+                "thumbnail": "",
+                "uploads_open": "on",
+                "guest_uploads": "on",
+            },
+        )
         self.assertRedirects(response, CHANGELIST)
         self.album.refresh_from_db()
-        self.assertEqual((self.album.name, self.album.code, self.album.keep_location), ("Renamed", "K70M1XPA", False))
+        self.assertEqual(
+            (self.album.name, self.album.code, self.album.keep_location),
+            ("Renamed", "K70M1XPA", False),
+        )
 
     def test_add_page_creates_album_with_a_code(self):
-        response = self.client.post(reverse("admin:albums_album_add"), {"name": "Staff party", "user": self.bob.pk})
+        response = self.client.post(
+            reverse("admin:albums_album_add"),
+            {"name": "Staff party", "user": self.bob.pk},
+        )
         self.assertEqual(response.status_code, 302)
         album = Album.objects.get(name="Staff party")
         self.assertEqual(len(album.code), 8)
@@ -170,12 +222,19 @@ class AlbumAdminTests(AdminTestCase):
         counter = itertools.count()
 
         def add_albums(n):
-            owners = User.objects.bulk_create(User(username=f"owner{next(counter)}") for _ in range(n))
-            albums = Album.objects.bulk_create(
-                Album(name="Bulk album", user=owner, code=Album.unused_code()) for owner in owners
+            owners = User.objects.bulk_create(
+                User(username=f"owner{next(counter)}") for _ in range(n)
             )
-            Photo.objects.bulk_create(bulk_photo(album, i) for album in albums for i in range(2))
-            Subs.objects.bulk_create(Subs(album=album, user=self.bob) for album in albums)
+            albums = Album.objects.bulk_create(
+                Album(name="Bulk album", user=owner, code=Album.unused_code())
+                for owner in owners
+            )
+            Photo.objects.bulk_create(
+                bulk_photo(album, i) for album in albums for i in range(2)
+            )
+            Subs.objects.bulk_create(
+                Subs(album=album, user=self.bob) for album in albums
+            )
 
         self.assertConstantQueries(CHANGELIST, add_albums, ">Bulk album<")
 
@@ -184,13 +243,16 @@ def view_on_site(page):
     """The change page's "View on site" link."""
     content = page.content.decode()
     start = content.index('href="/admin/r/') + len('href="')
-    return content[start:content.index('"', start)]
+    return content[start : content.index('"', start)]
 
 
 class SubsAdminTests(AdminTestCase):
     def test_pages_are_for_staff_only(self):
         follow = Subs.objects.get()
-        for url in (SUBS_CHANGELIST, reverse("admin:albums_subs_change", args=[follow.pk])):
+        for url in (
+            SUBS_CHANGELIST,
+            reverse("admin:albums_subs_change", args=[follow.pk]),
+        ):
             with self.subTest(url=url):
                 self.assertAdminOnly(url)
 
@@ -212,8 +274,11 @@ class SubsAdminTests(AdminTestCase):
         counter = itertools.count()
 
         def add_follows(n):
-            users = User.objects.bulk_create(User(username=f"bulkfollower{next(counter)}") for _ in range(n))
-            Subs.objects.bulk_create(Subs(album=self.album, user=user) for user in users)
+            users = User.objects.bulk_create(
+                User(username=f"bulkfollower{next(counter)}") for _ in range(n)
+            )
+            Subs.objects.bulk_create(
+                Subs(album=self.album, user=user) for user in users
+            )
 
         self.assertConstantQueries(SUBS_CHANGELIST, add_follows, ">bulkfollower")
-

@@ -22,7 +22,11 @@ class AlbumPageTestCase(AlbumTestCase):
 
     def test_non_canonical_code_redirects(self):
         code = self.album.code
-        for typed in (code.lower(), f"{code[:4]}-{code[4:]}", code.replace("0", "O").replace("1", "I")):
+        for typed in (
+            code.lower(),
+            f"{code[:4]}-{code[4:]}",
+            code.replace("0", "O").replace("1", "I"),
+        ):
             if typed == code:
                 continue
             with self.subTest(typed=typed):
@@ -62,14 +66,25 @@ class AlbumPageTestCase(AlbumTestCase):
 
     def test_sorted_by_date_taken_newest_last_or_by_upload(self):
         now = timezone.now()
-        early = store_photo(self.album, color=(1, 2, 3), taken_at=now - timezone.timedelta(hours=2), created_at=now)
-        late = store_photo(self.album, color=(4, 5, 6), taken_at=now - timezone.timedelta(hours=1),
-                           created_at=now - timezone.timedelta(hours=1))
+        early = store_photo(
+            self.album,
+            color=(1, 2, 3),
+            taken_at=now - timezone.timedelta(hours=2),
+            created_at=now,
+        )
+        late = store_photo(
+            self.album,
+            color=(4, 5, 6),
+            taken_at=now - timezone.timedelta(hours=1),
+            created_at=now - timezone.timedelta(hours=1),
+        )
         by_taken = self.client.get(self.url)
         self.assertEqual(list(by_taken.context["page"].object_list), [early, late])
         by_upload = self.client.get(self.url, {"sort": "uploaded"})
         self.assertEqual(list(by_upload.context["page"].object_list), [late, early])
-        self.assertEqual(self.client.get(self.url, {"sort": "bogus"}).context["sort"], "taken")
+        self.assertEqual(
+            self.client.get(self.url, {"sort": "bogus"}).context["sort"], "taken"
+        )
 
     def test_pagination(self):
         bulk_photos(self.album, 130)
@@ -80,12 +95,19 @@ class AlbumPageTestCase(AlbumTestCase):
         self.assertContains(first, "?sort=taken&amp;page=2")
         last = self.client.get(self.url, {"page": 3})
         self.assertEqual(len(last.context["page"].object_list), 10)
-        self.assertEqual(self.client.get(self.url, {"page": "x"}).context["page"].number, 1)
+        self.assertEqual(
+            self.client.get(self.url, {"page": "x"}).context["page"].number, 1
+        )
 
     def test_hidden_photos_only_for_owner_uploader_and_staff(self):
         hidden = store_photo(self.album, user=self.bob, hidden=True)
-        for user, sees in ((None, False), (self.charlie, False), (self.bob, True), (self.alice, True),
-                           (self.staff, True)):
+        for user, sees in (
+            (None, False),
+            (self.charlie, False),
+            (self.bob, True),
+            (self.alice, True),
+            (self.staff, True),
+        ):
             with self.subTest(user=user):
                 self.login_as(user)
                 response = self.client.get(self.url)
@@ -95,9 +117,13 @@ class AlbumPageTestCase(AlbumTestCase):
     def test_follow_button_for_logged_in_non_owners(self):
         self.assertNotContains(self.client.get(self.url), "Follow</button>")
         self.client.force_login(self.bob)
-        self.assertContains(self.client.get(self.url), f'action="/a/{self.album.code}/follow/"')
+        self.assertContains(
+            self.client.get(self.url), f'action="/a/{self.album.code}/follow/"'
+        )
         self.client.force_login(self.charlie)
-        self.assertContains(self.client.get(self.url), f'action="/a/{self.album.code}/unfollow/"')
+        self.assertContains(
+            self.client.get(self.url), f'action="/a/{self.album.code}/unfollow/"'
+        )
         self.client.force_login(self.alice)
         response = self.client.get(self.url)
         self.assertNotContains(response, "/follow/")
@@ -105,19 +131,30 @@ class AlbumPageTestCase(AlbumTestCase):
 
     def test_settings_link_only_for_owner_and_staff(self):
         settings_url = f"/a/{self.album.code}/settings/"
-        for user, sees in ((None, False), (self.bob, False), (self.charlie, False), (self.alice, True),
-                           (self.staff, True)):
+        for user, sees in (
+            (None, False),
+            (self.bob, False),
+            (self.charlie, False),
+            (self.alice, True),
+            (self.staff, True),
+        ):
             with self.subTest(user=user):
                 self.login_as(user)
-                self.assertEqual(settings_url in self.client.get(self.url).content.decode(), sees)
+                self.assertEqual(
+                    settings_url in self.client.get(self.url).content.decode(), sees
+                )
 
     def test_download_all_link_when_there_are_photos(self):
         self.assertNotContains(self.client.get(self.url), "Download all")
         store_photo(self.album)
-        self.assertContains(self.client.get(self.url), f'href="/a/{self.album.code}/download/"')
+        self.assertContains(
+            self.client.get(self.url), f'href="/a/{self.album.code}/download/"'
+        )
 
     def test_upload_form_or_the_reason_why_not(self):
-        self.assertContains(self.client.get(self.url), f'action="/a/{self.album.code}/upload/"')
+        self.assertContains(
+            self.client.get(self.url), f'action="/a/{self.album.code}/upload/"'
+        )
         self.album.guest_uploads = False
         self.album.save()
         self.assertContains(self.client.get(self.url), "Log in to upload")

@@ -26,13 +26,17 @@ class AlbumCoverTestCase(AlbumTestCase):
         self.assertEqual(self.album.thumbnail, self.first)
 
     def test_photo_of_another_album_or_hidden_is_refused(self):
-        other = store_photo(Album.objects.create(name="Other", user=self.bob), color=(30, 30, 30))
+        other = store_photo(
+            Album.objects.create(name="Other", user=self.bob), color=(30, 30, 30)
+        )
         hidden = store_photo(self.album, color=(40, 40, 40), hidden=True)
         self.client.force_login(self.alice)
         for photo_id in (other.pk, hidden.pk, "nope"):
             with self.subTest(photo_id=photo_id):
                 response = self.client.post(self.url, {"photo": photo_id})
-                self.assertContains(response, "Choose one of this album", status_code=400)
+                self.assertContains(
+                    response, "Choose one of this album", status_code=400
+                )
         self.album.refresh_from_db()
         self.assertNotIn(self.album.thumbnail_id, (other.pk, hidden.pk))
 
@@ -41,6 +45,9 @@ class AlbumCoverTestCase(AlbumTestCase):
             with self.subTest(user=user):
                 self.login_as(user)
                 self.assertEqual(self.client.get(self.url).status_code, 404)
-                self.assertEqual(self.client.post(self.url, {"photo": self.second.pk}).status_code, 404)
+                self.assertEqual(
+                    self.client.post(self.url, {"photo": self.second.pk}).status_code,
+                    404,
+                )
         self.album.refresh_from_db()
         self.assertNotEqual(self.album.thumbnail_id, self.second.pk)

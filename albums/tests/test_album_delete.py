@@ -7,10 +7,14 @@ class AlbumDeleteTestCase(AlbumTestCase):
     def setUp(self):
         super().setUp()
         self.url = f"/a/{self.album.code}/delete/"
-        self.photos = [store_photo(self.album, color=(60 * i, 60 * i, 60 * i)) for i in range(3)]
+        self.photos = [
+            store_photo(self.album, color=(60 * i, 60 * i, 60 * i)) for i in range(3)
+        ]
         self.album.thumbnail = self.photos[0]
         self.album.save()
-        self.elsewhere = store_photo(Album.objects.create(name="Bob's", user=self.bob), color=(9, 9, 9))
+        self.elsewhere = store_photo(
+            Album.objects.create(name="Bob's", user=self.bob), color=(9, 9, 9)
+        )
 
     def test_confirmation_states_the_photo_count(self):
         self.client.force_login(self.alice)
@@ -29,10 +33,16 @@ class AlbumDeleteTestCase(AlbumTestCase):
                     response = self.client.post(f"/a/{album.code}/delete/")
                 self.assertRedirects(response, "/", fetch_redirect_response=False)
                 self.assertFalse(Album.objects.filter(pk=album.pk).exists())
-                self.assertFalse(Photo.objects.filter(pk__in=[p.pk for p in photos]).exists())
+                self.assertFalse(
+                    Photo.objects.filter(pk__in=[p.pk for p in photos]).exists()
+                )
                 keys = stored_keys(f"albums/{album.pk}/")
                 self.assertEqual(keys, [])
-                self.assertContains(self.client.get(f"/a/{album.code}/"), "No album with that code.", status_code=404)
+                self.assertContains(
+                    self.client.get(f"/a/{album.code}/"),
+                    "No album with that code.",
+                    status_code=404,
+                )
 
     def test_all_objects_of_the_album_go_and_nobody_elses(self):
         self.client.force_login(self.alice)
@@ -47,7 +57,11 @@ class AlbumDeleteTestCase(AlbumTestCase):
         for user in (None, self.bob, self.charlie):
             with self.subTest(user=user):
                 self.login_as(user)
-                self.assertContains(self.client.get(self.url), "No album with that code.", status_code=404)
+                self.assertContains(
+                    self.client.get(self.url),
+                    "No album with that code.",
+                    status_code=404,
+                )
                 with self.captureOnCommitCallbacks(execute=True):
                     self.assertEqual(self.client.post(self.url).status_code, 404)
         self.assertTrue(Album.objects.filter(pk=self.album.pk).exists())

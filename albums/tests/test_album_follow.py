@@ -13,19 +13,25 @@ class AlbumFollowTestCase(AlbumTestCase):
         self.assertRedirects(self.client.post(self.follow), f"/a/{self.album.code}/")
         self.assertTrue(Subs.objects.filter(album=self.album, user=self.bob).exists())
         self.client.post(self.follow)  # twice: still one
-        self.assertEqual(Subs.objects.filter(album=self.album, user=self.bob).count(), 1)
+        self.assertEqual(
+            Subs.objects.filter(album=self.album, user=self.bob).count(), 1
+        )
         self.assertRedirects(self.client.post(self.unfollow), f"/a/{self.album.code}/")
         self.assertFalse(Subs.objects.filter(album=self.album, user=self.bob).exists())
 
     def test_follower_unfollows(self):
         self.client.force_login(self.charlie)
         self.client.post(self.unfollow)
-        self.assertFalse(Subs.objects.filter(album=self.album, user=self.charlie).exists())
+        self.assertFalse(
+            Subs.objects.filter(album=self.album, user=self.charlie).exists()
+        )
 
     def test_owner_does_not_follow_own_album(self):
         self.client.force_login(self.alice)
         self.client.post(self.follow)
-        self.assertFalse(Subs.objects.filter(album=self.album, user=self.alice).exists())
+        self.assertFalse(
+            Subs.objects.filter(album=self.album, user=self.alice).exists()
+        )
 
     def test_staff_may_follow(self):
         self.client.force_login(self.staff)
@@ -45,7 +51,11 @@ class AlbumFollowTestCase(AlbumTestCase):
 
     def test_unknown_code(self):
         self.client.force_login(self.bob)
-        self.assertContains(self.client.post("/a/ZZZZZZZZ/follow/"), "No album with that code.", status_code=404)
+        self.assertContains(
+            self.client.post("/a/ZZZZZZZZ/follow/"),
+            "No album with that code.",
+            status_code=404,
+        )
 
     def test_csrf_is_required(self):
         client = self.client_class(enforce_csrf_checks=True)

@@ -13,9 +13,15 @@ class AlbumSettingsTestCase(AlbumTestCase):
                 self.client.force_login(user)
                 response = self.client.get(self.url)
                 self.assertContains(response, "Settings for Alice&#x27;s party")
-                self.assertContains(response, '<label for="id_uploads_open">Uploads open</label>', html=True)
+                self.assertContains(
+                    response,
+                    '<label for="id_uploads_open">Uploads open</label>',
+                    html=True,
+                )
                 self.assertContains(response, "GPS")  # keep_location is explained
-                self.assertContains(response, f'action="/a/{self.album.code}/new-code/"')
+                self.assertContains(
+                    response, f'action="/a/{self.album.code}/new-code/"'
+                )
 
     def test_others_get_the_same_404_as_an_unknown_code(self):
         unknown = self.client.get("/a/ZZZZZZZZ/settings/")
@@ -23,8 +29,12 @@ class AlbumSettingsTestCase(AlbumTestCase):
             with self.subTest(user=user):
                 self.login_as(user)
                 response = self.client.get(self.url)
-                self.assertContains(response, "No album with that code.", status_code=404)
-                post = self.client.post(self.url, {"name": "Hacked", "uploads_open": ""})
+                self.assertContains(
+                    response, "No album with that code.", status_code=404
+                )
+                post = self.client.post(
+                    self.url, {"name": "Hacked", "uploads_open": ""}
+                )
                 self.assertEqual(post.status_code, 404)
         self.assertEqual(unknown.status_code, 404)
         self.album.refresh_from_db()
@@ -33,14 +43,18 @@ class AlbumSettingsTestCase(AlbumTestCase):
 
     def test_rename_lock_deny_guests_keep_location(self):
         self.client.force_login(self.alice)
-        response = self.client.post(self.url, {"name": "Renamed", "keep_location": "on"})
+        response = self.client.post(
+            self.url, {"name": "Renamed", "keep_location": "on"}
+        )
         self.assertRedirects(response, self.url)
         album = Album.objects.get(pk=self.album.pk)
         self.assertEqual(album.name, "Renamed")
         self.assertFalse(album.uploads_open)
         self.assertFalse(album.guest_uploads)
         self.assertTrue(album.keep_location)
-        self.client.post(self.url, {"name": "Renamed", "uploads_open": "on", "guest_uploads": "on"})
+        self.client.post(
+            self.url, {"name": "Renamed", "uploads_open": "on", "guest_uploads": "on"}
+        )
         album.refresh_from_db()
         self.assertTrue(album.uploads_open)
         self.assertTrue(album.guest_uploads)
@@ -55,7 +69,9 @@ class AlbumSettingsTestCase(AlbumTestCase):
 
     def test_code_cannot_be_set_by_the_form(self):
         self.client.force_login(self.alice)
-        self.client.post(self.url, {"name": "X", "code": "ZZZZZZZZ", "user": self.bob.pk})
+        self.client.post(
+            self.url, {"name": "X", "code": "ZZZZZZZZ", "user": self.bob.pk}
+        )
         album = Album.objects.get(pk=self.album.pk)
         self.assertEqual(album.code, self.album.code)
         self.assertEqual(album.user, self.alice)

@@ -13,7 +13,9 @@ class AlbumShareTestCase(AlbumTestCase):
             with self.subTest(user=user):
                 self.login_as(user)
                 response = self.client.get(self.url)
-                self.assertContains(response, f'value="http://testserver/a/{self.album.code}/"')
+                self.assertContains(
+                    response, f'value="http://testserver/a/{self.album.code}/"'
+                )
                 self.assertContains(response, "<svg")
                 self.assertContains(response, "Open your camera and scan")
                 self.assertContains(response, self.album.display_code)
@@ -29,11 +31,17 @@ class AlbumShareTestCase(AlbumTestCase):
     @override_settings(SITE_URL="https://photos.example.org")
     def test_site_url_is_used_when_set(self):
         response = self.client.get(self.url)
-        self.assertContains(response, f'value="https://photos.example.org/a/{self.album.code}/"')
+        self.assertContains(
+            response, f'value="https://photos.example.org/a/{self.album.code}/"'
+        )
         self.assertContains(response, "photos.example.org</span>")
 
     def test_unknown_code(self):
-        self.assertContains(self.client.get("/a/ZZZZZZZZ/share/"), "No album with that code.", status_code=404)
+        self.assertContains(
+            self.client.get("/a/ZZZZZZZZ/share/"),
+            "No album with that code.",
+            status_code=404,
+        )
 
     def test_no_inline_script_or_style(self):
         content = self.client.get(self.url).content.decode()

@@ -26,13 +26,29 @@ class GenerateCodeTestCase(SimpleTestCase):
 
 class NormalizeCodeTestCase(SimpleTestCase):
     def test_forgives_case_spaces_hyphens_and_confusions(self):
-        for typed in ["K7QM2XPA", "k7qm2xpa", "K7QM-2XPA", " k7qm 2xpa ", "k7qm_2xpa", "K7QM.2XPA"]:
+        for typed in [
+            "K7QM2XPA",
+            "k7qm2xpa",
+            "K7QM-2XPA",
+            " k7qm 2xpa ",
+            "k7qm_2xpa",
+            "K7QM.2XPA",
+        ]:
             with self.subTest(typed=typed):
                 self.assertEqual(normalize_code(typed), "K7QM2XPA")
         self.assertEqual(normalize_code("iL0o-AB12"), "1100AB12")
 
     def test_rejects_what_cannot_be_a_code(self):
-        for typed in ["", None, "K7QM2XP", "K7QM2XPAB", "K7QM2XPU", "K7QM/2XPA", "K7QM2XP€", "\x00" * 8]:
+        for typed in [
+            "",
+            None,
+            "K7QM2XP",
+            "K7QM2XPAB",
+            "K7QM2XPU",
+            "K7QM/2XPA",
+            "K7QM2XP€",
+            "\x00" * 8,
+        ]:
             with self.subTest(typed=typed):
                 self.assertIsNone(normalize_code(typed))
 
@@ -44,7 +60,9 @@ class AlbumCodeTestCase(AlbumTestCase):
         self.assertEqual(album.display_code, f"{album.code[:4]}-{album.code[4:]}")
 
     def test_collision_draws_again(self):
-        with mock.patch("albums.models.generate_code", side_effect=[self.album.code, "NEWC0DE1"]) as draw:
+        with mock.patch(
+            "albums.models.generate_code", side_effect=[self.album.code, "NEWC0DE1"]
+        ) as draw:
             album = Album.objects.create(name="Trip", user=self.bob)
         self.assertEqual(album.code, "NEWC0DE1")
         self.assertEqual(draw.call_count, 2)

@@ -13,7 +13,9 @@ LOOKALIKES = {"0": "0Oo", "1": "1IiLl"}
 SEPARATORS = st.sampled_from(["", "", "", " ", "-", "  ", " - ", "\t", "_", "."])
 # Characters that are never part of a code: not in the alphabet in either
 # case, not a look-alike, not a separator.
-FOREIGN = st.sampled_from(list("Uu!@#$%^&*()+=/\\|?,;:'\"<>[]{}~`\x00\x7féÉøßÖ€😀") + ["\u200b", "\ufeff"])
+FOREIGN = st.sampled_from(
+    list("Uu!@#$%^&*()+=/\\|?,;:'\"<>[]{}~`\x00\x7féÉøßÖ€😀") + ["\u200b", "\ufeff"]
+)
 
 
 @st.composite
@@ -45,7 +47,11 @@ def test_a_foreign_character_anywhere_means_no_code(code, position, foreign):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.text(alphabet=ALPHABET, max_size=3 * LENGTH).filter(lambda text: len(text) != LENGTH))
+@given(
+    st.text(alphabet=ALPHABET, max_size=3 * LENGTH).filter(
+        lambda text: len(text) != LENGTH
+    )
+)
 def test_the_wrong_length_means_no_code(text):
     assert normalize_code(text) is None
 
@@ -72,17 +78,26 @@ def test_generated_codes_are_canonical(_seed):
 
 @settings(max_examples=1000, deadline=None)
 # Unicode spaces (NBSP, U+0085...) are separators like ASCII ones.
-@given(codes, st.integers(min_value=0, max_value=LENGTH), st.characters(min_codepoint=0x80).filter(lambda c: not c.isspace()))
+@given(
+    codes,
+    st.integers(min_value=0, max_value=LENGTH),
+    st.characters(min_codepoint=0x80).filter(lambda c: not c.isspace()),
+)
 @example("K7QM2XPA", 4, "ı")  # Dotless i: upper-cases to I, which would read as 1.
 @example("K7QM2XPA", 4, "ſ")  # Long s: upper-cases to S.
 def test_only_ascii_letters_count(code, position, character):
     # Whatever a non-ASCII character upper-cases to, it never makes a code,
     # not even when it stands in for a letter the code needs.
     assert normalize_code(code[:position] + character + code[position:]) is None
-    assert normalize_code(code[:position] + character + code[position + 1:]) is None
+    assert normalize_code(code[:position] + character + code[position + 1 :]) is None
 
 
 def test_letters_that_upper_case_to_ascii_are_not_codes():
     assert normalize_code("K7QM-2XPA") == "K7QM2XPA"
-    for typed in ("K7QM-2XPı", "ſ7QM-2XPA", "K7QM-2XPA".replace("A", "ａ"), "\ufb00" + "7QM2XP"):
+    for typed in (
+        "K7QM-2XPı",
+        "ſ7QM-2XPA",
+        "K7QM-2XPA".replace("A", "ａ"),
+        "\ufb00" + "7QM2XP",
+    ):
         assert normalize_code(typed) is None, typed

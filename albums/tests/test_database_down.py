@@ -28,7 +28,9 @@ def unreachable_database():
         settings_dict["NAME"] = "/nonexistent/partyshots/db.sqlite3"
     else:
         settings_dict.update(HOST="127.0.0.1", PORT="1")
-    return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias="unreachable")
+    return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(
+        settings_dict, alias="unreachable"
+    )
 
 
 def view_on_lost_database(request):
@@ -54,7 +56,10 @@ urlpatterns = [
 class DatabaseUnavailableTestCase(TestCase):
     def test_a_lost_database_answers_503_with_a_page_that_needs_no_database(self):
         self.client.force_login(User.objects.create_user("alice"))
-        with self.assertLogs("albums.middleware", "ERROR") as logs, self.assertNumQueries(0):
+        with (
+            self.assertLogs("albums.middleware", "ERROR") as logs,
+            self.assertNumQueries(0),
+        ):
             response = self.client.get("/lost/")
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response["Retry-After"], "30")
@@ -81,12 +86,17 @@ class DatabaseUnavailableTestCase(TestCase):
 def local_postgres_cluster():
     """(version, name) of the local cluster serving the test database, or None."""
     settings_dict = connection.settings_dict
-    if connection.vendor != "postgresql" or settings_dict["HOST"] not in ("127.0.0.1", "localhost"):
+    if connection.vendor != "postgresql" or settings_dict["HOST"] not in (
+        "127.0.0.1",
+        "localhost",
+    ):
         return None
     if not shutil.which("pg_lsclusters") or not shutil.which("pg_ctlcluster"):
         return None
     port = str(settings_dict["PORT"] or 5432)
-    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True).stdout
+    listing = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True
+    ).stdout
     for line in listing.splitlines():
         version, name, cluster_port, *_ = line.split()
         if cluster_port == port:
@@ -97,7 +107,11 @@ def local_postgres_cluster():
 def pg_ctlcluster(cluster, action):
     command = ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, action]
     if action == "stop":
-        command += ["--", "-m", "fast"]  # Drops open connections instead of waiting for them.
+        command += [
+            "--",
+            "-m",
+            "fast",
+        ]  # Drops open connections instead of waiting for them.
     subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
@@ -105,14 +119,21 @@ def wait_until_ready(port, seconds=60):
     user = connection.settings_dict["USER"] or "postgres"
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", port, "-U", user]).returncode == 0:
+        if (
+            subprocess.run(
+                ["pg_isready", "-q", "-h", "127.0.0.1", "-p", port, "-U", user]
+            ).returncode
+            == 0
+        ):
             return
         time.sleep(0.2)
     raise AssertionError(f"PostgreSQL on port {port} is not back after {seconds}s")
 
 
 def get(url, session_cookie):
-    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={session_cookie}"})
+    request = urllib.request.Request(
+        url, headers={"Cookie": f"sessionid={session_cookie}"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.headers, response.read().decode()

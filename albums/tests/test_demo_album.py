@@ -1,9 +1,9 @@
 from io import StringIO
 from unittest import mock
 
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.contrib.auth.models import User
 from django.test import TestCase, override_settings
 
 from albums.management.commands.demo_album import Command

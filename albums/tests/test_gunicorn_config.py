@@ -24,7 +24,11 @@ class GunicornConfigTestCase(SimpleTestCase):
     def resolved_config(self, **env):
         result = subprocess.run(
             [GUNICORN, "partyshots.wsgi", "--print-config"],
-            cwd=settings.BASE_DIR, env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+            cwd=settings.BASE_DIR,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         config = {}
@@ -47,12 +51,20 @@ class GunicornConfigTestCase(SimpleTestCase):
         self.assertEqual(config["max_requests_jitter"], "100")
 
     def test_workers_default_to_twice_the_cores_plus_one_capped(self):
-        env = {key: value for key, value in os.environ.items() if key != "WEB_CONCURRENCY"}
+        env = {
+            key: value for key, value in os.environ.items() if key != "WEB_CONCURRENCY"
+        }
         result = subprocess.run(
             [GUNICORN, "partyshots.wsgi", "--print-config"],
-            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
-        workers = next(line for line in result.stdout.splitlines() if line.startswith("workers "))
+        workers = next(
+            line for line in result.stdout.splitlines() if line.startswith("workers ")
+        )
         self.assertEqual(int(workers.split("=")[1]), min(2 * os.cpu_count() + 1, 8))
 
     def answer_during_a_trickling_upload(self, *worker_args):
@@ -60,8 +72,18 @@ class GunicornConfigTestCase(SimpleTestCase):
         trickles a form post into the same single worker (None if none came in 3s)."""
         port = free_port()
         server = subprocess.Popen(
-            [GUNICORN, "partyshots.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", *worker_args],
-            cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                GUNICORN,
+                "partyshots.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                *worker_args,
+            ],
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.addCleanup(server.wait, 10)
         self.addCleanup(server.terminate)
@@ -87,7 +109,9 @@ class GunicornConfigTestCase(SimpleTestCase):
         slow.sendall(b"ali")
 
         with socket.create_connection(("127.0.0.1", port), timeout=3) as other:
-            other.sendall(b"GET /no-such-page/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            other.sendall(
+                b"GET /no-such-page/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
             try:
                 return other.recv(100)
             except TimeoutError:
@@ -101,4 +125,8 @@ class GunicornConfigTestCase(SimpleTestCase):
 
     def test_the_sync_worker_would_be_held_up(self):
         # The control: without threads the second client waits for the first.
-        self.assertIsNone(self.answer_during_a_trickling_upload("--threads", "1", "--worker-class", "sync"))
+        self.assertIsNone(
+            self.answer_during_a_trickling_upload(
+                "--threads", "1", "--worker-class", "sync"
+            )
+        )

@@ -8,7 +8,9 @@ from albums.tests.base import AlbumTestCase, bulk_photos, store_photo
 class HomeTestCase(AlbumTestCase):
     def test_anonymous_sees_the_code_field_and_no_dashboard(self):
         response = self.client.get("/")
-        self.assertContains(response, '<label for="id_code">Album code</label>', html=True)
+        self.assertContains(
+            response, '<label for="id_code">Album code</label>', html=True
+        )
         self.assertContains(response, "autofocus")
         self.assertContains(response, 'autocapitalize="characters"')
         self.assertContains(response, 'autocomplete="off"')

@@ -12,7 +12,11 @@ class JoinTestCase(AlbumTestCase):
         self.assertRedirects(response, f"/a/{self.album.code}/")
 
     def test_sloppy_typing_is_forgiven(self):
-        sloppy = f" {self.album.code[:4].lower()} - {self.album.code[4:].lower()} ".replace("0", "o").replace("1", "l")
+        sloppy = (
+            f" {self.album.code[:4].lower()} - {self.album.code[4:].lower()} ".replace(
+                "0", "o"
+            ).replace("1", "l")
+        )
         response = self.client.get("/join/", {"code": sloppy})
         self.assertRedirects(response, f"/a/{self.album.code}/")
 
@@ -33,23 +37,42 @@ class JoinTestCase(AlbumTestCase):
         never = self.client.get("/join/", {"code": "ZZZZZZZZ"})
         self.assertEqual(deleted.status_code, 404)
         self.assertEqual(
-            deleted.content.decode().replace(code, "ZZZZZZZZ"), never.content.decode().replace("ZZZZ-ZZZZ", "ZZZZZZZZ")
+            deleted.content.decode().replace(code, "ZZZZZZZZ"),
+            never.content.decode().replace("ZZZZ-ZZZZ", "ZZZZZZZZ"),
         )
 
     def test_garbage_and_empty(self):
-        self.assertContains(self.client.get("/join/", {"code": "not a code!"}), "No album with that code.", status_code=404)
-        self.assertContains(self.client.get("/join/", {"code": ""}), "Type the album code", status_code=400)
-        self.assertContains(self.client.get("/join/"), "Type the album code", status_code=400)
+        self.assertContains(
+            self.client.get("/join/", {"code": "not a code!"}),
+            "No album with that code.",
+            status_code=404,
+        )
+        self.assertContains(
+            self.client.get("/join/", {"code": ""}),
+            "Type the album code",
+            status_code=400,
+        )
+        self.assertContains(
+            self.client.get("/join/"), "Type the album code", status_code=400
+        )
 
     def test_failed_lookups_are_limited_per_client(self):
         for _ in range(LOOKUP_FAILURES_ALLOWED):
-            self.assertEqual(self.client.get("/join/", {"code": "ZZZZZZZZ"}).status_code, 404)
+            self.assertEqual(
+                self.client.get("/join/", {"code": "ZZZZZZZZ"}).status_code, 404
+            )
         response = self.client.get("/join/", {"code": self.album.code})
         self.assertContains(response, "Too many wrong album codes", status_code=429)
         # The album pages are limited too, and another client is not.
-        self.assertContains(self.client.get(f"/a/{self.album.code}/"), "Too many wrong album codes", status_code=429)
+        self.assertContains(
+            self.client.get(f"/a/{self.album.code}/"),
+            "Too many wrong album codes",
+            status_code=429,
+        )
         other = self.client_class(REMOTE_ADDR="192.0.2.7")
-        self.assertRedirects(other.get("/join/", {"code": self.album.code}), f"/a/{self.album.code}/")
+        self.assertRedirects(
+            other.get("/join/", {"code": self.album.code}), f"/a/{self.album.code}/"
+        )
 
     def test_successful_lookups_are_not_counted(self):
         for _ in range(LOOKUP_FAILURES_ALLOWED + 5):
@@ -61,8 +84,16 @@ class JoinTestCase(AlbumTestCase):
         with override_settings(TRUSTED_PROXY_COUNT=1):
             for _ in range(LOOKUP_FAILURES_ALLOWED):
                 # A client forging the first entry still gets counted by its real address.
-                self.client.get("/join/", {"code": "ZZZZZZZZ"}, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1")
-            blocked = self.client.get("/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.1")
+                self.client.get(
+                    "/join/",
+                    {"code": "ZZZZZZZZ"},
+                    HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1",
+                )
+            blocked = self.client.get(
+                "/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.1"
+            )
             self.assertEqual(blocked.status_code, 429)
-            other = self.client.get("/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.2")
+            other = self.client.get(
+                "/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.2"
+            )
             self.assertEqual(other.status_code, 302)

@@ -26,7 +26,8 @@ class RequestErrorLoggingTests(TestCase):
     def setUp(self):
         # The stdout handler of settings.LOGGING (pytest adds its own beside it).
         (self.handler,) = [
-            handler for handler in logging.getLogger("django.request").handlers
+            handler
+            for handler in logging.getLogger("django.request").handlers
             if isinstance(handler.formatter, OneLineFormatter)
         ]
         self.stream = io.StringIO()

@@ -34,7 +34,10 @@ UNREACHABLE_REDIS = {
 def limits(**overrides):
     """settings.RATE_LIMITS with some scopes changed: login_pair=(3, 900)."""
     return override_settings(
-        RATE_LIMITS={**settings.RATE_LIMITS, **{name.replace("_", "-"): rate for name, rate in overrides.items()}}
+        RATE_LIMITS={
+            **settings.RATE_LIMITS,
+            **{name.replace("_", "-"): rate for name, rate in overrides.items()},
+        }
     )
 
 
@@ -74,7 +77,9 @@ class CountingTestCase(SimpleTestCase):
 
     @limits(signup_client=(3, 3600))
     def test_hit_allows_the_limit_then_refuses_with_the_time_left(self):
-        self.assertEqual([ratelimit.hit("signup-client", "1.2.3.4") for _ in range(3)], [1, 2, 3])
+        self.assertEqual(
+            [ratelimit.hit("signup-client", "1.2.3.4") for _ in range(3)], [1, 2, 3]
+        )
         with self.assertRaises(ratelimit.RateLimited) as raised:
             ratelimit.hit("signup-client", "1.2.3.4")
         self.assertEqual(raised.exception.status, 429)
@@ -128,8 +133,17 @@ class CountingTestCase(SimpleTestCase):
 @override_settings(CACHES=UNREACHABLE_REDIS)
 class CacheDownTestCase(SimpleTestCase):
     def test_lookups_and_logins_fail_closed_with_a_503(self):
-        for scope in ("code-lookup-client", "code-lookup-global", "login-pair", "login-user", "login-client"):
-            with self.subTest(scope=scope), self.assertLogs("albums.ratelimit", "ERROR"):
+        for scope in (
+            "code-lookup-client",
+            "code-lookup-global",
+            "login-pair",
+            "login-user",
+            "login-client",
+        ):
+            with (
+                self.subTest(scope=scope),
+                self.assertLogs("albums.ratelimit", "ERROR"),
+            ):
                 with self.assertRaises(ratelimit.LimiterUnavailable) as raised:
                     ratelimit.hit(scope, "1.2.3.4")
                 self.assertEqual(raised.exception.status, 503)
@@ -138,8 +152,17 @@ class CacheDownTestCase(SimpleTestCase):
                     ratelimit.check(scope, "1.2.3.4")
 
     def test_other_scopes_fail_open_and_say_so_in_the_log(self):
-        for scope in ("signup-client", "password-reset-client", "upload-client", "upload-album", "takedown-client"):
-            with self.subTest(scope=scope), self.assertLogs("albums.ratelimit", "WARNING") as logs:
+        for scope in (
+            "signup-client",
+            "password-reset-client",
+            "upload-client",
+            "upload-album",
+            "takedown-client",
+        ):
+            with (
+                self.subTest(scope=scope),
+                self.assertLogs("albums.ratelimit", "WARNING") as logs,
+            ):
                 self.assertEqual(ratelimit.hit(scope, "1.2.3.4"), 0)
                 ratelimit.check(scope, "1.2.3.4")
             self.assertIn(f"not limiting {scope}", logs.output[0])
@@ -151,7 +174,9 @@ class ClientAddressTestCase(SimpleTestCase):
         return RequestFactory().get("/", REMOTE_ADDR=remote_addr, **headers)
 
     def test_without_trusted_proxies_the_forwarded_header_is_ignored(self):
-        self.assertEqual(ratelimit.client_ip(self.request(forwarded="203.0.113.1")), "198.51.100.7")
+        self.assertEqual(
+            ratelimit.client_ip(self.request(forwarded="203.0.113.1")), "198.51.100.7"
+        )
 
     @override_settings(TRUSTED_PROXY_COUNT=1)
     def test_one_proxy_means_the_last_forwarded_address(self):
@@ -163,11 +188,15 @@ class ClientAddressTestCase(SimpleTestCase):
     def test_two_proxies_mean_the_second_to_last(self):
         request = self.request(forwarded="1.1.1.1, 203.0.113.1, 10.0.0.2")
         self.assertEqual(ratelimit.client_ip(request), "203.0.113.1")
-        self.assertEqual(ratelimit.client_ip(self.request(forwarded="203.0.113.5")), "203.0.113.5")
+        self.assertEqual(
+            ratelimit.client_ip(self.request(forwarded="203.0.113.5")), "203.0.113.5"
+        )
 
     @override_settings(TRUSTED_PROXY_COUNT=1)
     def test_garbage_or_missing_forwarded_falls_back_to_the_connection(self):
-        self.assertEqual(ratelimit.client_ip(self.request(forwarded="not-an-ip")), "198.51.100.7")
+        self.assertEqual(
+            ratelimit.client_ip(self.request(forwarded="not-an-ip")), "198.51.100.7"
+        )
         self.assertEqual(ratelimit.client_ip(self.request()), "198.51.100.7")
 
     def test_ipv6_clients_are_counted_by_their_64_prefix(self):
@@ -176,8 +205,12 @@ class ClientAddressTestCase(SimpleTestCase):
         self.assertEqual(one, "2001:db8:1:2::/64")
         self.assertEqual(one, other)
         self.assertNotEqual(one, ratelimit.client_key(self.request("2001:db8:1:3::1")))
-        self.assertEqual(ratelimit.client_key(self.request("::ffff:198.51.100.7")), "198.51.100.7")
-        self.assertEqual(ratelimit.client_key(self.request("198.51.100.7")), "198.51.100.7")
+        self.assertEqual(
+            ratelimit.client_key(self.request("::ffff:198.51.100.7")), "198.51.100.7"
+        )
+        self.assertEqual(
+            ratelimit.client_key(self.request("198.51.100.7")), "198.51.100.7"
+        )
 
 
 @ratelimit.limit("takedown-client")
@@ -191,20 +224,32 @@ class LimitDecoratorTestCase(TestCase):
         self.addCleanup(cache.clear)
 
     @limits(takedown_client=(2, 3600))
-    def test_over_the_limit_the_view_is_not_called_and_the_page_says_when_to_retry(self):
+    def test_over_the_limit_the_view_is_not_called_and_the_page_says_when_to_retry(
+        self,
+    ):
         factory = RequestFactory()
         for _ in range(2):
             self.assertEqual(takedown_view(factory.post("/")).content, b"taken down")
-        self.assertEqual(takedown_view(factory.get("/")).status_code, 200)  # GETs aren't counted.
+        self.assertEqual(
+            takedown_view(factory.get("/")).status_code, 200
+        )  # GETs aren't counted.
         response = takedown_view(factory.post("/"))
         self.assertEqual(response.status_code, 429)
         self.assertTrue(1 <= int(response["Retry-After"]) <= 3600)
-        self.assertContains(response, "Too many take-down requests from your connection.", status_code=429)
-        self.assertRegex(response.content.decode(), r"Please try again in (\d+ minutes?|a minute)\.")
+        self.assertContains(
+            response,
+            "Too many take-down requests from your connection.",
+            status_code=429,
+        )
+        self.assertRegex(
+            response.content.decode(), r"Please try again in (\d+ minutes?|a minute)\."
+        )
 
     @limits(takedown_client=(0, 3600))
     def test_fetch_callers_asking_for_json_get_json(self):
-        response = takedown_view(RequestFactory().post("/", HTTP_ACCEPT="application/json"))
+        response = takedown_view(
+            RequestFactory().post("/", HTTP_ACCEPT="application/json")
+        )
         self.assertEqual(response.status_code, 429)
         body = json.loads(response.content)
         self.assertEqual(body["retry_after"], int(response["Retry-After"]))
@@ -216,7 +261,9 @@ class LoginThrottlingTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        cls.alice = User.objects.create_user("alice", "alice@example.org", "right-password")
+        cls.alice = User.objects.create_user(
+            "alice", "alice@example.org", "right-password"
+        )
 
     def setUp(self):
         cache.clear()
@@ -224,26 +271,42 @@ class LoginThrottlingTestCase(TestCase):
 
     def login(self, password, username="alice", ip="198.51.100.7"):
         return self.client.post(
-            "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip
+            "/accounts/login/",
+            {"username": username, "password": password},
+            REMOTE_ADDR=ip,
         )
 
     @limits(login_pair=(3, 900))
-    def test_after_the_limit_even_the_right_password_waits_but_only_on_that_connection(self):
+    def test_after_the_limit_even_the_right_password_waits_but_only_on_that_connection(
+        self,
+    ):
         for _ in range(3):
             response = self.login("wrong")
-            self.assertEqual(response.status_code, 200)  # The form's "please enter a correct..." message.
+            self.assertEqual(
+                response.status_code, 200
+            )  # The form's "please enter a correct..." message.
         response = self.login("right-password")
-        self.assertContains(response, "Too many failed logins for this username from your connection.", status_code=429)
+        self.assertContains(
+            response,
+            "Too many failed logins for this username from your connection.",
+            status_code=429,
+        )
         self.assertTrue(1 <= int(response["Retry-After"]) <= 900)
         self.assertNotIn("_auth_user_id", self.client.session)
         # Alice, logging in from home, is not locked out by someone at the party's Wi-Fi.
-        self.assertRedirects(self.login("right-password", ip="203.0.113.50"), "/", fetch_redirect_response=False)
+        self.assertRedirects(
+            self.login("right-password", ip="203.0.113.50"),
+            "/",
+            fetch_redirect_response=False,
+        )
 
     @limits(login_pair=(3, 900))
     def test_guesses_sent_together_get_no_more_tries_than_the_limit(self):
         checked = []
 
-        def slow_wrong_password(backend, request, username=None, password=None, **kwargs):
+        def slow_wrong_password(
+            backend, request, username=None, password=None, **kwargs
+        ):
             checked.append(password)
             time.sleep(0.3)  # as a real password hash would take, so that all overlap
             return None
@@ -258,7 +321,10 @@ class LoginThrottlingTestCase(TestCase):
             finally:
                 connections.close_all()
 
-        with mock.patch("django.contrib.auth.backends.ModelBackend.authenticate", slow_wrong_password):
+        with mock.patch(
+            "django.contrib.auth.backends.ModelBackend.authenticate",
+            slow_wrong_password,
+        ):
             threads = [threading.Thread(target=guess) for _ in range(12)]
             for thread in threads:
                 thread.start()
@@ -290,7 +356,9 @@ class LoginThrottlingTestCase(TestCase):
         for n in range(5):
             self.login("wrong", ip=f"203.0.113.{n}")
         response = self.login("right-password", ip="198.51.100.7")
-        self.assertContains(response, "Too many failed logins for this username.", status_code=429)
+        self.assertContains(
+            response, "Too many failed logins for this username.", status_code=429
+        )
         self.assertLessEqual(int(response["Retry-After"]), 300)
 
     @limits(login_client=(4, 3600))
@@ -301,9 +369,15 @@ class LoginThrottlingTestCase(TestCase):
 
     def test_the_admin_login_is_throttled_too(self):
         with limits(login_pair=(1, 900)):
-            self.client.post("/admin/login/", {"username": "alice", "password": "wrong"}, REMOTE_ADDR="198.51.100.7")
+            self.client.post(
+                "/admin/login/",
+                {"username": "alice", "password": "wrong"},
+                REMOTE_ADDR="198.51.100.7",
+            )
             response = self.client.post(
-                "/admin/login/", {"username": "alice", "password": "wrong"}, REMOTE_ADDR="198.51.100.7"
+                "/admin/login/",
+                {"username": "alice", "password": "wrong"},
+                REMOTE_ADDR="198.51.100.7",
             )
         self.assertEqual(response.status_code, 429)
 
@@ -311,7 +385,9 @@ class LoginThrottlingTestCase(TestCase):
     def test_with_the_cache_down_logins_are_refused_not_unthrottled(self):
         with self.assertLogs("albums.ratelimit", "ERROR"):
             response = self.login("right-password")
-        self.assertContains(response, "Logging in is unavailable for a moment.", status_code=503)
+        self.assertContains(
+            response, "Logging in is unavailable for a moment.", status_code=503
+        )
         self.assertEqual(response["Retry-After"], "30")
         self.assertNotIn("_auth_user_id", self.client.session)
 
@@ -333,7 +409,9 @@ class SharedRedisTestCase(SimpleTestCase):
                 "KEY_PREFIX": self.prefix,
             }
         }
-        override = override_settings(CACHES=caches, RATE_LIMITS={**settings.RATE_LIMITS, "login-pair": (3, 3600)})
+        override = override_settings(
+            CACHES=caches, RATE_LIMITS={**settings.RATE_LIMITS, "login-pair": (3, 3600)}
+        )
         override.enable()
         self.addCleanup(override.disable)
         # No cache.clear() (FLUSHDB): the keys are this test's own and expire.
@@ -357,7 +435,12 @@ class SharedRedisTestCase(SimpleTestCase):
             "RATE_LIMIT_LOGIN_PAIR": "3/h",
         }
         result = subprocess.run(
-            [sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", script],
+            env=env,
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         return result.stdout.split()

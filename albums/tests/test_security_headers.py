@@ -49,7 +49,9 @@ class SecurityHeadersTestCase(BaseTestCase):
     def main_pages(self, owner=False):
         """The main pages that exist so far; each view added later joins by its URL."""
         pages = ["/", "/accounts/login/", "/accounts/signup/"]
-        album_pages = ["", "share/", f"p/{self.photo.pk}/"] + (["settings/", "merge/", "delete/"] if owner else [])
+        album_pages = ["", "share/", f"p/{self.photo.pk}/"] + (
+            ["settings/", "merge/", "delete/"] if owner else []
+        )
         for page in album_pages:
             path = f"/a/{self.album.code}/{page}"
             try:
@@ -82,7 +84,12 @@ class SecurityHeadersTestCase(BaseTestCase):
                 with self.subTest(path=path, user=user):
                     response = self.client.get(path)
                     # Logged in, the login and signup pages send you on.
-                    self.assertEqual(response.status_code, 302 if user and path in ("/accounts/login/", "/accounts/signup/") else 200)
+                    self.assertEqual(
+                        response.status_code,
+                        302
+                        if user and path in ("/accounts/login/", "/accounts/signup/")
+                        else 200,
+                    )
                     self.assert_secure_headers(response)
 
     def test_error_pages_send_them_too(self):
@@ -101,7 +108,9 @@ class SecurityHeadersTestCase(BaseTestCase):
     def test_the_album_page_images_come_from_allowed_origins(self):
         response = self.client.get(f"/a/{self.album.code}/")
         img_src = self.assert_secure_headers(response)["img-src"]
-        sources = re.findall(r"<img\b[^>]*\ssrc=\"([^\"]+)\"", response.content.decode())
+        sources = re.findall(
+            r"<img\b[^>]*\ssrc=\"([^\"]+)\"", response.content.decode()
+        )
         self.assertTrue(sources, "the album page shows the photo's thumbnail")
         for source in sources:
             if source.startswith(("http://", "https://")):
@@ -111,34 +120,63 @@ class SecurityHeadersTestCase(BaseTestCase):
         # S3 can't send nosniff: what it serves inline must be our own JPEG renditions.
         response = self.client.get(f"/a/{self.album.code}/p/{self.photo.pk}/")
         page = response.content.decode()
-        sources = [html.unescape(source) for source in re.findall(r"<img\b[^>]*\ssrc=\"([^\"]+)\"", page)]
-        renditions = [source for source in sources if origin(source) in settings.STORAGE_ORIGINS]
+        sources = [
+            html.unescape(source)
+            for source in re.findall(r"<img\b[^>]*\ssrc=\"([^\"]+)\"", page)
+        ]
+        renditions = [
+            source for source in sources if origin(source) in settings.STORAGE_ORIGINS
+        ]
         self.assertTrue(renditions)
         for source in renditions:
             query = parse_qs(urlsplit(source).query)
             self.assertEqual(query["response-content-type"], ["image/jpeg"])
             self.assertNotIn("response-content-disposition", query)
-            self.assertTrue(urlsplit(source).path.endswith((f"/{self.photo.tlink}", f"/{self.photo.dlink}")), source)
+            self.assertTrue(
+                urlsplit(source).path.endswith(
+                    (f"/{self.photo.tlink}", f"/{self.photo.dlink}")
+                ),
+                source,
+            )
         for user in (self.alice, self.bob, None):
             self.login_as(user)
-            download = self.client.get(f"/a/{self.album.code}/p/{self.photo.pk}/download/")
+            download = self.client.get(
+                f"/a/{self.album.code}/p/{self.photo.pk}/download/"
+            )
             self.assertEqual(download.status_code, 302)
             query = parse_qs(urlsplit(download["Location"]).query)
-            self.assertTrue(query["response-content-disposition"][0].startswith("attachment;"), user)
+            self.assertTrue(
+                query["response-content-disposition"][0].startswith("attachment;"), user
+            )
 
     def test_data_images_are_only_the_stylesheets_two_icons(self):
         # Why img-src allows data: (partyshots/settings.py, README "Headers"):
         # when these icons go, data: can go too.
         admin_static = Path(django.contrib.admin.__file__).parent / "static"
-        roots = [Path(settings.BASE_DIR) / "static", Path(settings.BASE_DIR) / "templates", admin_static]
+        roots = [
+            Path(settings.BASE_DIR) / "static",
+            Path(settings.BASE_DIR) / "templates",
+            admin_static,
+        ]
         found = []
         for root in roots:
             for path in root.rglob("*"):
-                if path.suffix in (".css", ".js", ".html", ".svg") and "vendor" not in path.parts:
-                    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if (
+                    path.suffix in (".css", ".js", ".html", ".svg")
+                    and "vendor" not in path.parts
+                ):
+                    for line in path.read_text(
+                        encoding="utf-8", errors="replace"
+                    ).splitlines():
                         if re.search(r"url\(\s*[\"']?data:|[\"'`]data:image/", line):
                             found.append((path.name, line.split("{", 1)[0].strip()))
-        self.assertEqual(sorted(found), [("site.css", ".empty-state::before"), ("site.css", ".upload-locked::before")])
+        self.assertEqual(
+            sorted(found),
+            [
+                ("site.css", ".empty-state::before"),
+                ("site.css", ".upload-locked::before"),
+            ],
+        )
 
 
 class StorageOriginsTestCase(TestCase):
@@ -148,23 +186,43 @@ class StorageOriginsTestCase(TestCase):
     def test_each_configuration_covers_the_presigned_url(self):
         for bucket in ("partyshots-media", "media.example.org"):
             for region in (None, "us-east-1", "eu-west-1"):
-                for endpoint in (None, "http://127.0.0.1:9000", "https://s3.eu-central-003.backblazeb2.com"):
+                for endpoint in (
+                    None,
+                    "http://127.0.0.1:9000",
+                    "https://s3.eu-central-003.backblazeb2.com",
+                ):
                     for style in (None, "virtual", "path"):
-                        with self.subTest(bucket=bucket, region=region, endpoint=endpoint, style=style):
+                        with self.subTest(
+                            bucket=bucket, region=region, endpoint=endpoint, style=style
+                        ):
                             client = boto3.client(
-                                "s3", region_name=region, endpoint_url=endpoint,
-                                aws_access_key_id="testing", aws_secret_access_key="testing",
-                                config=Config(signature_version="s3v4", s3={"addressing_style": style or "auto"}),
+                                "s3",
+                                region_name=region,
+                                endpoint_url=endpoint,
+                                aws_access_key_id="testing",
+                                aws_secret_access_key="testing",
+                                config=Config(
+                                    signature_version="s3v4",
+                                    s3={"addressing_style": style or "auto"},
+                                ),
                             )
                             url = client.generate_presigned_url(
-                                "get_object", Params={"Bucket": bucket, "Key": "albums/1/a.jpg"}, ExpiresIn=60
+                                "get_object",
+                                Params={"Bucket": bucket, "Key": "albums/1/a.jpg"},
+                                ExpiresIn=60,
                             )
-                            self.assertIn(origin(url), storage_origins(bucket, endpoint, region, style))
+                            self.assertIn(
+                                origin(url),
+                                storage_origins(bucket, endpoint, region, style),
+                            )
 
     def test_virtual_hosted_buckets_allow_only_their_own_host(self):
         self.assertEqual(
             storage_origins("partyshots-media", None, "eu-west-1"),
-            ["https://partyshots-media.s3.amazonaws.com", "https://partyshots-media.s3.eu-west-1.amazonaws.com"],
+            [
+                "https://partyshots-media.s3.amazonaws.com",
+                "https://partyshots-media.s3.eu-west-1.amazonaws.com",
+            ],
         )
 
     def test_local_storage_needs_no_extra_origin(self):
@@ -174,7 +232,10 @@ class StorageOriginsTestCase(TestCase):
 # What a strict CSP blocks: inline <script> bodies, <style> blocks, style=
 # attributes, on*= handlers and javascript: URLs.
 INLINE_CODE = [
-    ("inline <script>", re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE)),
+    (
+        "inline <script>",
+        re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE),
+    ),
     ("<style> block", re.compile(r"<style\b", re.IGNORECASE)),
     ("style= attribute", re.compile(r"<[^>]*\sstyle\s*=", re.IGNORECASE)),
     ("on*= handler", re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)),
@@ -183,13 +244,23 @@ INLINE_CODE = [
 
 
 def project_templates():
-    roots = [Path(settings.BASE_DIR) / "templates", *Path(settings.BASE_DIR).glob("*/templates")]
-    return sorted(path for root in roots for path in root.rglob("*") if path.is_file() and ".venv" not in path.parts)
+    roots = [
+        Path(settings.BASE_DIR) / "templates",
+        *Path(settings.BASE_DIR).glob("*/templates"),
+    ]
+    return sorted(
+        path
+        for root in roots
+        for path in root.rglob("*")
+        if path.is_file() and ".venv" not in path.parts
+    )
 
 
 class TemplatesTestCase(TestCase):
     def test_templates_are_found(self):
-        self.assertIn(Path(settings.BASE_DIR) / "templates" / "base.html", project_templates())
+        self.assertIn(
+            Path(settings.BASE_DIR) / "templates" / "base.html", project_templates()
+        )
 
     def test_no_template_has_inline_script_or_style(self):
         for path in project_templates():
@@ -197,20 +268,33 @@ class TemplatesTestCase(TestCase):
             for what, pattern in INLINE_CODE:
                 for match in pattern.finditer(text):
                     line = text.count("\n", 0, match.start()) + 1
-                    self.fail(f"{path.relative_to(settings.BASE_DIR)}:{line}: {what} is blocked by the CSP")
+                    self.fail(
+                        f"{path.relative_to(settings.BASE_DIR)}:{line}: {what} is blocked by the CSP"
+                    )
 
     def test_the_scanner_catches_what_it_should(self):
         samples = [
-            "<script>alert(1)</script>", "<SCRIPT type='module'>x</SCRIPT>", "<style>p{}</style>",
-            '<p style="color:red">', '<a onclick="x()">', '<a href="javascript:x()">', "<body onload='x()'>",
+            "<script>alert(1)</script>",
+            "<SCRIPT type='module'>x</SCRIPT>",
+            "<style>p{}</style>",
+            '<p style="color:red">',
+            '<a onclick="x()">',
+            '<a href="javascript:x()">',
+            "<body onload='x()'>",
         ]
         for sample in samples:
             with self.subTest(sample=sample):
-                self.assertTrue(any(pattern.search(sample) for _what, pattern in INLINE_CODE))
+                self.assertTrue(
+                    any(pattern.search(sample) for _what, pattern in INLINE_CODE)
+                )
         allowed = [
-            '<script src="{% static \'js/upload.js\' %}" defer></script>', '<p class="styled">', "<button>",
+            "<script src=\"{% static 'js/upload.js' %}\" defer></script>",
+            '<p class="styled">',
+            "<button>",
             '{% include "x.html" with online=True %}',
         ]
         for sample in allowed:
             with self.subTest(sample=sample):
-                self.assertFalse(any(pattern.search(sample) for _what, pattern in INLINE_CODE))
+                self.assertFalse(
+                    any(pattern.search(sample) for _what, pattern in INLINE_CODE)
+                )

@@ -32,7 +32,7 @@ ROLES = ("anonymous", "guest", "stranger", "follower", "uploader", "owner", "sta
 # Left out of the matrix on purpose, each with the reason.
 SKIPPED_NAMESPACES = {
     "admin": "the Django admin has its own tests (photos/tests/test_admin_photos.py, "
-             "albums/tests/test_admin_albums.py, accounts/tests/test_admin_users.py)",
+    "albums/tests/test_admin_albums.py, accounts/tests/test_admin_users.py)",
 }
 SKIPPED_NAMES = {
     "media": "local signed storage URLs: access is by signature, not by role (photos/tests/test_media.py)",
@@ -65,17 +65,28 @@ class Entry:
 
 
 def _signup(case, user):
-    return {"username": "newcomer", "email": "newcomer@example.org",
-            "password1": "a long fresh passphrase", "password2": "a long fresh passphrase"}
+    return {
+        "username": "newcomer",
+        "email": "newcomer@example.org",
+        "password1": "a long fresh passphrase",
+        "password2": "a long fresh passphrase",
+    }
 
 
 def _password_change(case, user):
-    return {"old_password": "password", "new_password1": "a long fresh passphrase",
-            "new_password2": "a long fresh passphrase"}
+    return {
+        "old_password": "password",
+        "new_password1": "a long fresh passphrase",
+        "new_password2": "a long fresh passphrase",
+    }
 
 
 def _upload(case, user):
-    return {"photos": SimpleUploadedFile("new.jpg", make_image_bytes(color=(1, 2, 3)), content_type="image/jpeg")}
+    return {
+        "photos": SimpleUploadedFile(
+            "new.jpg", make_image_bytes(color=(1, 2, 3)), content_type="image/jpeg"
+        )
+    }
 
 
 def _album_settings(case, user):
@@ -94,34 +105,66 @@ EDITORS_POST = "403 302 403 403 302 302 302"
 PERMISSIONS = {
     # accounts
     "signup": Entry("", "200 200 302 302 302 302 302", "302", _signup),
-    "login": Entry("", "200 200 302 302 302 302 302", "302",
-                   lambda case, user: {"username": "bob", "password": "password"}),
+    "login": Entry(
+        "",
+        "200 200 302 302 302 302 302",
+        "302",
+        lambda case, user: {"username": "bob", "password": "password"},
+    ),
     "logout": Entry("", "405", "302"),
-    "account": Entry("", LOGGED_IN_GET, LOGGED_IN_POST,
-                     lambda case, user: {"username": user.username, "email": user.email} if user else {}),
-    "account_delete": Entry("", LOGGED_IN_GET, LOGGED_IN_POST, lambda case, user: {"password": "password"}),
+    "account": Entry(
+        "",
+        LOGGED_IN_GET,
+        LOGGED_IN_POST,
+        lambda case, user: (
+            {"username": user.username, "email": user.email} if user else {}
+        ),
+    ),
+    "account_delete": Entry(
+        "", LOGGED_IN_GET, LOGGED_IN_POST, lambda case, user: {"password": "password"}
+    ),
     "password_change": Entry("", LOGGED_IN_GET, LOGGED_IN_POST, _password_change),
     "password_change_done": Entry("", LOGGED_IN_GET, "302 302 405 405 405 405 405"),
-    "password_reset": Entry("", "200", "302", lambda case, user: {"email": "alice@example.org"}),
+    "password_reset": Entry(
+        "", "200", "302", lambda case, user: {"email": "alice@example.org"}
+    ),
     "password_reset_done": Entry("", "200", "405"),
     # A valid link moves the token into the session and redirects to the form, for GET and POST.
     "password_reset_confirm": Entry("reset", "302", "302"),
     "password_reset_complete": Entry("", "200", "405"),
     # albums
     "home": Entry("", "200", "405"),
-    "join": Entry("", "302", "302", lambda case, user: {"code": case.album.code},
-                  query=lambda case: f"?code={case.album.code}"),
-    "album_create": Entry("", "302 302 405 405 405 405 405", LOGGED_IN_POST,
-                          lambda case, user: {"name": "Another party"}),
+    "join": Entry(
+        "",
+        "302",
+        "302",
+        lambda case, user: {"code": case.album.code},
+        query=lambda case: f"?code={case.album.code}",
+    ),
+    "album_create": Entry(
+        "",
+        "302 302 405 405 405 405 405",
+        LOGGED_IN_POST,
+        lambda case, user: {"name": "Another party"},
+    ),
     "album": Entry("code", "200", "405"),
     "album_follow": Entry("code", "302 302 405 405 405 405 405", LOGGED_IN_POST),
     "album_unfollow": Entry("code", "302 302 405 405 405 405 405", LOGGED_IN_POST),
     "album_share": Entry("code", "200", "405"),
     "album_settings": Entry("code", OWNER_ONLY_GET, OWNER_ONLY_POST, _album_settings),
-    "album_cover": Entry("code", OWNER_ONLY_GET, OWNER_ONLY_POST, lambda case, user: {"photo": case.photo.pk}),
+    "album_cover": Entry(
+        "code",
+        OWNER_ONLY_GET,
+        OWNER_ONLY_POST,
+        lambda case, user: {"photo": case.photo.pk},
+    ),
     "album_new_code": Entry("code", "405", OWNER_ONLY_POST),
-    "album_merge": Entry("code", OWNER_ONLY_GET, OWNER_ONLY_POST,
-                         lambda case, user: {"other": case.same_owner_album.pk}),
+    "album_merge": Entry(
+        "code",
+        OWNER_ONLY_GET,
+        OWNER_ONLY_POST,
+        lambda case, user: {"other": case.same_owner_album.pk},
+    ),
     "album_delete": Entry("code", OWNER_ONLY_GET, OWNER_ONLY_POST),
     # photos
     "upload": Entry("code", "405", "201", _upload),
@@ -131,12 +174,20 @@ PERMISSIONS = {
     "photo": Entry("photo", "200", "405"),
     "photo_download": Entry("photo", "302", "405"),
     "photo_delete": Entry("photo", EDITORS_GET, EDITORS_POST),
-    "photo_description": Entry("photo", "405", EDITORS_POST, lambda case, user: {"description": "Cake!"}),
+    "photo_description": Entry(
+        "photo", "405", EDITORS_POST, lambda case, user: {"description": "Cake!"}
+    ),
     "photo_hide": Entry("photo", "405", OWNER_ONLY_POST),
     "photo_unhide": Entry("photo", "405", OWNER_ONLY_POST),
-    "photo_takedown": Entry("photo", "200", "302", lambda case, user: {"reason": "That is me."}),
-    "bulk_moderation": Entry("code", "405", OWNER_ONLY_POST,
-                             lambda case, user: {"action": "hide", "photos": [case.photo.pk]}),
+    "photo_takedown": Entry(
+        "photo", "200", "302", lambda case, user: {"reason": "That is me."}
+    ),
+    "bulk_moderation": Entry(
+        "code",
+        "405",
+        OWNER_ONLY_POST,
+        lambda case, user: {"action": "hide", "photos": [case.photo.pk]},
+    ),
     "takedown_remove": Entry("takedown", "405", OWNER_ONLY_POST),
     "takedown_dismiss": Entry("takedown", "405", OWNER_ONLY_POST),
 }
@@ -144,8 +195,12 @@ PERMISSIONS = {
 # Who a POST really acts for, in test_posts_without_a_csrf_token_are_refused:
 # these, and the owner (who may do everything in an album) for the rest.
 ACTING_ROLES = {
-    "signup": "anonymous", "login": "anonymous", "password_reset": "anonymous", "password_reset_confirm": "anonymous",
-    "album_follow": "stranger", "album_unfollow": "follower",
+    "signup": "anonymous",
+    "login": "anonymous",
+    "password_reset": "anonymous",
+    "password_reset_confirm": "anonymous",
+    "album_follow": "stranger",
+    "album_unfollow": "follower",
 }
 
 
@@ -176,42 +231,71 @@ class URLPermissionTests(BaseTestCase):
         User.objects.filter(pk=cls.staff.pk).update(is_superuser=True)
         cls.staff.refresh_from_db()
         # Albums whose objects must not be reachable through self.album's code.
-        cls.same_owner_album = Album.objects.create(name="Alice's other party", user=cls.alice)
+        cls.same_owner_album = Album.objects.create(
+            name="Alice's other party", user=cls.alice
+        )
         cls.other_owner_album = Album.objects.create(name="Bob's party", user=cls.bob)
 
     def setUp(self):
         cache.clear()  # rate-limit counters
         self.photo = store_photo(self.album, user=self.dave, filename="dave.jpg")
-        self.takedown = TakedownRequest.objects.create(photo=self.photo, reason="Not me", ip_hash="x")
+        self.takedown = TakedownRequest.objects.create(
+            photo=self.photo, reason="Not me", ip_hash="x"
+        )
         # The uploader's own photos in the other albums, for id swapping.
         self.foreign = []
         for album in (self.same_owner_album, self.other_owner_album):
-            photo = store_photo(album, user=self.dave, color=(9, 9, 9), filename="elsewhere.jpg")
-            self.foreign.append((photo, TakedownRequest.objects.create(photo=photo, reason="No", ip_hash="x")))
+            photo = store_photo(
+                album, user=self.dave, color=(9, 9, 9), filename="elsewhere.jpg"
+            )
+            self.foreign.append(
+                (
+                    photo,
+                    TakedownRequest.objects.create(
+                        photo=photo, reason="No", ip_hash="x"
+                    ),
+                )
+            )
 
         self.clients = {role: Client() for role in ROLES}
         for role, user in self.users.items():
             if user:
                 self.clients[role].force_login(user)
         guest = self.clients["guest"]
-        response = guest.post(reverse("upload", args=[self.album.code]), {
-            "photos": SimpleUploadedFile("guest.jpg", make_image_bytes(color=(10, 200, 30)), content_type="image/jpeg"),
-        })
+        response = guest.post(
+            reverse("upload", args=[self.album.code]),
+            {
+                "photos": SimpleUploadedFile(
+                    "guest.jpg",
+                    make_image_bytes(color=(10, 200, 30)),
+                    content_type="image/jpeg",
+                ),
+            },
+        )
         self.assertEqual(response.status_code, 201)
         self.guest_photo = self.album.photos.get(user=None)
         cache.clear()
 
     @property
     def users(self):
-        return {"anonymous": None, "guest": None, "stranger": self.bob, "follower": self.charlie,
-                "uploader": self.dave, "owner": self.alice, "staff": self.staff}
+        return {
+            "anonymous": None,
+            "guest": None,
+            "stranger": self.bob,
+            "follower": self.charlie,
+            "uploader": self.dave,
+            "owner": self.alice,
+            "staff": self.staff,
+        }
 
     def url_for(self, name, entry, role, photo=None, takedown=None):
         if entry.args == "":
             return reverse(name) + entry.query(self)
         if entry.args == "reset":
             uid = urlsafe_base64_encode(force_bytes(self.alice.pk))
-            return reverse(name, args=[uid, default_token_generator.make_token(self.alice)])
+            return reverse(
+                name, args=[uid, default_token_generator.make_token(self.alice)]
+            )
         if entry.args == "code":
             return reverse(name, args=[self.album.code]) + entry.query(self)
         if entry.args == "photo":
@@ -250,17 +334,32 @@ class URLPermissionTests(BaseTestCase):
         for label, role, method, url, data, expected in cells:
             got = self.status_of(role, method, url, data)
             if got != expected:
-                mismatches.append(f"{label} {method} {role}: expected {expected} got {got}")
+                mismatches.append(
+                    f"{label} {method} {role}: expected {expected} got {got}"
+                )
             with self.subTest(label, method=method, role=role):
                 self.assertEqual(got, expected)
-        self.assertFalse(mismatches, f"{len(mismatches)} of the matrix's cells differ:\n" + "\n".join(mismatches))
+        self.assertFalse(
+            mismatches,
+            f"{len(mismatches)} of the matrix's cells differ:\n"
+            + "\n".join(mismatches),
+        )
 
     def test_every_url_has_an_entry(self):
         names = [name for _route, name in url_names()]
-        missing = [f"new view {name} has no entry in the permission table" for name in names if name not in PERMISSIONS]
+        missing = [
+            f"new view {name} has no entry in the permission table"
+            for name in names
+            if name not in PERMISSIONS
+        ]
         self.assertFalse(missing, "\n".join(missing))
-        self.assertFalse(set(PERMISSIONS) - set(names), "entries for URL names that no longer exist")
-        self.assertFalse([route for route, name in url_names() if name is None], "unnamed URL patterns")
+        self.assertFalse(
+            set(PERMISSIONS) - set(names), "entries for URL names that no longer exist"
+        )
+        self.assertFalse(
+            [route for route, name in url_names() if name is None],
+            "unnamed URL patterns",
+        )
 
     def test_matrix(self):
         cells = []
@@ -271,13 +370,19 @@ class URLPermissionTests(BaseTestCase):
             for method, spec in (("GET", entry.get), ("POST", entry.post)):
                 for role, expected in statuses(spec).items():
                     url = self.url_for(name, entry, role)
-                    data = entry.data(self, self.users[role]) if method == "POST" else None
-                    cells.append((f"{name} ({route})", role, method, url, data, expected))
+                    data = (
+                        entry.data(self, self.users[role]) if method == "POST" else None
+                    )
+                    cells.append(
+                        (f"{name} ({route})", role, method, url, data, expected)
+                    )
         self.check(cells)
 
     def test_ids_of_another_album_are_404_through_this_albums_code(self):
         cells = []
-        for (route, name), (photo, takedown), role in itertools.product(url_names(), self.foreign, ROLES):
+        for (route, name), (photo, takedown), role in itertools.product(
+            url_names(), self.foreign, ROLES
+        ):
             entry = PERMISSIONS.get(name)
             if entry is None or entry.args not in ("photo", "takedown"):
                 continue
@@ -287,21 +392,41 @@ class URLPermissionTests(BaseTestCase):
                     continue  # the method is refused before anything is looked up
                 url = self.url_for(name, entry, role, photo=photo, takedown=takedown)
                 data = entry.data(self, self.users[role]) if method == "POST" else None
-                cells.append((f"{name} (id from {owner}'s album)", role, method, url, data, 404))
+                cells.append(
+                    (f"{name} (id from {owner}'s album)", role, method, url, data, 404)
+                )
         # Photo ids in forms: the owner may only pick photos of this album.
-        for (photo, _takedown), role in itertools.product(self.foreign, ("owner", "staff")):
+        for (photo, _takedown), role in itertools.product(
+            self.foreign, ("owner", "staff")
+        ):
             owner = photo.album.user.username
-            for name, data in (("album_cover", {"photo": photo.pk}),
-                               ("bulk_moderation", {"action": "delete", "confirmed": "on", "photos": [photo.pk]})):
+            for name, data in (
+                ("album_cover", {"photo": photo.pk}),
+                (
+                    "bulk_moderation",
+                    {"action": "delete", "confirmed": "on", "photos": [photo.pk]},
+                ),
+            ):
                 url = reverse(name, args=[self.album.code])
-                cells.append((f"{name} (form id from {owner}'s album)", role, "POST", url, data, 400))
+                cells.append(
+                    (
+                        f"{name} (form id from {owner}'s album)",
+                        role,
+                        "POST",
+                        url,
+                        data,
+                        400,
+                    )
+                )
         self.check(cells)
 
     def state(self):
         """Everything a POST could change: every row of every model (sessions
         included), the objects in storage and the mail sent."""
-        rows = {model._meta.label: list(model._base_manager.order_by("pk").values_list())
-                for model in apps.get_models()}
+        rows = {
+            model._meta.label: list(model._base_manager.order_by("pk").values_list())
+            for model in apps.get_models()
+        }
         return rows, stored_keys(), len(mail.outbox)
 
     def csrf_client(self, role):
@@ -322,8 +447,10 @@ class URLPermissionTests(BaseTestCase):
             if role is None:
                 continue
             cells.append((name, route, role, entry))
-        self.assertTrue({"signup", "login", "password_reset", "logout", "upload", "album_delete"}
-                        <= {name for name, *_ in cells})
+        self.assertTrue(
+            {"signup", "login", "password_reset", "logout", "upload", "album_delete"}
+            <= {name for name, *_ in cells}
+        )
         mismatches = []
         for name, route, role, entry in cells:
             url = self.url_for(name, entry, role)
@@ -336,22 +463,36 @@ class URLPermissionTests(BaseTestCase):
                     response = client.post(url, entry.data(self, self.users[role]))
                     after = self.state()
                     transaction.set_rollback(True)
-                if response.status_code != 403 or b"CSRF verification failed" not in response.content:
-                    mismatches.append(f"{name} ({route}) as {role} without a token: got {response.status_code}")
+                if (
+                    response.status_code != 403
+                    or b"CSRF verification failed" not in response.content
+                ):
+                    mismatches.append(
+                        f"{name} ({route}) as {role} without a token: got {response.status_code}"
+                    )
                 if after != before:
-                    mismatches.append(f"{name} ({route}) as {role} without a token changed something")
+                    mismatches.append(
+                        f"{name} ({route}) as {role} without a token changed something"
+                    )
                 if client.session.session_key != session_before:
-                    mismatches.append(f"{name} ({route}) as {role} without a token changed the login")
+                    mismatches.append(
+                        f"{name} ({route}) as {role} without a token changed the login"
+                    )
 
                 # The control: the token a page of the site hands out makes the same POST act.
                 client.get(reverse("login") if role == "anonymous" else reverse("home"))
-                data = {**entry.data(self, self.users[role]), "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+                data = {
+                    **entry.data(self, self.users[role]),
+                    "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+                }
                 cache.clear()
                 with transaction.atomic():
                     response = client.post(url, data)
                     transaction.set_rollback(True)
                 expected = statuses(entry.post)[role]
                 if response.status_code != expected:
-                    mismatches.append(f"{name} ({route}) as {role} with the token: expected {expected} "
-                                      f"got {response.status_code}")
+                    mismatches.append(
+                        f"{name} ({route}) as {role} with the token: expected {expected} "
+                        f"got {response.status_code}"
+                    )
         self.assertFalse(mismatches, "\n".join(mismatches))

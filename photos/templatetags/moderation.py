@@ -10,7 +10,11 @@ register = template.Library()
 
 @register.simple_tag
 def pending_takedowns(album):
-    requests = list(TakedownRequest.objects.pending().filter(photo__album=album).select_related("photo"))
+    requests = list(
+        TakedownRequest.objects.pending()
+        .filter(photo__album=album)
+        .select_related("photo")
+    )
     for takedown in requests:
         takedown.photo.album = album
     return requests

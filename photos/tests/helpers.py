@@ -5,8 +5,8 @@ import io
 import pathlib
 
 import boto3
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
@@ -29,14 +29,17 @@ def corpus_row(path):
 
 def read_object(key):
     """An object's bytes, straight from the (moto) bucket."""
-    body = boto3.client("s3", region_name="us-east-1").get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
+    body = boto3.client("s3", region_name="us-east-1").get_object(
+        Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key
+    )
     return body["Body"].read()
 
 
 def upload(client, album, name, content, data=None, **extra):
     """POST one file to the upload view, asking for JSON."""
     return client.post(
-        reverse("upload", args=[album.code]), {"photos": SimpleUploadedFile(name, content), **(data or {})},
+        reverse("upload", args=[album.code]),
+        {"photos": SimpleUploadedFile(name, content), **(data or {})},
         **{**JSON, **extra},
     )
 
@@ -55,7 +58,7 @@ def jpeg_markers(data):
     markers, position = [], 2
     while data[position + 1] != 0xDA:
         markers.append(data[position + 1])
-        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
     return markers
 
 
@@ -63,11 +66,17 @@ def assert_no_metadata(data):
     """A rendition: a JPEG with no EXIF, XMP, ICC, Photoshop or comment segment."""
     assert data[:2] == b"\xff\xd8"
     markers = jpeg_markers(data)
-    assert all(marker not in markers for marker in (0xE1, 0xE2, 0xED, 0xFE)), [hex(m) for m in markers]
+    assert all(marker not in markers for marker in (0xE1, 0xE2, 0xED, 0xFE)), [
+        hex(m) for m in markers
+    ]
     with open_image(data) as im:
         assert not im.getexif()
-        assert "icc_profile" not in im.info and "exif" not in im.info and "comment" not in im.info
-    header = data[:data.index(b"\xff\xda")]  # everything before the first scan
+        assert (
+            "icc_profile" not in im.info
+            and "exif" not in im.info
+            and "comment" not in im.info
+        )
+    header = data[: data.index(b"\xff\xda")]  # everything before the first scan
     for needle in (b"Exif", b"http://ns.adobe.com/xap", b"GPS", b"ICC_PROFILE"):
         assert needle not in header
 
@@ -76,7 +85,9 @@ def add_photo(album, content, name="photo.jpg", user=None, guest_name=""):
     """A photo through the real pipeline (renditions and all), without HTTP."""
     from photos.models import Photo
 
-    result = Photo.objects.add(album, SimpleUploadedFile(name, content), user=user, guest_name=guest_name)
+    result = Photo.objects.add(
+        album, SimpleUploadedFile(name, content), user=user, guest_name=guest_name
+    )
     assert result.status == "added", result
     return result.photo
 

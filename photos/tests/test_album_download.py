@@ -21,23 +21,30 @@ from django.utils import timezone
 from albums.tests.base import BaseTestCase, make_image_bytes
 from photos import storage
 from photos.models import Photo
-from photos.views import album_download
 from photos.tests.helpers import add_photo, corpus_bytes, has_gps, read_object
+from photos.views import album_download
 
 
 class AlbumDownloadTests(BaseTestCase):
     def setUp(self):
         self.url = reverse("album_download", args=[self.album.code])
         self.gps_original = corpus_bytes("real_photos/DSCN0010.jpg")
-        self.gps_photo = add_photo(self.album, self.gps_original, "DSCN0010.jpg", user=self.bob)
-        self.plain = [add_photo(self.album, make_image_bytes(color=(40 * i, 100, 0)), "same.jpg") for i in range(3)]
+        self.gps_photo = add_photo(
+            self.album, self.gps_original, "DSCN0010.jpg", user=self.bob
+        )
+        self.plain = [
+            add_photo(self.album, make_image_bytes(color=(40 * i, 100, 0)), "same.jpg")
+            for i in range(3)
+        ]
 
     def download(self):
         response = self.client.get(self.url)
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.streaming)
         self.assertEqual(response["Content-Type"], "application/zip")
-        self.assertIn('attachment; filename="Alice\'s party.zip"', response["Content-Disposition"])
+        self.assertIn(
+            'attachment; filename="Alice\'s party.zip"', response["Content-Disposition"]
+        )
         body = b"".join(response.streaming_content)
         self.assertEqual(int(response["Content-Length"]), len(body))
         return zipfile.ZipFile(io.BytesIO(body))
@@ -49,7 +56,9 @@ class AlbumDownloadTests(BaseTestCase):
         self.assertEqual(len(archive.infolist()), 4)
         contents = sorted(archive.read(info) for info in archive.infolist())
         self.assertEqual(contents, sorted(read_object(photo.link) for photo in photos))
-        self.assertTrue(all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist()))
+        self.assertTrue(
+            all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
+        )
 
     def test_entries_named_by_date_taken_then_name_unique(self):
         self.client.force_login(self.alice)
@@ -74,7 +83,10 @@ class AlbumDownloadTests(BaseTestCase):
         self.assertEqual(len(self.download().namelist()), 4)
 
     def test_unknown_album_404(self):
-        self.assertEqual(self.client.get(reverse("album_download", args=["ZZZZZZZZ"])).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("album_download", args=["ZZZZZZZZ"])).status_code,
+            404,
+        )
 
 
 class LocalStorageDownloadTests(BaseTestCase):
@@ -89,8 +101,13 @@ class LocalStorageDownloadTests(BaseTestCase):
         media_root = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, media_root)
         local = override_settings(
-            MEDIA_ROOT=media_root, STORAGES={"default": {"BACKEND": "photos.storage.LocalSignedStorage"},
-                                            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+            MEDIA_ROOT=media_root,
+            STORAGES={
+                "default": {"BACKEND": "photos.storage.LocalSignedStorage"},
+                "staticfiles": {
+                    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                },
+            },
         )
         local.enable()
         self.addCleanup(local.disable)
@@ -101,9 +118,13 @@ class LocalStorageDownloadTests(BaseTestCase):
         self.client.force_login(self.alice)
         response = self.client.get(reverse("album_download", args=[self.album.code]))
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-        self.assertEqual([archive.read(name) for name in archive.namelist()], [self.original])
+        self.assertEqual(
+            [archive.read(name) for name in archive.namelist()], [self.original]
+        )
         self.client.logout()
-        location = self.client.get(reverse("photo_download", args=[self.album.code, self.photo.pk]))["Location"]
+        location = self.client.get(
+            reverse("photo_download", args=[self.album.code, self.photo.pk])
+        )["Location"]
         served = self.client.get(location)
         self.assertEqual(served["Content-Type"], "image/jpeg")
         self.assertIn("attachment", served["Content-Disposition"])
@@ -131,8 +152,12 @@ def s3_over_http(settings, s3_endpoint):
         **settings.STORAGES,
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"endpoint_url": s3_endpoint, "bucket_name": settings.AWS_STORAGE_BUCKET_NAME,
-                        "region_name": "us-east-1", "addressing_style": "path"},
+            "OPTIONS": {
+                "endpoint_url": s3_endpoint,
+                "bucket_name": settings.AWS_STORAGE_BUCKET_NAME,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+            },
         },
     }
 
@@ -147,10 +172,20 @@ class S3OverHttpDownloadTests(BaseTestCase):
         start = timezone.now()
         for index, size in enumerate((2_500_000, 1_048_576, 3_000_001)):
             data = os.urandom(size)
-            key = storage.save(f"albums/{self.album.pk}/{uuid.uuid4().hex}.jpg", data, "image/jpeg")
+            key = storage.save(
+                f"albums/{self.album.pk}/{uuid.uuid4().hex}.jpg", data, "image/jpeg"
+            )
             Photo.objects.create(
-                album=self.album, link=key, tlink=key, dlink=key, filename=f"big{index}.jpg",
-                content_type="image/jpeg", size=size, width=1, height=1, sha256=uuid.uuid4().hex * 2,
+                album=self.album,
+                link=key,
+                tlink=key,
+                dlink=key,
+                filename=f"big{index}.jpg",
+                content_type="image/jpeg",
+                size=size,
+                width=1,
+                height=1,
+                sha256=uuid.uuid4().hex * 2,
                 taken_at=start + datetime.timedelta(minutes=index),
             )
             self.contents[f"big{index}.jpg"] = data
@@ -163,7 +198,10 @@ class S3OverHttpDownloadTests(BaseTestCase):
         self.assertEqual(int(response["Content-Length"]), len(body))
         archive = zipfile.ZipFile(io.BytesIO(body))
         self.assertIsNone(archive.testzip())  # every entry's CRC-32 checks out
-        self.assertEqual({name.split(" ", 2)[2]: archive.read(name) for name in archive.namelist()}, self.contents)
+        self.assertEqual(
+            {name.split(" ", 2)[2]: archive.read(name) for name in archive.namelist()},
+            self.contents,
+        )
 
     def track_bodies(self):
         """Patches the ZIP's S3 reads to note which response bodies are opened and closed."""
@@ -196,12 +234,17 @@ class S3OverHttpDownloadTests(BaseTestCase):
         with patch:
             response = self.client.get(self.url)
             stream = iter(response.streaming_content)
-            received = [next(stream), next(stream)]  # the first entry's header and first chunk
+            received = [
+                next(stream),
+                next(stream),
+            ]  # the first entry's header and first chunk
             self.wait_for_read_ahead_started(opened, 2)
             received.extend(stream)
             self.wait_for_read_ahead()
         self.assertEqual(len(opened), 3)  # one GET per object
-        self.assertLessEqual({id(body) for body in opened}, {id(body) for body in closed})
+        self.assertLessEqual(
+            {id(body) for body in opened}, {id(body) for body in closed}
+        )
         archive = zipfile.ZipFile(io.BytesIO(b"".join(received)))
         self.assertIsNone(archive.testzip())
 
@@ -235,7 +278,9 @@ class S3OverHttpDownloadTests(BaseTestCase):
                     received.append(chunk)
             self.wait_for_read_ahead()
         self.assertEqual(len(reads), 3)
-        self.assertLessEqual({id(body) for body in opened}, {id(body) for body in closed})
+        self.assertLessEqual(
+            {id(body) for body in opened}, {id(body) for body in closed}
+        )
         self.assertLess(len(b"".join(received)), int(response["Content-Length"]))
 
     def test_client_going_away_closes_the_s3_bodies_and_stops_reading_ahead(self):
@@ -257,4 +302,6 @@ class S3OverHttpDownloadTests(BaseTestCase):
                 request_finished.connect(close_old_connections)
             self.wait_for_read_ahead()
         self.assertLessEqual(len(opened), 2)
-        self.assertLessEqual({id(body) for body in opened}, {id(body) for body in closed})
+        self.assertLessEqual(
+            {id(body) for body in opened}, {id(body) for body in closed}
+        )

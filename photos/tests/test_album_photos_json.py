@@ -8,7 +8,12 @@ from photos.tests.helpers import add_photo
 class AlbumPhotosJsonTests(BaseTestCase):
     def setUp(self):
         self.url = reverse("album_photos_json", args=[self.album.code])
-        self.photos = [add_photo(self.album, make_image_bytes(color=(40 * i, 100, 0)), user=self.bob) for i in range(5)]
+        self.photos = [
+            add_photo(
+                self.album, make_image_bytes(color=(40 * i, 100, 0)), user=self.bob
+            )
+            for i in range(5)
+        ]
         Tag.objects.create(photo=self.photos[0], key=Tag.DESCRIPTION, value="Hello")
 
     def test_lists_photos_with_urls(self):
@@ -24,7 +29,9 @@ class AlbumPhotosJsonTests(BaseTestCase):
 
     def test_after_gives_newer_ones_and_pages_are_capped(self):
         data = self.client.get(self.url, {"after": self.photos[2].pk}).json()
-        self.assertEqual([p["id"] for p in data["photos"]], [p.pk for p in self.photos[3:]])
+        self.assertEqual(
+            [p["id"] for p in data["photos"]], [p.pk for p in self.photos[3:]]
+        )
         data = self.client.get(self.url, {"limit": 2}).json()
         self.assertEqual(len(data["photos"]), 2)
         self.assertIn(f"after={self.photos[1].pk}", data["next"])
@@ -32,10 +39,14 @@ class AlbumPhotosJsonTests(BaseTestCase):
         self.assertEqual(len(data["photos"]), 5)
 
     def test_queries_do_not_grow_with_photos(self):
-        with self.assertNumQueries(4):  # album, photos with their uploaders, tags, count and id sum
+        with self.assertNumQueries(
+            4
+        ):  # album, photos with their uploaders, tags, count and id sum
             self.client.get(self.url)
         for i in range(5):
-            add_photo(self.album, make_image_bytes(color=(0, 40 * i, 200)), guest_name="Dana")
+            add_photo(
+                self.album, make_image_bytes(color=(0, 40 * i, 200)), guest_name="Dana"
+            )
         with self.assertNumQueries(4):
             self.assertEqual(len(self.client.get(self.url).json()["photos"]), 10)
 
@@ -64,7 +75,9 @@ class AlbumPhotosJsonTests(BaseTestCase):
         self.assertEqual((data["count"], data["id_sum"]), (3, ids[0] + ids[3] + ids[4]))
         self.client.force_login(self.bob)  # the owner sees hidden photos too
         data = self.client.get(self.url, {"after": ids[4]}).json()
-        self.assertEqual((data["count"], data["id_sum"]), (4, ids[0] + ids[1] + ids[3] + ids[4]))
+        self.assertEqual(
+            (data["count"], data["id_sum"]), (4, ids[0] + ids[1] + ids[3] + ids[4])
+        )
 
     def test_an_empty_album_sums_to_zero(self):
         for photo in self.photos:
@@ -81,7 +94,10 @@ class AlbumPhotosJsonTests(BaseTestCase):
             data = self.client.get(self.url, {"ids": "1"}).json()
         self.assertEqual(data, {"ids": ids[:3] + ids[4:]})
         self.client.force_login(self.bob)
-        self.assertEqual(self.client.get(self.url, {"ids": "1", "after": "ignored"}).json(), {"ids": ids})
+        self.assertEqual(
+            self.client.get(self.url, {"ids": "1", "after": "ignored"}).json(),
+            {"ids": ids},
+        )
 
     def test_ids_of_an_unknown_album_is_404(self):
         url = reverse("album_photos_json", args=["ZZZZZZZZ"])

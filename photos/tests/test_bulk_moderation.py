@@ -15,13 +15,23 @@ class BulkModerationTests(BaseTestCase):
 
     def setUp(self):
         self.photos = [
-            store_photo(self.album, user=self.charlie, color=(40 * i + 10, 0, 0), filename=f"party{i}.jpg") for i in range(3)
+            store_photo(
+                self.album,
+                user=self.charlie,
+                color=(40 * i + 10, 0, 0),
+                filename=f"party{i}.jpg",
+            )
+            for i in range(3)
         ]
-        self.bobs = store_photo(self.other_album, user=self.bob, color=(0, 0, 9), filename="bobs.jpg")
+        self.bobs = store_photo(
+            self.other_album, user=self.bob, color=(0, 0, 9), filename="bobs.jpg"
+        )
         self.url = reverse("bulk_moderation", args=[self.album.code])
 
     def post(self, action, photos, **data):
-        return self.client.post(self.url, {"action": action, "photos": [p.pk for p in photos], **data})
+        return self.client.post(
+            self.url, {"action": action, "photos": [p.pk for p in photos], **data}
+        )
 
     def hidden(self):
         return set(Photo.objects.filter(hidden=True).values_list("pk", flat=True))
@@ -29,11 +39,21 @@ class BulkModerationTests(BaseTestCase):
     def test_owner_hides_and_unhides_selected(self):
         self.client.force_login(self.alice)
         first, second, third = self.photos
-        response = self.post("hide", [first, second], next=self.album.get_absolute_url() + "?page=1")
-        self.assertRedirects(response, self.album.get_absolute_url() + "?page=1", fetch_redirect_response=False)
+        response = self.post(
+            "hide", [first, second], next=self.album.get_absolute_url() + "?page=1"
+        )
+        self.assertRedirects(
+            response,
+            self.album.get_absolute_url() + "?page=1",
+            fetch_redirect_response=False,
+        )
         self.assertEqual(self.hidden(), {first.pk, second.pk})
-        response = self.client.post(self.url, {"action": "unhide", "photos": [second.pk, third.pk]}, follow=True)
-        self.assertContains(response, "2 photos visible to everyone with the code again.")
+        response = self.client.post(
+            self.url, {"action": "unhide", "photos": [second.pk, third.pk]}, follow=True
+        )
+        self.assertContains(
+            response, "2 photos visible to everyone with the code again."
+        )
         self.assertEqual(self.hidden(), {first.pk})
 
     def test_staff_may_moderate(self):
@@ -46,9 +66,15 @@ class BulkModerationTests(BaseTestCase):
         keys = stored_keys()
         response = self.post("delete", self.photos[:2])
         self.assertContains(response, "Delete 2 photos?")
-        self.assertContains(response, '<input type="hidden" name="confirmed" value="1">', html=True)
+        self.assertContains(
+            response, '<input type="hidden" name="confirmed" value="1">', html=True
+        )
         for photo in self.photos[:2]:
-            self.assertContains(response, f'<input type="hidden" name="photos" value="{photo.pk}">', html=True)
+            self.assertContains(
+                response,
+                f'<input type="hidden" name="photos" value="{photo.pk}">',
+                html=True,
+            )
         self.assertNotContains(response, f'value="{self.photos[2].pk}"')
         self.assertEqual(Photo.objects.filter(album=self.album).count(), 3)
         self.assertEqual(stored_keys(), keys)
@@ -59,12 +85,21 @@ class BulkModerationTests(BaseTestCase):
         TakedownRequest.objects.create(photo=doomed[0], reason="me")
         with self.captureOnCommitCallbacks(execute=True):
             response = self.post("delete", doomed, confirmed="1")
-        self.assertRedirects(response, self.album.get_absolute_url(), fetch_redirect_response=False)
+        self.assertRedirects(
+            response, self.album.get_absolute_url(), fetch_redirect_response=False
+        )
         self.assertEqual(list(Photo.objects.filter(album=self.album)), [kept])
         self.assertFalse(TakedownRequest.objects.exists())
-        self.assertEqual(stored_keys(f"albums/{self.album.pk}/"), sorted(kept.storage_keys))
-        self.assertEqual(stored_keys(f"albums/{self.other_album.pk}/"), sorted(self.bobs.storage_keys))
-        self.assertContains(self.client.get(self.album.get_absolute_url()), "Deleted 2 photos.")
+        self.assertEqual(
+            stored_keys(f"albums/{self.album.pk}/"), sorted(kept.storage_keys)
+        )
+        self.assertEqual(
+            stored_keys(f"albums/{self.other_album.pk}/"),
+            sorted(self.bobs.storage_keys),
+        )
+        self.assertContains(
+            self.client.get(self.album.get_absolute_url()), "Deleted 2 photos."
+        )
 
     def test_deleting_the_cover_picks_another(self):
         self.album.thumbnail = self.photos[0]
@@ -83,7 +118,10 @@ class BulkModerationTests(BaseTestCase):
             self.bobs.refresh_from_db()
             self.assertFalse(self.bobs.hidden)
         self.assertFalse(Photo.objects.filter(pk=self.photos[0].pk).exists())
-        self.assertEqual(stored_keys(f"albums/{self.other_album.pk}/"), sorted(self.bobs.storage_keys))
+        self.assertEqual(
+            stored_keys(f"albums/{self.other_album.pk}/"),
+            sorted(self.bobs.storage_keys),
+        )
 
     def test_confirmation_lists_only_this_albums_photos(self):
         self.client.force_login(self.alice)
@@ -95,14 +133,21 @@ class BulkModerationTests(BaseTestCase):
         self.client.force_login(self.alice)
         for action in ("hide", "delete"):
             response = self.post(action, [self.bobs], confirmed="1")
-            self.assertContains(response, "None of the selected photos is in this album", status_code=400)
+            self.assertContains(
+                response,
+                "None of the selected photos is in this album",
+                status_code=400,
+            )
         self.assertTrue(Photo.objects.filter(pk=self.bobs.pk, hidden=False).exists())
 
     def test_owner_of_the_other_album_cannot_reach_these_photos_through_theirs(self):
         self.client.force_login(self.bob)
         url = reverse("bulk_moderation", args=[self.other_album.code])
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(url, {"action": "delete", "photos": [self.photos[0].pk], "confirmed": "1"})
+            response = self.client.post(
+                url,
+                {"action": "delete", "photos": [self.photos[0].pk], "confirmed": "1"},
+            )
         self.assertEqual(response.status_code, 400)
         self.assertTrue(Photo.objects.filter(pk=self.photos[0].pk).exists())
 
@@ -110,18 +155,35 @@ class BulkModerationTests(BaseTestCase):
         self.client.force_login(self.alice)
         cases = [
             ({"action": "hide"}, "Select at least one photo first."),
-            ({"action": "burn", "photos": [self.photos[0].pk]}, "Choose hide, unhide or delete."),
-            ({"photos": [self.photos[0].pk]}, "Choose what to do with the selected photos."),
-            ({"action": "hide", "photos": ["1 OR 1=1"]}, "Photo ids must be whole numbers."),
+            (
+                {"action": "burn", "photos": [self.photos[0].pk]},
+                "Choose hide, unhide or delete.",
+            ),
+            (
+                {"photos": [self.photos[0].pk]},
+                "Choose what to do with the selected photos.",
+            ),
+            (
+                {"action": "hide", "photos": ["1 OR 1=1"]},
+                "Photo ids must be whole numbers.",
+            ),
         ]
         for data, message in cases:
-            self.assertContains(self.client.post(self.url, data), message, status_code=400)
+            self.assertContains(
+                self.client.post(self.url, data), message, status_code=400
+            )
         self.assertEqual(self.hidden(), set())
 
     def test_too_many_ids_at_once(self):
         self.client.force_login(self.alice)
-        response = self.client.post(self.url, {"action": "hide", "photos": list(range(1, 502))})
-        self.assertContains(response, "Select at most 500 photos at a time (you selected 501).", status_code=400)
+        response = self.client.post(
+            self.url, {"action": "hide", "photos": list(range(1, 502))}
+        )
+        self.assertContains(
+            response,
+            "Select at most 500 photos at a time (you selected 501).",
+            status_code=400,
+        )
 
     def test_others_get_404_and_nothing_changes(self):
         keys = stored_keys()
@@ -132,7 +194,9 @@ class BulkModerationTests(BaseTestCase):
                 with self.captureOnCommitCallbacks(execute=True):
                     response = self.post(action, self.photos, confirmed="1")
                 self.assertEqual(response.status_code, 404, user)
-        self.assertEqual(Photo.objects.filter(album=self.album, hidden=False).count(), 3)
+        self.assertEqual(
+            Photo.objects.filter(album=self.album, hidden=False).count(), 3
+        )
         self.assertEqual(stored_keys(), keys)
 
     def test_get_is_refused(self):
@@ -150,7 +214,10 @@ class AlbumGridFormTests(BaseTestCase):
         for user in (self.alice, self.staff):
             self.client.force_login(user)
             response = self.client.get(self.album.get_absolute_url())
-            self.assertContains(response, f'action="{reverse("bulk_moderation", args=[self.album.code])}"')
+            self.assertContains(
+                response,
+                f'action="{reverse("bulk_moderation", args=[self.album.code])}"',
+            )
             self.assertContains(
                 response,
                 f'<label class="photo-select"><input type="checkbox" name="photos" value="{self.photo.pk}">'

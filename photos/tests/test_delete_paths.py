@@ -56,7 +56,9 @@ class DeletePathTests(BaseTestCase):
         self.assertOnlyKeptRemains()
 
     def test_album_delete_cascades(self):
-        Album.objects.filter(pk=self.album.pk).update(thumbnail=self.photo)  # the cover goes too
+        Album.objects.filter(pk=self.album.pk).update(
+            thumbnail=self.photo
+        )  # the cover goes too
         with self.captureOnCommitCallbacks(execute=True):
             self.album.delete()
         self.assertOnlyKeptRemains()
@@ -67,8 +69,12 @@ class DeletePathTests(BaseTestCase):
         self.assertOnlyKeptRemains()
 
     def test_user_delete_takes_their_albums_and_their_uploads_elsewhere(self):
-        store_photo(self.other_album, user=self.alice, color=(4, 4, 4))  # alice's upload in bob's album
-        guest_photo = store_photo(self.album, color=(5, 5, 5), guest_name="Dora")  # in alice's album
+        store_photo(
+            self.other_album, user=self.alice, color=(4, 4, 4)
+        )  # alice's upload in bob's album
+        guest_photo = store_photo(
+            self.album, color=(5, 5, 5), guest_name="Dora"
+        )  # in alice's album
         with self.captureOnCommitCallbacks(execute=True):
             self.alice.delete()
         self.assertFalse(Photo.objects.filter(pk=guest_photo.pk).exists())
@@ -81,7 +87,10 @@ class DeletePathTests(BaseTestCase):
             lambda: self.album.delete(),
             lambda: self.alice.delete(),
         ):
-            with self.subTest(delete=delete), self.captureOnCommitCallbacks(execute=True) as callbacks:
+            with (
+                self.subTest(delete=delete),
+                self.captureOnCommitCallbacks(execute=True) as callbacks,
+            ):
                 try:
                     with transaction.atomic():
                         delete()
@@ -95,7 +104,9 @@ class DeletePathTests(BaseTestCase):
     def test_storage_failure_is_logged_not_raised(self):
         # The row is gone for good; the objects are left for reconcile_storage.
         with (
-            mock.patch.object(default_storage, "delete", side_effect=OSError("storage down")),
+            mock.patch.object(
+                default_storage, "delete", side_effect=OSError("storage down")
+            ),
             self.assertLogs("photos.storage", "ERROR") as logs,
             self.captureOnCommitCallbacks(execute=True),
         ):

@@ -20,7 +20,12 @@ class ImportPhotosTests(BaseTestCase):
 
     def run_command(self, *paths):
         out = io.StringIO()
-        call_command("import_photos", self.album.display_code.lower(), *map(str, paths), stdout=out)
+        call_command(
+            "import_photos",
+            self.album.display_code.lower(),
+            *map(str, paths),
+            stdout=out,
+        )
         return out.getvalue()
 
     def test_imports_folders_recursively_as_the_owner(self):
@@ -28,8 +33,12 @@ class ImportPhotosTests(BaseTestCase):
         self.assertIn("DSCN0010.jpg: added", output)
         self.assertIn("hopper.png: added", output)
         self.assertIn("2 added, 0 duplicate, 0 rejected", output)
-        self.assertEqual(set(Photo.objects.values_list("user", flat=True)), {self.alice.pk})
-        self.assertEqual(len(stored_keys()), 3 + 4)  # the JPEG has GPS: a location-free copy too
+        self.assertEqual(
+            set(Photo.objects.values_list("user", flat=True)), {self.alice.pk}
+        )
+        self.assertEqual(
+            len(stored_keys()), 3 + 4
+        )  # the JPEG has GPS: a location-free copy too
 
     def test_second_run_reports_duplicates(self):
         self.run_command(self.folder)
@@ -43,12 +52,18 @@ class ImportPhotosTests(BaseTestCase):
         with self.assertRaises(CommandError) as raised:
             call_command("import_photos", self.album.code, str(self.folder), stdout=out)
         self.assertEqual(raised.exception.returncode, 1)
-        self.assertIn("script.svg: rejected: not a supported image type: SVG", out.getvalue())
+        self.assertIn(
+            "script.svg: rejected: not a supported image type: SVG", out.getvalue()
+        )
         self.assertIn("2 added, 0 duplicate, 1 rejected", out.getvalue())
         self.assertEqual(Photo.objects.count(), 2)
 
     def test_unknown_album_or_path(self):
         with self.assertRaisesMessage(CommandError, "No album with the code"):
-            call_command("import_photos", "ZZZZZZZZ", str(self.folder), stdout=io.StringIO())
+            call_command(
+                "import_photos", "ZZZZZZZZ", str(self.folder), stdout=io.StringIO()
+            )
         with self.assertRaisesMessage(CommandError, "no such file or folder"):
-            call_command("import_photos", self.album.code, "/nonexistent", stdout=io.StringIO())
+            call_command(
+                "import_photos", self.album.code, "/nonexistent", stdout=io.StringIO()
+            )

@@ -10,7 +10,9 @@ from photos.tests.helpers import add_photo, remember_upload
 
 class PhotoViewerTests(BaseTestCase):
     def setUp(self):
-        self.photo = add_photo(self.album, make_image_bytes(), "party.jpg", user=self.bob)
+        self.photo = add_photo(
+            self.album, make_image_bytes(), "party.jpg", user=self.bob
+        )
         Tag.objects.create(photo=self.photo, key=Tag.DESCRIPTION, value="Cake time")
         self.url = reverse("photo", args=[self.album.code, self.photo.pk])
 
@@ -18,8 +20,12 @@ class PhotoViewerTests(BaseTestCase):
         response = self.client.get(self.url)
         self.assertContains(response, "Cake time")
         self.assertContains(response, "By bob")
-        self.assertContains(response, reverse("photo_download", args=[self.album.code, self.photo.pk]))
-        self.assertContains(response, self.photo.dlink.split("/")[-1])  # the signed display URL
+        self.assertContains(
+            response, reverse("photo_download", args=[self.album.code, self.photo.pk])
+        )
+        self.assertContains(
+            response, self.photo.dlink.split("/")[-1]
+        )  # the signed display URL
         self.assertNotContains(response, "Delete")
         self.assertNotContains(response, "Save description")
 
@@ -28,15 +34,22 @@ class PhotoViewerTests(BaseTestCase):
             with self.subTest(user=user.username):
                 self.client.force_login(user)
                 response = self.client.get(self.url)
-                self.assertContains(response, reverse("photo_delete", args=[self.album.code, self.photo.pk]))
+                self.assertContains(
+                    response,
+                    reverse("photo_delete", args=[self.album.code, self.photo.pk]),
+                )
                 self.assertContains(response, "Save description")
         self.client.force_login(self.charlie)
         self.assertNotContains(self.client.get(self.url), "Save description")
 
     def test_guest_who_uploaded_it_gets_delete(self):
-        guest_photo = add_photo(self.album, make_image_bytes(color=(1, 2, 3)), "g.jpg", guest_name="Dana")
+        guest_photo = add_photo(
+            self.album, make_image_bytes(color=(1, 2, 3)), "g.jpg", guest_name="Dana"
+        )
         remember_upload(self.client, guest_photo)
-        response = self.client.get(reverse("photo", args=[self.album.code, guest_photo.pk]))
+        response = self.client.get(
+            reverse("photo", args=[self.album.code, guest_photo.pk])
+        )
         self.assertContains(response, "By Dana")
         self.assertContains(response, "Delete")
 
@@ -53,7 +66,11 @@ class PhotoViewerTests(BaseTestCase):
         response = self.client.get(self.url)
         self.assertEqual(response.context["previous"], earlier)
         self.assertEqual(response.context["next"], later)
-        self.assertIsNone(self.client.get(reverse("photo", args=[self.album.code, earlier.pk])).context["previous"])
+        self.assertIsNone(
+            self.client.get(
+                reverse("photo", args=[self.album.code, earlier.pk])
+            ).context["previous"]
+        )
 
     def test_hidden_photo_only_for_owner_uploader_and_staff(self):
         self.photo.hidden = True
@@ -69,7 +86,17 @@ class PhotoViewerTests(BaseTestCase):
         from albums.models import Album
 
         other = Album.objects.create(name="Other", user=self.bob)
-        self.assertEqual(self.client.get(reverse("photo", args=[other.code, self.photo.pk])).status_code, 404)
+        self.assertEqual(
+            self.client.get(
+                reverse("photo", args=[other.code, self.photo.pk])
+            ).status_code,
+            404,
+        )
 
     def test_unknown_album_is_404(self):
-        self.assertEqual(self.client.get(reverse("photo", args=["ZZZZZZZZ", self.photo.pk])).status_code, 404)
+        self.assertEqual(
+            self.client.get(
+                reverse("photo", args=["ZZZZZZZZ", self.photo.pk])
+            ).status_code,
+            404,
+        )

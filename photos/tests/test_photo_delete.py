@@ -7,7 +7,9 @@ from photos.tests.helpers import add_photo, remember_upload, upload
 
 class PhotoDeleteTests(BaseTestCase):
     def setUp(self):
-        self.photo = add_photo(self.album, make_image_bytes(), "party.jpg", user=self.bob)
+        self.photo = add_photo(
+            self.album, make_image_bytes(), "party.jpg", user=self.bob
+        )
         self.url = reverse("photo_delete", args=[self.album.code, self.photo.pk])
 
     def test_uploader_confirms_then_deletes_and_files_go(self):
@@ -21,9 +23,13 @@ class PhotoDeleteTests(BaseTestCase):
 
     def test_owner_and_staff_may_delete(self):
         for user in (self.alice, self.staff):
-            photo = add_photo(self.album, make_image_bytes(color=(user.pk, 0, 0)), user=self.bob)
+            photo = add_photo(
+                self.album, make_image_bytes(color=(user.pk, 0, 0)), user=self.bob
+            )
             self.client.force_login(user)
-            response = self.client.post(reverse("photo_delete", args=[self.album.code, photo.pk]))
+            response = self.client.post(
+                reverse("photo_delete", args=[self.album.code, photo.pk])
+            )
             self.assertEqual(response.status_code, 302)
             self.assertFalse(Photo.objects.filter(pk=photo.pk).exists())
 
@@ -37,24 +43,34 @@ class PhotoDeleteTests(BaseTestCase):
         self.assertEqual(stored_keys(), keys)
 
     def test_guest_deletes_own_upload(self):
-        response = upload(self.client, self.album, "mine.jpg", make_image_bytes(color=(5, 5, 5)))
+        response = upload(
+            self.client, self.album, "mine.jpg", make_image_bytes(color=(5, 5, 5))
+        )
         photo_id = response.json()["results"][0]["photo"]["id"]
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(reverse("photo_delete", args=[self.album.code, photo_id]))
+            response = self.client.post(
+                reverse("photo_delete", args=[self.album.code, photo_id])
+            )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(Photo.objects.filter(pk=photo_id).exists())
         self.assertEqual(stored_keys(), sorted(self.photo.storage_keys))
 
     def test_guest_cannot_delete_someone_elses_photo(self):
-        other_guest_photo = add_photo(self.album, make_image_bytes(color=(6, 6, 6)), guest_name="Eve")
+        other_guest_photo = add_photo(
+            self.album, make_image_bytes(color=(6, 6, 6)), guest_name="Eve"
+        )
         upload(self.client, self.album, "mine.jpg", make_image_bytes(color=(5, 5, 5)))
         for photo in (self.photo, other_guest_photo):
-            response = self.client.post(reverse("photo_delete", args=[self.album.code, photo.pk]))
+            response = self.client.post(
+                reverse("photo_delete", args=[self.album.code, photo.pk])
+            )
             self.assertEqual(response.status_code, 403)
             self.assertTrue(Photo.objects.filter(pk=photo.pk).exists())
 
     def test_session_ids_do_not_reach_photos_with_an_account(self):
-        remember_upload(self.client, self.photo)  # a forged session claim on bob's photo
+        remember_upload(
+            self.client, self.photo
+        )  # a forged session claim on bob's photo
         self.assertEqual(self.client.post(self.url).status_code, 403)
 
     def test_deleting_the_cover_picks_another(self):

@@ -3,7 +3,13 @@ from urllib.parse import parse_qs, urlsplit
 from django.urls import reverse
 
 from albums.tests.base import BaseTestCase
-from photos.tests.helpers import add_photo, corpus_bytes, has_gps, read_object, remember_upload
+from photos.tests.helpers import (
+    add_photo,
+    corpus_bytes,
+    has_gps,
+    read_object,
+    remember_upload,
+)
 
 
 class PhotoDownloadTests(BaseTestCase):
@@ -31,7 +37,10 @@ class PhotoDownloadTests(BaseTestCase):
                 self.assertEqual(key, self.photo.plink)
                 self.assertFalse(has_gps(read_object(key)))
                 self.assertEqual(query["response-content-type"], ["image/jpeg"])
-                self.assertIn('attachment; filename="DSCN0010.jpg"', query["response-content-disposition"][0])
+                self.assertIn(
+                    'attachment; filename="DSCN0010.jpg"',
+                    query["response-content-disposition"][0],
+                )
 
     def test_uploader_and_owner_get_the_original_byte_for_byte(self):
         for user in (self.bob, self.alice):
@@ -43,9 +52,13 @@ class PhotoDownloadTests(BaseTestCase):
                 self.assertTrue(has_gps(read_object(key)))
 
     def test_guest_uploader_gets_the_original(self):
-        guest_photo = add_photo(self.album, corpus_bytes("real_photos/DSCN0012.jpg"), "g.jpg")
+        guest_photo = add_photo(
+            self.album, corpus_bytes("real_photos/DSCN0012.jpg"), "g.jpg"
+        )
         remember_upload(self.client, guest_photo)
-        response = self.client.get(reverse("photo_download", args=[self.album.code, guest_photo.pk]))
+        response = self.client.get(
+            reverse("photo_download", args=[self.album.code, guest_photo.pk])
+        )
         self.assertIn(guest_photo.link, response["Location"])
 
     def test_album_keeping_location_gives_everyone_the_original(self):
@@ -55,8 +68,12 @@ class PhotoDownloadTests(BaseTestCase):
         self.assertEqual(key, self.photo.link)
 
     def test_heic_for_others_is_a_jpeg_named_so(self):
-        heic = add_photo(self.album, corpus_bytes("formats/iphone_x_orientation6.webp"), "IMG_1.webp")
-        response = self.client.get(reverse("photo_download", args=[self.album.code, heic.pk]))
+        heic = add_photo(
+            self.album, corpus_bytes("formats/iphone_x_orientation6.webp"), "IMG_1.webp"
+        )
+        response = self.client.get(
+            reverse("photo_download", args=[self.album.code, heic.pk])
+        )
         query = parse_qs(urlsplit(response["Location"]).query)
         self.assertIn(heic.plink, response["Location"])
         self.assertEqual(query["response-content-type"], ["image/jpeg"])

@@ -28,9 +28,14 @@ class PhotoHideTests(BaseTestCase):
         response = self.client.post(self.hide_url)
         self.assertRedirects(response, self.photo.get_absolute_url())
         self.assertHidden(True)
-        self.assertContains(self.client.get(self.photo.get_absolute_url()), f'action="{self.unhide_url}"')
+        self.assertContains(
+            self.client.get(self.photo.get_absolute_url()),
+            f'action="{self.unhide_url}"',
+        )
         response = self.client.post(self.unhide_url, follow=True)
-        self.assertContains(response, "charlie.jpg is visible to everyone with the code again.")
+        self.assertContains(
+            response, "charlie.jpg is visible to everyone with the code again."
+        )
         self.assertHidden(False)
 
     def test_staff_may_hide(self):
@@ -54,7 +59,9 @@ class PhotoHideTests(BaseTestCase):
     def test_guest_uploader_session_cannot_hide(self):
         guest_photo = store_photo(self.album, guest_name="Eve", color=(1, 2, 3))
         remember_upload(self.client, guest_photo)
-        response = self.client.post(reverse("photo_hide", args=[self.album.code, guest_photo.pk]))
+        response = self.client.post(
+            reverse("photo_hide", args=[self.album.code, guest_photo.pk])
+        )
         self.assertEqual(response.status_code, 404)
         guest_photo.refresh_from_db()
         self.assertFalse(guest_photo.hidden)
@@ -62,7 +69,9 @@ class PhotoHideTests(BaseTestCase):
     def test_photo_of_another_album_is_404(self):
         bobs = store_photo(self.other_album, user=self.bob, color=(9, 9, 9))
         self.client.force_login(self.alice)
-        response = self.client.post(reverse("photo_hide", args=[self.album.code, bobs.pk]))
+        response = self.client.post(
+            reverse("photo_hide", args=[self.album.code, bobs.pk])
+        )
         self.assertEqual(response.status_code, 404)
         bobs.refresh_from_db()
         self.assertFalse(bobs.hidden)
@@ -82,7 +91,10 @@ class PhotoHideTests(BaseTestCase):
 
     def test_json_answer(self):
         self.client.force_login(self.alice)
-        self.assertEqual(self.client.post(self.hide_url, **JSON).json(), {"id": self.photo.pk, "hidden": True})
+        self.assertEqual(
+            self.client.post(self.hide_url, **JSON).json(),
+            {"id": self.photo.pk, "hidden": True},
+        )
 
     def test_hiding_the_cover_picks_a_visible_one(self):
         second = store_photo(self.album, color=(7, 7, 7), filename="second.jpg")
@@ -115,7 +127,9 @@ class HiddenPhotoVisibilityTests(BaseTestCase):
 
     def setUp(self):
         self.visible = store_photo(self.album, user=self.alice, filename="visible.jpg")
-        self.photo = store_photo(self.album, user=self.charlie, filename="secret.jpg", color=(3, 3, 3))
+        self.photo = store_photo(
+            self.album, user=self.charlie, filename="secret.jpg", color=(3, 3, 3)
+        )
         self.client.force_login(self.alice)
         self.client.post(reverse("photo_hide", args=[self.album.code, self.photo.pk]))
         self.client.logout()
@@ -128,9 +142,14 @@ class HiddenPhotoVisibilityTests(BaseTestCase):
         for user in (None, self.bob):
             if user:
                 self.client.force_login(user)
-            self.assertNotContains(self.client.get(self.album.get_absolute_url()), self.photo.get_absolute_url())
+            self.assertNotContains(
+                self.client.get(self.album.get_absolute_url()),
+                self.photo.get_absolute_url(),
+            )
             self.assertEqual(self.json_ids(), [self.visible.pk])
-            self.assertEqual(self.client.get(self.photo.get_absolute_url()).status_code, 404)
+            self.assertEqual(
+                self.client.get(self.photo.get_absolute_url()).status_code, 404
+            )
 
     def test_present_for_owner_uploader_and_staff(self):
         for user in (self.alice, self.charlie, self.staff):

@@ -24,7 +24,7 @@ ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 # A window start (aligned to 15 minutes) and a moment inside that window.
 SIGNED_AT = datetime.datetime(2026, 12, 3, 13, 45, 0)
-NOW = SIGNED_AT.replace(tzinfo=datetime.timezone.utc).timestamp() + 437
+NOW = SIGNED_AT.replace(tzinfo=datetime.UTC).timestamp() + 437
 
 KEYS = [
     "albums/1/0123456789abcdef0123456789abcdef.jpg",
@@ -41,9 +41,18 @@ KEYS = [
 PARAMETERS = [
     None,
     {"ResponseContentType": "image/jpeg"},
-    {"ResponseContentType": "image/heic", "ResponseContentDisposition": storage.content_disposition("Ünïcode (1).heic")},
-    {"ResponseContentDisposition": 'attachment; filename="a+b=c&d.jpg"', "ResponseContentType": "image/png"},
-    {"ResponseCacheControl": "private, max-age=3600", "ResponseContentType": "image/jpeg"},
+    {
+        "ResponseContentType": "image/heic",
+        "ResponseContentDisposition": storage.content_disposition("Ünïcode (1).heic"),
+    },
+    {
+        "ResponseContentDisposition": 'attachment; filename="a+b=c&d.jpg"',
+        "ResponseContentType": "image/png",
+    },
+    {
+        "ResponseCacheControl": "private, max-age=3600",
+        "ResponseContentType": "image/jpeg",
+    },
 ]
 CONFIGS = {
     "us-east-1 virtual host": {"region_name": "us-east-1"},
@@ -52,21 +61,41 @@ CONFIGS = {
     "path style": {"region_name": "eu-west-1", "addressing_style": "path"},
     "dotted bucket": {"region_name": "eu-central-1", "bucket_name": "my.dotted.bucket"},
     "location prefix": {"region_name": "us-east-1", "location": "media/"},
-    "session token": {"region_name": "us-east-1", "security_token": "FQoGZXIvYXdzE//token+with/odd=chars"},
-    "endpoint with port": {"region_name": "us-east-1", "endpoint_url": "http://127.0.0.1:9000"},
-    "endpoint on default port": {"region_name": "us-east-1", "endpoint_url": "https://MinIO.example.com:443"},
-    "S3-compatible (R2)": {"region_name": "auto", "endpoint_url": "https://abc123.r2.cloudflarestorage.com"},
+    "session token": {
+        "region_name": "us-east-1",
+        "security_token": "FQoGZXIvYXdzE//token+with/odd=chars",
+    },
+    "endpoint with port": {
+        "region_name": "us-east-1",
+        "endpoint_url": "http://127.0.0.1:9000",
+    },
+    "endpoint on default port": {
+        "region_name": "us-east-1",
+        "endpoint_url": "https://MinIO.example.com:443",
+    },
+    "S3-compatible (R2)": {
+        "region_name": "auto",
+        "endpoint_url": "https://abc123.r2.cloudflarestorage.com",
+    },
     "endpoint, virtual host, token": {
-        "region_name": "us-west-2", "endpoint_url": "https://s3.example.net", "addressing_style": "virtual",
-        "security_token": "session-token", "location": "prod",
+        "region_name": "us-west-2",
+        "endpoint_url": "https://s3.example.net",
+        "addressing_style": "virtual",
+        "security_token": "session-token",
+        "location": "prod",
     },
 }
 
 
 def make_backend(**options):
     options = {
-        "bucket_name": "partyshots-bench", "access_key": ACCESS_KEY, "secret_key": SECRET_KEY,
-        "security_token": None, "endpoint_url": None, "signature_version": "s3v4", **options,
+        "bucket_name": "partyshots-bench",
+        "access_key": ACCESS_KEY,
+        "secret_key": SECRET_KEY,
+        "security_token": None,
+        "endpoint_url": None,
+        "signature_version": "s3v4",
+        **options,
     }
     return S3Storage(**options)
 
@@ -80,7 +109,9 @@ def configured(name):
 
 def botocore_at(moment):
     """Freeze the clock botocore signs with."""
-    return mock.patch("botocore.auth.get_current_datetime", lambda remove_tzinfo=True: moment)
+    return mock.patch(
+        "botocore.auth.get_current_datetime", lambda remove_tzinfo=True: moment
+    )
 
 
 class PresignedUrlIdentityTests(SimpleTestCase):
@@ -91,7 +122,9 @@ class PresignedUrlIdentityTests(SimpleTestCase):
             for key in KEYS:
                 for parameters in PARAMETERS:
                     with self.subTest(config=name, key=key, parameters=parameters):
-                        now = SIGNED_AT.replace(tzinfo=datetime.timezone.utc).timestamp()
+                        now = SIGNED_AT.replace(
+                            tzinfo=datetime.UTC
+                        ).timestamp()
                         try:
                             with botocore_at(SIGNED_AT):
                                 expected = backend.url(key, parameters=parameters)
@@ -99,25 +132,46 @@ class PresignedUrlIdentityTests(SimpleTestCase):
                             with self.assertRaises(SuspiciousOperation):
                                 presigner.url(key, parameters, window=0, now=now)
                         else:
-                            self.assertEqual(presigner.url(key, parameters, window=0, now=now), expected)
+                            self.assertEqual(
+                                presigner.url(key, parameters, window=0, now=now),
+                                expected,
+                            )
                         checked += 1
         self.assertEqual(checked, len(CONFIGS) * len(KEYS) * len(PARAMETERS))
 
-    def test_windowed_url_is_botocore_url_signed_at_window_start_with_longer_expiry(self):
+    def test_windowed_url_is_botocore_url_signed_at_window_start_with_longer_expiry(
+        self,
+    ):
         for name in CONFIGS:
             backend, presigner = configured(name)
             for key in KEYS[:3]:
                 with self.subTest(config=name, key=key), botocore_at(SIGNED_AT):
-                    expected = backend.url(key, parameters=PARAMETERS[2], expire=3600 + 900)
-                    self.assertEqual(presigner.url(key, PARAMETERS[2], expire=3600, window=900, now=NOW), expected)
+                    expected = backend.url(
+                        key, parameters=PARAMETERS[2], expire=3600 + 900
+                    )
+                    self.assertEqual(
+                        presigner.url(
+                            key, PARAMETERS[2], expire=3600, window=900, now=NOW
+                        ),
+                        expected,
+                    )
 
     def test_explicit_expiry_and_new_day_new_signing_key(self):
         backend, presigner = configured("other region")
-        for moment in (SIGNED_AT, SIGNED_AT + datetime.timedelta(days=1), SIGNED_AT + datetime.timedelta(days=40)):
+        for moment in (
+            SIGNED_AT,
+            SIGNED_AT + datetime.timedelta(days=1),
+            SIGNED_AT + datetime.timedelta(days=40),
+        ):
             with self.subTest(moment=moment), botocore_at(moment):
                 expected = backend.url(KEYS[1], parameters=PARAMETERS[1], expire=120)
-                now = moment.replace(tzinfo=datetime.timezone.utc).timestamp()
-                self.assertEqual(presigner.url(KEYS[1], PARAMETERS[1], expire=120, window=0, now=now), expected)
+                now = moment.replace(tzinfo=datetime.UTC).timestamp()
+                self.assertEqual(
+                    presigner.url(
+                        KEYS[1], PARAMETERS[1], expire=120, window=0, now=now
+                    ),
+                    expected,
+                )
 
     def test_window_never_pushes_expiry_past_the_sigv4_maximum(self):
         week = 7 * 24 * 3600
@@ -125,10 +179,15 @@ class PresignedUrlIdentityTests(SimpleTestCase):
         url = presigner.url(KEYS[0], PARAMETERS[1], expire=week, window=900, now=NOW)
         query = parse_qs(urlsplit(url).query)
         self.assertEqual(query["X-Amz-Expires"], [str(week)])
-        self.assertEqual(query["X-Amz-Date"], ["20261203T135217Z"])  # signed as of now, not the window
+        self.assertEqual(
+            query["X-Amz-Date"], ["20261203T135217Z"]
+        )  # signed as of now, not the window
 
     def test_unusual_setups_are_left_to_django_storages(self):
-        for options in ({"custom_domain": "photos.example.com"}, {"querystring_auth": False}):
+        for options in (
+            {"custom_domain": "photos.example.com"},
+            {"querystring_auth": False},
+        ):
             with self.subTest(options=options), self.assertRaises(UnsupportedPresign):
                 S3Presigner(make_backend(region_name="us-east-1", **options))
         _backend, presigner = configured("us-east-1 virtual host")
@@ -142,13 +201,17 @@ class StorageUrlTests(SimpleTestCase):
     def test_storage_url_is_django_storages_url_for_the_window(self):
         window = 900
         with mock.patch.object(storage.time, "time", return_value=NOW):
-            url = storage.url("albums/7/x y.jpg", content_type="image/jpeg", download_as="Pärty.jpg")
+            url = storage.url(
+                "albums/7/x y.jpg", content_type="image/jpeg", download_as="Pärty.jpg"
+            )
         with botocore_at(SIGNED_AT):
             expected = default_storage.url(
                 "albums/7/x y.jpg",
                 parameters={
                     "ResponseContentType": "image/jpeg",
-                    "ResponseContentDisposition": storage.content_disposition("Pärty.jpg"),
+                    "ResponseContentDisposition": storage.content_disposition(
+                        "Pärty.jpg"
+                    ),
                 },
                 expire=settings.STORAGE_URL_EXPIRY + window,
             )
@@ -174,12 +237,21 @@ class StorageUrlTests(SimpleTestCase):
 
     def test_custom_domain_goes_through_django_storages(self):
         options = {"custom_domain": "photos.example.com", "querystring_auth": False}
-        with override_settings(STORAGES={**settings.STORAGES, "default": {
-            "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options,
-        }}):
+        with override_settings(
+            STORAGES={
+                **settings.STORAGES,
+                "default": {
+                    "BACKEND": "storages.backends.s3.S3Storage",
+                    "OPTIONS": options,
+                },
+            }
+        ):
             self.assertIsNone(storage.fast_presigner())
             url = storage.url("albums/7/thumb.jpg", content_type="image/jpeg")
-        self.assertEqual(url, "https://photos.example.com/albums/7/thumb.jpg?ResponseContentType=image%2Fjpeg")
+        self.assertEqual(
+            url,
+            "https://photos.example.com/albums/7/thumb.jpg?ResponseContentType=image%2Fjpeg",
+        )
 
 
 def free_port():
@@ -199,24 +271,40 @@ def moto_server():
 def test_moto_serves_fast_presigned_urls_over_http(moto_server):
     """A real HTTP GET of the URL: the right object, with the signed
     response overrides applied."""
-    backend = make_backend(region_name="us-east-1", endpoint_url=moto_server, bucket_name="presign-http")
+    backend = make_backend(
+        region_name="us-east-1", endpoint_url=moto_server, bucket_name="presign-http"
+    )
     boto3.client(
-        "s3", region_name="us-east-1", endpoint_url=moto_server,
-        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=moto_server,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
     ).create_bucket(Bucket="presign-http")
     presigner = S3Presigner(backend)
-    for key in ("albums/1/plain.jpg", "albums/2/ünï cødé+plus.jpg", "a b/日本語 🎉.png"):
+    for key in (
+        "albums/1/plain.jpg",
+        "albums/2/ünï cødé+plus.jpg",
+        "a b/日本語 🎉.png",
+    ):
         content = f"bytes of {key}".encode()
         backend.save(key, ContentFile(content))
-        url = presigner.url(key, {
-            "ResponseContentType": "image/jpeg",
-            "ResponseContentDisposition": storage.content_disposition("Pärty photo.jpg"),
-        })
+        url = presigner.url(
+            key,
+            {
+                "ResponseContentType": "image/jpeg",
+                "ResponseContentDisposition": storage.content_disposition(
+                    "Pärty photo.jpg"
+                ),
+            },
+        )
         assert url.startswith(moto_server + "/presign-http/")
         response = requests.get(url, timeout=10)
         assert response.status_code == 200, (key, response.text)
         assert response.content == content
         assert response.headers["Content-Type"] == "image/jpeg"
-        assert response.headers["Content-Disposition"] == storage.content_disposition("Pärty photo.jpg")
+        assert response.headers["Content-Disposition"] == storage.content_disposition(
+            "Pärty photo.jpg"
+        )
     missing = presigner.url("albums/1/missing.jpg")
     assert requests.get(missing, timeout=10).status_code == 404

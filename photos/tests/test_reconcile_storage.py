@@ -36,17 +36,25 @@ class SeededMessMixin:
     leftovers of a deleted photo, and a stray object outside the album folders."""
 
     def seed(self):
-        self.complete = [store_photo(self.album, color=(1, 1, 1)), store_photo(self.album, color=(2, 2, 2))]
+        self.complete = [
+            store_photo(self.album, color=(1, 1, 1)),
+            store_photo(self.album, color=(2, 2, 2)),
+        ]
         self.broken = store_photo(self.album, color=(3, 3, 3))
         storage.delete([self.broken.tlink])
-        self.orphans = [f"albums/{self.album.pk}/deadbeef.jpg", f"albums/{self.album.pk}/deadbeef_t.jpg"]
+        self.orphans = [
+            f"albums/{self.album.pk}/deadbeef.jpg",
+            f"albums/{self.album.pk}/deadbeef_t.jpg",
+        ]
         for key in self.orphans:
             storage.save(key, make_image_bytes(), "image/jpeg")
         self.outside = "elsewhere/notes.txt"
         storage.save(self.outside, b"not ours", "text/plain")
 
     def referenced(self):
-        return sorted(key for photo in Photo.objects.all() for key in photo.storage_keys)
+        return sorted(
+            key for photo in Photo.objects.all() for key in photo.storage_keys
+        )
 
 
 class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
@@ -63,7 +71,9 @@ class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
         self.assertEqual(stored_keys(), before)
         for key in self.orphans:
             self.assertIn(f"orphan: {key}", output)
-        self.assertIn(f"missing: photo {self.broken.pk} has no object {self.broken.tlink}", output)
+        self.assertIn(
+            f"missing: photo {self.broken.pk} has no object {self.broken.tlink}", output
+        )
         self.assertNotIn(self.outside, output)
         self.assertEqual(
             summary(output),
@@ -77,8 +87,12 @@ class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
         self.assertIn("2 orphans (deleted 2)", summary(output))
         self.assertEqual(stored_keys("albums/"), self.referenced_and_present())
         self.assertIn(self.outside, stored_keys())
-        self.assertEqual(Photo.objects.count(), 3)  # missing objects are reported, rows are never touched
-        self.assertIn("0 orphans", summary(reconcile("--delete", "--grace-seconds", "0")))
+        self.assertEqual(
+            Photo.objects.count(), 3
+        )  # missing objects are reported, rows are never touched
+        self.assertIn(
+            "0 orphans", summary(reconcile("--delete", "--grace-seconds", "0"))
+        )
 
     def test_recent_orphans_are_left_alone_by_default(self):
         before = stored_keys()
@@ -87,11 +101,17 @@ class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
 
         self.assertEqual(stored_keys(), before)
         self.assertIn(f"recent orphan (left alone): {self.orphans[0]}", output)
-        self.assertIn("0 orphans (deleted 0), 2 orphans younger than 3600 s left alone", summary(output))
+        self.assertIn(
+            "0 orphans (deleted 0), 2 orphans younger than 3600 s left alone",
+            summary(output),
+        )
 
     def test_prefix_limits_both_checks(self):
         output = reconcile("--prefix", "elsewhere/", "--grace-seconds", "0", "--delete")
-        self.assertIn("1 objects listed under 'elsewhere/', 1 orphans (deleted 1)", summary(output))
+        self.assertIn(
+            "1 objects listed under 'elsewhere/', 1 orphans (deleted 1)",
+            summary(output),
+        )
         self.assertIn("0 photos checked", summary(output))
         self.assertNotIn(self.outside, stored_keys())
         self.assertEqual(len(stored_keys()), 10)
@@ -107,7 +127,9 @@ class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
         self.assertIn("0 photos with missing objects", summary(output))
 
     def test_negative_grace_is_refused(self):
-        with self.assertRaisesMessage(CommandError, "--grace-seconds must be 0 or more"):
+        with self.assertRaisesMessage(
+            CommandError, "--grace-seconds must be 0 or more"
+        ):
             reconcile("--grace-seconds", "-1")
 
     def referenced_and_present(self):
@@ -125,8 +147,14 @@ class ReconcileManyObjectsTests(BaseTestCase):
             params["MaxKeys"] = 2
             list_requests.append(params)
 
-        client.meta.events.register("before-parameter-build.s3.ListObjectsV2", small_pages)
-        self.addCleanup(client.meta.events.unregister, "before-parameter-build.s3.ListObjectsV2", small_pages)
+        client.meta.events.register(
+            "before-parameter-build.s3.ListObjectsV2", small_pages
+        )
+        self.addCleanup(
+            client.meta.events.unregister,
+            "before-parameter-build.s3.ListObjectsV2",
+            small_pages,
+        )
         photos = [store_photo(self.album, color=(60 * i, 10, 10)) for i in range(3)]
         orphans = [f"albums/{self.album.pk}/orphan{i:02}.jpg" for i in range(11)]
         for key in orphans:
@@ -136,10 +164,19 @@ class ReconcileManyObjectsTests(BaseTestCase):
         with mock.patch.object(reconcile_storage, "BATCH_SIZE", 3):
             output = reconcile("--grace-seconds", "0", "--delete")
 
-        self.assertIn("20 objects listed under 'albums/', 11 orphans (deleted 11)", summary(output))
-        deleted = sorted(line.split()[-1] for line in output.splitlines() if line.startswith("deleting:"))
+        self.assertIn(
+            "20 objects listed under 'albums/', 11 orphans (deleted 11)",
+            summary(output),
+        )
+        deleted = sorted(
+            line.split()[-1]
+            for line in output.splitlines()
+            if line.startswith("deleting:")
+        )
         self.assertEqual(deleted, orphans)
-        self.assertIn("3 photos checked, 0 photos with missing objects", summary(output))
+        self.assertIn(
+            "3 photos checked, 0 photos with missing objects", summary(output)
+        )
         self.assertGreaterEqual(len(list_requests), 10)
         self.assertEqual(stored_keys(), referenced)
 
@@ -163,7 +200,9 @@ class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
                 os.utime(os.path.join(media_root, key), (two_hours_ago, two_hours_ago))
 
     def test_uses_the_local_folder(self):
-        self.assertIsInstance(storage.default_storage._wrapped, storage.LocalSignedStorage)
+        self.assertIsInstance(
+            storage.default_storage._wrapped, storage.LocalSignedStorage
+        )
         self.assertTrue(os.path.exists(os.path.join(self.media_root, self.orphans[0])))
 
     def test_dry_run_reports_and_changes_nothing(self):
@@ -174,7 +213,9 @@ class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
         self.assertEqual(stored_keys(), before)
         self.assertIn(f"orphan: {self.orphans[0]}", output)
         self.assertIn(f"recent orphan (left alone): {self.new_orphan}", output)
-        self.assertIn(f"missing: photo {self.broken.pk} has no object {self.broken.tlink}", output)
+        self.assertIn(
+            f"missing: photo {self.broken.pk} has no object {self.broken.tlink}", output
+        )
         self.assertIn(
             "11 objects listed under 'albums/', 2 orphans (dry run, nothing changed; --delete removes them), "
             "1 orphans younger than 3600 s left alone, 3 photos checked, 1 photos with missing objects (1 objects).",
@@ -184,8 +225,13 @@ class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
     def test_delete_removes_old_orphans_only(self):
         output = reconcile("--delete")
 
-        self.assertIn("2 orphans (deleted 2), 1 orphans younger than 3600 s left alone", summary(output))
-        expected = sorted({*self.referenced(), self.new_orphan, self.outside} - {self.broken.tlink})
+        self.assertIn(
+            "2 orphans (deleted 2), 1 orphans younger than 3600 s left alone",
+            summary(output),
+        )
+        expected = sorted(
+            {*self.referenced(), self.new_orphan, self.outside} - {self.broken.tlink}
+        )
         self.assertEqual(stored_keys(), expected)
 
 
@@ -194,11 +240,18 @@ class FolderListingsTests(BaseTestCase):
         photo = store_photo(self.album)
         listings = reconcile_storage.FolderListings(size=1)
 
-        with mock.patch.object(storage, "list_objects", wraps=storage.list_objects) as list_objects:
+        with mock.patch.object(
+            storage, "list_objects", wraps=storage.list_objects
+        ) as list_objects:
             self.assertIn(photo.tlink, listings.keys_near(photo.link))
             self.assertIn(photo.dlink, listings.keys_near(photo.dlink))  # cached
-            self.assertEqual(listings.keys_near("elsewhere/x"), set())  # pushes the album folder out
+            self.assertEqual(
+                listings.keys_near("elsewhere/x"), set()
+            )  # pushes the album folder out
             self.assertIn(photo.link, listings.keys_near(photo.link))
 
         folder = f"albums/{self.album.pk}/"
-        self.assertEqual([c.args for c in list_objects.call_args_list], [(folder,), ("elsewhere/",), (folder,)])
+        self.assertEqual(
+            [c.args for c in list_objects.call_args_list],
+            [(folder,), ("elsewhere/",), (folder,)],
+        )

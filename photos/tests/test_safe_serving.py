@@ -15,20 +15,28 @@ from photos.models import Photo
 from photos.tests.helpers import corpus_bytes, upload
 from photos.views import MEDIA_CSP
 
-POLYGLOTS = {"hostile/png_html_polyglot.png": "image/png", "hostile/jpeg_html_polyglot.jpg": "image/jpeg"}
+POLYGLOTS = {
+    "hostile/png_html_polyglot.png": "image/png",
+    "hostile/jpeg_html_polyglot.jpg": "image/jpeg",
+}
 
 
 class PolyglotTestsMixin:
     def uploaded(self, path):
         data = corpus_bytes(path)
         self.assertIn(b"<", data)  # it really is a page too
-        self.assertEqual(upload(self.client, self.album, path.rsplit("/", 1)[-1], data).status_code, 201)
+        self.assertEqual(
+            upload(self.client, self.album, path.rsplit("/", 1)[-1], data).status_code,
+            201,
+        )
         photo = Photo.objects.get(filename=path.rsplit("/", 1)[-1])
         self.assertEqual(photo.content_type, POLYGLOTS[path])
         return photo, data
 
     def download_url(self, photo):
-        response = self.client.get(reverse("photo_download", args=[self.album.code, photo.pk]))
+        response = self.client.get(
+            reverse("photo_download", args=[self.album.code, photo.pk])
+        )
         self.assertEqual(response.status_code, 302)
         return response["Location"]
 
@@ -37,10 +45,15 @@ class LocalPolyglotTests(PolyglotTestsMixin, AlbumTestCase):
     def setUp(self):
         super().setUp()
         media_root = self.enterContext(tempfile.TemporaryDirectory())
-        self.enterContext(override_settings(
-            STORAGES={**settings.STORAGES, "default": {"BACKEND": "photos.storage.LocalSignedStorage"}},
-            MEDIA_ROOT=media_root,
-        ))
+        self.enterContext(
+            override_settings(
+                STORAGES={
+                    **settings.STORAGES,
+                    "default": {"BACKEND": "photos.storage.LocalSignedStorage"},
+                },
+                MEDIA_ROOT=media_root,
+            )
+        )
 
     def test_polyglots_are_served_as_images_in_a_sandbox(self):
         for path, content_type in POLYGLOTS.items():
@@ -52,7 +65,9 @@ class LocalPolyglotTests(PolyglotTestsMixin, AlbumTestCase):
                 self.assertEqual(response["Content-Type"], content_type)
                 self.assertEqual(response["X-Content-Type-Options"], "nosniff")
                 self.assertEqual(response["Content-Security-Policy"], MEDIA_CSP)
-                self.assertTrue(response["Content-Disposition"].startswith("attachment; "))
+                self.assertTrue(
+                    response["Content-Disposition"].startswith("attachment; ")
+                )
                 # Renditions too, as the page links them.
                 for url in (photo.thumbnail_url(), photo.display_url()):
                     rendition = self.client.get(url)
@@ -68,16 +83,23 @@ class S3PolyglotTests(PolyglotTestsMixin, AlbumTestCase):
             with self.subTest(path=path):
                 photo, data = self.uploaded(path)
                 # Stored with the validated type, whatever the file says it is.
-                head = s3.head_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=photo.link)
+                head = s3.head_object(
+                    Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=photo.link
+                )
                 self.assertEqual(head["ContentType"], content_type)
                 url = urlsplit(self.download_url(photo))
-                query = {name: values[0] for name, values in parse_qs(url.query).items()}
+                query = {
+                    name: values[0] for name, values in parse_qs(url.query).items()
+                }
                 self.assertEqual(query["response-content-type"], content_type)
-                self.assertTrue(query["response-content-disposition"].startswith("attachment; "))
+                self.assertTrue(
+                    query["response-content-disposition"].startswith("attachment; ")
+                )
                 self.assertTrue(unquote(url.path).endswith(f"/{photo.link}"))
                 # What S3 answers to that URL's overrides.
                 got = s3.get_object(
-                    Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=photo.link,
+                    Bucket=settings.AWS_STORAGE_BUCKET_NAME,
+                    Key=photo.link,
                     ResponseContentType=query["response-content-type"],
                     ResponseContentDisposition=query["response-content-disposition"],
                 )

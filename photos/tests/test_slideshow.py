@@ -11,15 +11,24 @@ class SlideshowTests(BaseTestCase):
     def test_empty_album_waits_for_photos(self):
         response = self.client.get(self.url)
         self.assertContains(response, "Waiting for the first photo")
-        self.assertContains(response, f'data-photos-url="{reverse("album_photos_json", args=[self.album.code])}"')
+        self.assertContains(
+            response,
+            f'data-photos-url="{reverse("album_photos_json", args=[self.album.code])}"',
+        )
         self.assertContains(response, 'data-slide-ms="6000" data-poll-ms="8000"')
         self.assertContains(response, self.album.display_code)
         self.assertNotContains(response, "data-slide ")
 
     def test_shows_the_newest_visible_photo(self):
-        older = add_photo(self.album, make_image_bytes(color=(10, 10, 10)), guest_name="Dana")
-        newer = add_photo(self.album, make_image_bytes(color=(20, 20, 20)), guest_name="Eve")
-        hidden = add_photo(self.album, make_image_bytes(color=(30, 30, 30)), guest_name="Eve")
+        older = add_photo(
+            self.album, make_image_bytes(color=(10, 10, 10)), guest_name="Dana"
+        )
+        newer = add_photo(
+            self.album, make_image_bytes(color=(20, 20, 20)), guest_name="Eve"
+        )
+        hidden = add_photo(
+            self.album, make_image_bytes(color=(30, 30, 30)), guest_name="Eve"
+        )
         hidden.hidden = True
         hidden.save()
         response = self.client.get(self.url)
@@ -38,4 +47,6 @@ class SlideshowTests(BaseTestCase):
         self.assertContains(response, 'data-slide-ms="6000" data-poll-ms="300000"')
 
     def test_unknown_code_is_404(self):
-        self.assertEqual(self.client.get(reverse("slideshow", args=["ZZZZZZZZ"])).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("slideshow", args=["ZZZZZZZZ"])).status_code, 404
+        )

@@ -31,7 +31,9 @@ def failing_on_call(real, n):
 
 
 def storage_class():
-    return default_storage.__class__  # the wrapped backend's class (LazyObject proxies __class__)
+    return (
+        default_storage.__class__
+    )  # the wrapped backend's class (LazyObject proxies __class__)
 
 
 class UploadWriteFailureTests(BaseTestCase):
@@ -54,11 +56,16 @@ class UploadWriteFailureTests(BaseTestCase):
 
     def test_privacy_copy_write_fails(self):
         # A JPEG with GPS: its fourth object is the location-free copy.
-        self.assertUnavailableAndNothingLeft("gps.jpg", corpus_bytes("real_photos/DSCN0010.jpg"), 4)
+        self.assertUnavailableAndNothingLeft(
+            "gps.jpg", corpus_bytes("real_photos/DSCN0010.jpg"), 4
+        )
 
     def test_upload_works_again_once_storage_is_back(self):
         self.assertUnavailableAndNothingLeft("a.jpg", make_image_bytes(), 1)
-        self.assertEqual(upload(self.client, self.album, "a.jpg", make_image_bytes()).status_code, 201)
+        self.assertEqual(
+            upload(self.client, self.album, "a.jpg", make_image_bytes()).status_code,
+            201,
+        )
         self.assertEqual(stored_keys(), sorted(Photo.objects.get().storage_keys))
 
 
@@ -71,9 +78,11 @@ class PresignFailureTests(BaseTestCase):
 
     def get_with_failing_presign(self, url, **headers):
         failure = NoCredentialsError()
-        with mock.patch.object(S3Presigner, "url", side_effect=failure), \
-                mock.patch.object(storage_class(), "url", side_effect=failure), \
-                self.assertLogs("photos.storage", "ERROR") as logs:
+        with (
+            mock.patch.object(S3Presigner, "url", side_effect=failure),
+            mock.patch.object(storage_class(), "url", side_effect=failure),
+            self.assertLogs("photos.storage", "ERROR") as logs,
+        ):
             response = self.client.get(url, headers=headers)
         self.assertIn("could not sign a URL", logs.output[0])
         return response
@@ -85,7 +94,9 @@ class PresignFailureTests(BaseTestCase):
         if headers.get("accept") == "application/json":
             self.assertEqual(response.json(), {"error": STORAGE_UNAVAILABLE})
         else:
-            self.assertContains(response, "can&#x27;t reach its photo storage", status_code=503)
+            self.assertContains(
+                response, "can&#x27;t reach its photo storage", status_code=503
+            )
         self.assertTrue(Photo.objects.filter(pk=self.photo.pk).exists())
         self.assertEqual(self.client.get(url, headers=headers).status_code, 200)
 
@@ -93,13 +104,20 @@ class PresignFailureTests(BaseTestCase):
         self.assertUnavailableThenBack(reverse("album", args=[self.album.code]))
 
     def test_viewer_page(self):
-        self.assertUnavailableThenBack(reverse("photo", args=[self.album.code, self.photo.pk]))
+        self.assertUnavailableThenBack(
+            reverse("photo", args=[self.album.code, self.photo.pk])
+        )
 
     def test_json_endpoint(self):
-        self.assertUnavailableThenBack(reverse("album_photos_json", args=[self.album.code]), accept="application/json")
+        self.assertUnavailableThenBack(
+            reverse("album_photos_json", args=[self.album.code]),
+            accept="application/json",
+        )
 
     def test_download(self):
-        response = self.get_with_failing_presign(reverse("photo_download", args=[self.album.code, self.photo.pk]))
+        response = self.get_with_failing_presign(
+            reverse("photo_download", args=[self.album.code, self.photo.pk])
+        )
         self.assertEqual(response.status_code, 503)
 
 
@@ -109,10 +127,14 @@ class DeleteFailureTests(BaseTestCase):
         keys = sorted(photo.storage_keys)
         self.client.force_login(self.alice)
         cls = storage_class()
-        with mock.patch.object(cls, "delete", side_effect=OSError("storage is down")), \
-                self.assertLogs("photos.storage", "ERROR") as logs, \
-                self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(reverse("photo_delete", args=[self.album.code, photo.pk]))
+        with (
+            mock.patch.object(cls, "delete", side_effect=OSError("storage is down")),
+            self.assertLogs("photos.storage", "ERROR") as logs,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.post(
+                reverse("photo_delete", args=[self.album.code, photo.pk])
+            )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(Photo.objects.exists())
         self.assertIn("reconcile_storage", logs.output[0])
@@ -123,8 +145,14 @@ class DeleteFailureTests(BaseTestCase):
         keys = photo.storage_keys
         self.client.force_login(self.alice)
         cls = storage_class()
-        with mock.patch.object(cls, "delete", failing_on_call(cls.delete, 1)), \
-                self.assertLogs("photos.storage", "ERROR"), self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(reverse("photo_delete", args=[self.album.code, photo.pk]), HTTP_ACCEPT="application/json")
+        with (
+            mock.patch.object(cls, "delete", failing_on_call(cls.delete, 1)),
+            self.assertLogs("photos.storage", "ERROR"),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.post(
+                reverse("photo_delete", args=[self.album.code, photo.pk]),
+                HTTP_ACCEPT="application/json",
+            )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(stored_keys(), [keys[0]])

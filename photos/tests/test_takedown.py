@@ -29,12 +29,16 @@ class PhotoTakedownTests(BaseTestCase):
             response = self.client.get(self.photo.get_absolute_url())
             self.assertContains(response, "This is me, please remove it")
             self.assertContains(response, f'action="{self.url}"')
-            self.assertContains(response, '<label for="id_reason">Why? (optional)</label>', html=True)
+            self.assertContains(
+                response, '<label for="id_reason">Why? (optional)</label>', html=True
+            )
 
     def test_viewer_offers_no_request_to_owner_and_uploader(self):
         for user in (self.alice, self.charlie):
             self.client.force_login(user)
-            self.assertNotContains(self.client.get(self.photo.get_absolute_url()), self.url)
+            self.assertNotContains(
+                self.client.get(self.photo.get_absolute_url()), self.url
+            )
 
     def test_form_page(self):
         response = self.client.get(self.url)
@@ -42,8 +46,14 @@ class PhotoTakedownTests(BaseTestCase):
         self.assertFalse(TakedownRequest.objects.exists())
 
     def test_guest_with_the_code_asks(self):
-        response = self.client.post(self.url, {"reason": "  I'm the one on the left.  "}, REMOTE_ADDR="203.0.113.7")
-        self.assertRedirects(response, self.photo.get_absolute_url(), fetch_redirect_response=False)
+        response = self.client.post(
+            self.url,
+            {"reason": "  I'm the one on the left.  "},
+            REMOTE_ADDR="203.0.113.7",
+        )
+        self.assertRedirects(
+            response, self.photo.get_absolute_url(), fetch_redirect_response=False
+        )
         takedown = TakedownRequest.objects.get()
         self.assertEqual(takedown.photo, self.photo)
         self.assertEqual(takedown.reason, "I'm the one on the left.")
@@ -52,8 +62,12 @@ class PhotoTakedownTests(BaseTestCase):
         self.assertRegex(takedown.ip_hash, r"^[0-9a-f]{64}$")
         self.assertNotIn("203.0.113.7", takedown.ip_hash)
         response = self.client.get(self.photo.get_absolute_url())
-        self.assertContains(response, "The album&#x27;s host has been asked to take this photo down.")
-        self.assertContains(response, "You asked the album's host to take this photo down.")
+        self.assertContains(
+            response, "The album&#x27;s host has been asked to take this photo down."
+        )
+        self.assertContains(
+            response, "You asked the album's host to take this photo down."
+        )
         self.assertNotContains(response, f'action="{self.url}"')
 
     def test_the_same_address_gives_the_same_hash_and_another_a_different_one(self):
@@ -62,7 +76,9 @@ class PhotoTakedownTests(BaseTestCase):
         self.client.post(self.url, REMOTE_ADDR="203.0.113.7")
         self.client.logout()
         self.client.post(self.url, REMOTE_ADDR="198.51.100.1")
-        first, second, third = TakedownRequest.objects.order_by("pk").values_list("ip_hash", flat=True)
+        first, second, third = TakedownRequest.objects.order_by("pk").values_list(
+            "ip_hash", flat=True
+        )
         self.assertEqual(first, second)
         self.assertNotEqual(first, third)
 
@@ -79,9 +95,13 @@ class PhotoTakedownTests(BaseTestCase):
         self.assertEqual(self.client.post(self.url, **JSON).status_code, 201)
         response = self.client.post(self.url, {"reason": "again"}, **JSON)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json(), {"requested": self.photo.pk, "duplicate": True})
+        self.assertEqual(
+            response.json(), {"requested": self.photo.pk, "duplicate": True}
+        )
         response = self.client.post(self.url, follow=True)
-        self.assertContains(response, "You have already asked for this photo to be taken down")
+        self.assertContains(
+            response, "You have already asked for this photo to be taken down"
+        )
         self.assertEqual(TakedownRequest.objects.count(), 1)
 
     def test_same_user_in_another_session_is_not_stored_twice_while_pending(self):
@@ -100,34 +120,58 @@ class PhotoTakedownTests(BaseTestCase):
 
     def test_too_long_a_reason_is_a_clear_400(self):
         response = self.client.post(self.url, {"reason": "x" * 501})
-        self.assertContains(response, "Keep the reason to 500 characters (it has 501).", status_code=400)
+        self.assertContains(
+            response, "Keep the reason to 500 characters (it has 501).", status_code=400
+        )
         response = self.client.post(self.url, {"reason": "x" * 501}, **JSON)
         self.assertEqual(response.status_code, 400)
         self.assertIn("500 characters", response.json()["error"])
         self.assertFalse(TakedownRequest.objects.exists())
 
     def test_a_photo_one_cannot_see_is_404(self):
-        hidden = store_photo(self.album, user=self.charlie, color=(1, 99, 1), hidden=True)
+        hidden = store_photo(
+            self.album, user=self.charlie, color=(1, 99, 1), hidden=True
+        )
         bobs = store_photo(self.other_album, user=self.bob, color=(9, 9, 9))
         for photo in (hidden, bobs):
-            response = self.client.post(reverse("photo_takedown", args=[self.album.code, photo.pk]))
+            response = self.client.post(
+                reverse("photo_takedown", args=[self.album.code, photo.pk])
+            )
             self.assertEqual(response.status_code, 404)
-        self.assertEqual(self.client.post(reverse("photo_takedown", args=["ZZZZ9999", self.photo.pk])).status_code, 404)
+        self.assertEqual(
+            self.client.post(
+                reverse("photo_takedown", args=["ZZZZ9999", self.photo.pk])
+            ).status_code,
+            404,
+        )
         self.assertFalse(TakedownRequest.objects.exists())
 
     @override_settings(RATE_LIMITS=TWO_PER_HOUR)
     def test_rate_limited_per_client(self):
-        photos = [self.photo, store_photo(self.album, color=(2, 200, 2)), store_photo(self.album, color=(3, 3, 200))]
+        photos = [
+            self.photo,
+            store_photo(self.album, color=(2, 200, 2)),
+            store_photo(self.album, color=(3, 3, 200)),
+        ]
         for photo in photos[:2]:
-            response = self.client.post(reverse("photo_takedown", args=[self.album.code, photo.pk]))
+            response = self.client.post(
+                reverse("photo_takedown", args=[self.album.code, photo.pk])
+            )
             self.assertEqual(response.status_code, 302)
         self.client.logout()  # a fresh session doesn't escape the limit
-        response = self.client.post(reverse("photo_takedown", args=[self.album.code, photos[2].pk]))
-        self.assertContains(response, "Too many take-down requests from your connection.", status_code=429)
+        response = self.client.post(
+            reverse("photo_takedown", args=[self.album.code, photos[2].pk])
+        )
+        self.assertContains(
+            response,
+            "Too many take-down requests from your connection.",
+            status_code=429,
+        )
         self.assertIn("Retry-After", response)
         self.assertEqual(TakedownRequest.objects.count(), 2)
         response = self.client.post(
-            reverse("photo_takedown", args=[self.album.code, photos[2].pk]), REMOTE_ADDR="198.51.100.1"
+            reverse("photo_takedown", args=[self.album.code, photos[2].pk]),
+            REMOTE_ADDR="198.51.100.1",
         )
         self.assertEqual(response.status_code, 302)  # another client has its own count
 

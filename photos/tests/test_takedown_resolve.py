@@ -18,15 +18,25 @@ class TakedownResolveTests(BaseTestCase):
 
     def setUp(self):
         self.photo = store_photo(self.album, user=self.charlie, filename="group.jpg")
-        self.kept = store_photo(self.album, user=self.charlie, filename="kept.jpg", color=(10, 200, 10))
-        self.takedown = TakedownRequest.objects.create(photo=self.photo, reason="I'm on the left")
+        self.kept = store_photo(
+            self.album, user=self.charlie, filename="kept.jpg", color=(10, 200, 10)
+        )
+        self.takedown = TakedownRequest.objects.create(
+            photo=self.photo, reason="I'm on the left"
+        )
         self.second = TakedownRequest.objects.create(photo=self.photo, reason="Me too")
         self.settings_url = reverse("album_settings", args=[self.album.code])
-        self.remove_url = reverse("takedown_remove", args=[self.album.code, self.takedown.pk])
-        self.dismiss_url = reverse("takedown_dismiss", args=[self.album.code, self.takedown.pk])
+        self.remove_url = reverse(
+            "takedown_remove", args=[self.album.code, self.takedown.pk]
+        )
+        self.dismiss_url = reverse(
+            "takedown_dismiss", args=[self.album.code, self.takedown.pk]
+        )
 
     def test_owner_sees_pending_requests_with_thumbnail_reason_and_actions(self):
-        TakedownRequest.objects.create(photo=self.kept, reason="Old one", dismissed_at=timezone.now())
+        TakedownRequest.objects.create(
+            photo=self.kept, reason="Old one", dismissed_at=timezone.now()
+        )
         self.client.force_login(self.alice)
         response = self.client.get(self.settings_url)
         self.assertContains(response, "Take-down requests (2)")
@@ -43,10 +53,15 @@ class TakedownResolveTests(BaseTestCase):
 
     def test_album_page_tells_the_owner_only(self):
         self.client.force_login(self.alice)
-        self.assertContains(self.client.get(self.album.get_absolute_url()), "2 take-down requests waiting for you")
+        self.assertContains(
+            self.client.get(self.album.get_absolute_url()),
+            "2 take-down requests waiting for you",
+        )
         for user in (self.bob, self.charlie):
             self.client.force_login(user)
-            self.assertNotContains(self.client.get(self.album.get_absolute_url()), "take-down request")
+            self.assertNotContains(
+                self.client.get(self.album.get_absolute_url()), "take-down request"
+            )
 
     def test_remove_deletes_the_photo_its_requests_and_its_files(self):
         self.client.force_login(self.alice)
@@ -56,7 +71,9 @@ class TakedownResolveTests(BaseTestCase):
         self.assertFalse(Photo.objects.filter(pk=self.photo.pk).exists())
         self.assertFalse(TakedownRequest.objects.exists())
         self.assertEqual(stored_keys(), sorted(self.kept.storage_keys))
-        self.assertContains(self.client.get(self.settings_url), "Removed group.jpg, with its files")
+        self.assertContains(
+            self.client.get(self.settings_url), "Removed group.jpg, with its files"
+        )
 
     def test_removing_the_cover_picks_another(self):
         self.album.thumbnail = self.photo
@@ -69,7 +86,9 @@ class TakedownResolveTests(BaseTestCase):
     def test_dismiss_keeps_the_photo_and_closes_only_that_request(self):
         self.client.force_login(self.alice)
         response = self.client.post(self.dismiss_url, follow=True)
-        self.assertContains(response, "Dismissed the request for group.jpg; the photo stays.")
+        self.assertContains(
+            response, "Dismissed the request for group.jpg; the photo stays."
+        )
         self.assertContains(response, "Take-down requests (1)")
         self.takedown.refresh_from_db()
         self.assertIsNotNone(self.takedown.dismissed_at)
@@ -97,7 +116,9 @@ class TakedownResolveTests(BaseTestCase):
             self.assertEqual(self.client.get(self.settings_url).status_code, 404)
             for url in (self.remove_url, self.dismiss_url):
                 with self.captureOnCommitCallbacks(execute=True):
-                    self.assertEqual(self.client.post(url).status_code, 404, (user, url))
+                    self.assertEqual(
+                        self.client.post(url).status_code, 404, (user, url)
+                    )
         self.assertEqual(TakedownRequest.objects.pending().count(), 2)
         self.assertEqual(stored_keys(), keys)
 
@@ -107,7 +128,9 @@ class TakedownResolveTests(BaseTestCase):
         self.client.force_login(self.alice)
         for name in ("takedown_remove", "takedown_dismiss"):
             with self.captureOnCommitCallbacks(execute=True):
-                response = self.client.post(reverse(name, args=[self.album.code, bobs_request.pk]))
+                response = self.client.post(
+                    reverse(name, args=[self.album.code, bobs_request.pk])
+                )
             self.assertEqual(response.status_code, 404)
         bobs_request.refresh_from_db()
         self.assertIsNone(bobs_request.dismissed_at)
@@ -124,18 +147,24 @@ class TakedownAdminTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.admin = User.objects.create_superuser("admin", "admin@example.org", "password")
+        cls.admin = User.objects.create_superuser(
+            "admin", "admin@example.org", "password"
+        )
 
     def setUp(self):
         self.photo = store_photo(self.album, user=self.charlie, filename="group.jpg")
         TakedownRequest.objects.create(photo=self.photo, reason="Please remove me")
-        TakedownRequest.objects.create(photo=self.photo, reason="Dealt with", dismissed_at=timezone.now())
+        TakedownRequest.objects.create(
+            photo=self.photo, reason="Dealt with", dismissed_at=timezone.now()
+        )
         self.client.force_login(self.admin)
 
     def test_index_shows_the_pending_count(self):
         response = self.client.get(reverse("admin:index"))
         self.assertContains(response, "1 take-down request pending")
-        self.assertContains(response, reverse("admin:photos_takedownrequest_changelist") + "?pending=1")
+        self.assertContains(
+            response, reverse("admin:photos_takedownrequest_changelist") + "?pending=1"
+        )
 
     def test_changelist_lists_and_filters(self):
         url = reverse("admin:photos_takedownrequest_changelist")
@@ -146,7 +175,10 @@ class TakedownAdminTests(BaseTestCase):
         response = self.client.get(url + "?pending=1")
         self.assertContains(response, "Please remove me")
         self.assertNotContains(response, "Dealt with")
-        self.assertContains(self.client.get(url + f"?q={self.album.display_code.lower()}"), "Please remove me")
+        self.assertContains(
+            self.client.get(url + f"?q={self.album.display_code.lower()}"),
+            "Please remove me",
+        )
 
     def test_changelist_queries_do_not_grow_with_rows(self):
         from django.db import connection
@@ -156,7 +188,9 @@ class TakedownAdminTests(BaseTestCase):
         self.client.get(url)
         with CaptureQueriesContext(connection) as few:
             self.client.get(url)
-        TakedownRequest.objects.bulk_create(TakedownRequest(photo=self.photo, reason=f"r{i}") for i in range(30))
+        TakedownRequest.objects.bulk_create(
+            TakedownRequest(photo=self.photo, reason=f"r{i}") for i in range(30)
+        )
         with CaptureQueriesContext(connection) as many:
             self.assertContains(self.client.get(url), "r29")
         self.assertEqual(len(many), len(few))
@@ -168,7 +202,10 @@ class TakedownAdminTests(BaseTestCase):
         self.assertFalse(TakedownRequest.objects.pending().exists())
 
     def test_requests_only_come_from_the_site(self):
-        self.assertEqual(self.client.get(reverse("admin:photos_takedownrequest_add")).status_code, 403)
+        self.assertEqual(
+            self.client.get(reverse("admin:photos_takedownrequest_add")).status_code,
+            403,
+        )
 
     def test_others_are_sent_to_the_login(self):
         self.client.logout()

@@ -13,7 +13,9 @@ class JpegWithoutMetadataTests(SimpleTestCase):
     def test_drops_exif_comments_and_trailing_bytes_keeps_image_data(self):
         original = corpus_bytes("hostile/jpeg_html_polyglot.jpg")
         stripped = thumbnails.jpeg_without_metadata(original)
-        self.assertEqual(thumbnails.jpeg_scan_data(stripped), thumbnails.jpeg_scan_data(original))
+        self.assertEqual(
+            thumbnails.jpeg_scan_data(stripped), thumbnails.jpeg_scan_data(original)
+        )
         self.assertTrue(stripped.endswith(b"\xff\xd9"))
         self.assertNotIn(b"<", stripped[: stripped.index(b"\xff\xda")])
         self.assertNotIn(0xFE, jpeg_markers(stripped))
@@ -25,8 +27,13 @@ class JpegWithoutMetadataTests(SimpleTestCase):
             with self.subTest(path=path):
                 original = corpus_bytes(path)
                 stripped = thumbnails.jpeg_without_metadata(original)
-                with Image.open(io.BytesIO(original)) as before, Image.open(io.BytesIO(stripped)) as after:
-                    self.assertEqual(before.info.get("icc_profile"), after.info.get("icc_profile"))
+                with (
+                    Image.open(io.BytesIO(original)) as before,
+                    Image.open(io.BytesIO(stripped)) as after,
+                ):
+                    self.assertEqual(
+                        before.info.get("icc_profile"), after.info.get("icc_profile")
+                    )
                     self.assertEqual(before.mode, after.mode)
                     self.assertEqual(before.tobytes(), after.tobytes())
                 self.assertNotIn(b"http://ns.adobe.com/xap", stripped)
@@ -39,20 +46,25 @@ class JpegWithoutMetadataTests(SimpleTestCase):
         with Image.open(io.BytesIO(stripped)) as im:
             self.assertEqual(dict(im.getexif()), {0x0112: 6})
 
-
     def test_can_drop_the_icc_profile_too(self):
         original = corpus_bytes("formats/icc_xmp.jpg")
         stripped = thumbnails.jpeg_without_metadata(original, keep_icc_profile=False)
         assert_no_metadata(stripped)
-        self.assertEqual(thumbnails.jpeg_scan_data(stripped), thumbnails.jpeg_scan_data(original))
+        self.assertEqual(
+            thumbnails.jpeg_scan_data(stripped), thumbnails.jpeg_scan_data(original)
+        )
 
     def test_jfif_thumbnail_and_jfxx_dropped_density_kept(self):
         plain = make_jpeg((40, 30), dpi=(300, 300))
         self.assertEqual(plain[2:4], b"\xff\xe0")
         jfif = plain[4:20]  # length, "JFIF\0", version, units, density, 0x0 thumbnail
         with_thumbnail = (
-            b"\xff\xd8\xff\xe0\x00\x16" + jfif[2:14] + b"\x02\x01" + b"\xff\x00\x00\x00\xff\x00"
-            + b"\xff\xe0\x00\x0aJFXX\x00\x13\x01\x01" + plain[20:]
+            b"\xff\xd8\xff\xe0\x00\x16"
+            + jfif[2:14]
+            + b"\x02\x01"
+            + b"\xff\x00\x00\x00\xff\x00"
+            + b"\xff\xe0\x00\x0aJFXX\x00\x13\x01\x01"
+            + plain[20:]
         )
         with Image.open(io.BytesIO(with_thumbnail)) as im:
             im.load()
@@ -63,7 +75,9 @@ class JpegWithoutMetadataTests(SimpleTestCase):
 
     def test_frame_type(self):
         self.assertEqual(thumbnails.jpeg_frame(make_jpeg((40, 30))), (0xC0, 8))
-        self.assertEqual(thumbnails.jpeg_frame(corpus_bytes("formats/progressive.jpg")), (0xC2, 8))
+        self.assertEqual(
+            thumbnails.jpeg_frame(corpus_bytes("formats/progressive.jpg")), (0xC2, 8)
+        )
 
 
 def make_jpeg(size, **options):
@@ -77,29 +91,48 @@ class DisplayImageTests(SimpleTestCase):
     """When a small JPEG is its own display image, and when it is re-encoded."""
 
     def test_small_untagged_or_srgb_upright_jpeg_is_reused(self):
-        for path in ("real_photos/nikon_e950.jpg", "formats/hopper_gray.jpg", "formats/progressive.jpg"):
+        for path in (
+            "real_photos/nikon_e950.jpg",
+            "formats/hopper_gray.jpg",
+            "formats/progressive.jpg",
+        ):
             with self.subTest(path=path):
                 original = corpus_bytes(path)
                 rendered = thumbnails.process(io.BytesIO(original))
                 assert_no_metadata(rendered.display)
-                self.assertEqual(thumbnails.jpeg_scan_data(rendered.display), thumbnails.jpeg_scan_data(original))
-                with Image.open(io.BytesIO(rendered.display)) as shown, Image.open(io.BytesIO(original)) as sent:
-                    self.assertEqual((shown.mode, shown.tobytes()), (sent.mode, sent.tobytes()))
+                self.assertEqual(
+                    thumbnails.jpeg_scan_data(rendered.display),
+                    thumbnails.jpeg_scan_data(original),
+                )
+                with (
+                    Image.open(io.BytesIO(rendered.display)) as shown,
+                    Image.open(io.BytesIO(original)) as sent,
+                ):
+                    self.assertEqual(
+                        (shown.mode, shown.tobytes()), (sent.mode, sent.tobytes())
+                    )
 
     def test_reencoded_when_it_cannot_be_shown_as_it_is(self):
-        p3 = Image.open(io.BytesIO(corpus_bytes("formats/iphone_xr_rotated.heic"))).info["icc_profile"]
+        p3 = Image.open(
+            io.BytesIO(corpus_bytes("formats/iphone_xr_rotated.heic"))
+        ).info["icc_profile"]
         cases = {
             "rotated": corpus_bytes("orientation/Landscape_6.jpg"),
             "CMYK": corpus_bytes("formats/cmyk_adobe.jpg"),
             "Display P3": make_jpeg((400, 300), icc_profile=p3),
-            "heavy (quality 100, 4:4:4)": make_jpeg((400, 300), quality=100, subsampling="4:4:4"),
+            "heavy (quality 100, 4:4:4)": make_jpeg(
+                (400, 300), quality=100, subsampling="4:4:4"
+            ),
             "larger than the display": make_jpeg((2100, 1575)),
         }
         for name, original in cases.items():
             with self.subTest(name):
                 rendered = thumbnails.process(io.BytesIO(original))
                 assert_no_metadata(rendered.display)
-                self.assertNotEqual(thumbnails.jpeg_scan_data(rendered.display), thumbnails.jpeg_scan_data(original))
+                self.assertNotEqual(
+                    thumbnails.jpeg_scan_data(rendered.display),
+                    thumbnails.jpeg_scan_data(original),
+                )
                 with Image.open(io.BytesIO(rendered.display)) as im:
                     self.assertEqual((im.mode, im.info.get("progressive")), ("RGB", 1))
 
@@ -107,14 +140,19 @@ class DisplayImageTests(SimpleTestCase):
 class DescribeNonImageTests(SimpleTestCase):
     def test_names_what_it_can(self):
         self.assertEqual(thumbnails.describe_non_image(b"%PDF-1.7"), "PDF")
-        self.assertEqual(thumbnails.describe_non_image(b'<?xml version="1.0"?>\n<svg xmlns='), "SVG")
+        self.assertEqual(
+            thumbnails.describe_non_image(b'<?xml version="1.0"?>\n<svg xmlns='), "SVG"
+        )
         self.assertEqual(thumbnails.describe_non_image(b"PK\x03\x04rest"), "ZIP")
         self.assertEqual(thumbnails.describe_non_image(b"hello", "notes.txt"), "TXT")
         self.assertIsNone(thumbnails.describe_non_image(b"\x00\x01\x02", "x.jpg"))
 
 
 def make_gif(frames, size=(120, 90)):
-    images = [Image.new("RGB", size, (index * 5 % 256, 255 - index % 256, 90)) for index in range(frames)]
+    images = [
+        Image.new("RGB", size, (index * 5 % 256, 255 - index % 256, 90))
+        for index in range(frames)
+    ]
     buffer = io.BytesIO()
     images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=40)
     return buffer.getvalue()
@@ -124,15 +162,20 @@ class AnimationTests(SimpleTestCase):
     def test_every_frame_is_decoded_so_a_cut_off_animation_is_refused(self):
         data = make_gif(150)
         self.assertEqual(thumbnails.process(io.BytesIO(data)).format, "GIF")
-        cut = data[: len(data) * 85 // 100]  # past frame 100: only the last frame is broken
+        cut = data[
+            : len(data) * 85 // 100
+        ]  # past frame 100: only the last frame is broken
         with Image.open(io.BytesIO(cut)) as im:
             self.assertGreater(im.n_frames, 100)
-        with self.assertRaisesMessage(thumbnails.RejectedImage, "file is truncated or damaged"):
+        with self.assertRaisesMessage(
+            thumbnails.RejectedImage, "file is truncated or damaged"
+        ):
             thumbnails.process(io.BytesIO(cut))
 
     @override_settings(PHOTO_MAX_PIXELS=100_000)
     def test_an_animation_past_the_pixel_budget_is_refused_with_its_size(self):
         with self.assertRaisesMessage(
-            thumbnails.RejectedImage, "animation is too large: 100 frames of 120×90; the limit is 1 megapixels in all"
+            thumbnails.RejectedImage,
+            "animation is too large: 100 frames of 120×90; the limit is 1 megapixels in all",
         ):
             thumbnails.process(io.BytesIO(make_gif(100)))

@@ -12,7 +12,15 @@ from albums.models import Album
 from albums.tests.base import BaseTestCase, make_image_bytes, stored_keys
 from photos.models import Photo
 from photos.tests.helpers import (
-    JSON, ROWS, assert_no_metadata, corpus_bytes, has_gps, jpeg_markers, open_image, read_object, upload,
+    JSON,
+    ROWS,
+    assert_no_metadata,
+    corpus_bytes,
+    has_gps,
+    jpeg_markers,
+    open_image,
+    read_object,
+    upload,
 )
 from photos.views import SESSION_GUEST_NAME, SESSION_PHOTO_IDS
 
@@ -39,7 +47,10 @@ def test_corpus_verdict(client, album, row):
         return
     assert response.status_code == 201, result
     photo = Photo.objects.get()
-    assert (photo.width, photo.height) == (int(row["display_width"]), int(row["display_height"]))
+    assert (photo.width, photo.height) == (
+        int(row["display_width"]),
+        int(row["display_height"]),
+    )
     for key in (photo.tlink, photo.dlink):
         rendition = read_object(key)
         assert_no_metadata(rendition)
@@ -47,7 +58,11 @@ def test_corpus_verdict(client, album, row):
             width, height = im.size
             assert max(width, height) <= (512 if key == photo.tlink else 2048)
             # The same shape as the oriented original, within rounding.
-            assert abs(width * photo.height / photo.width - height) <= 1, (im.size, photo.width, photo.height)
+            assert abs(width * photo.height / photo.width - height) <= 1, (
+                im.size,
+                photo.width,
+                photo.height,
+            )
     assert read_object(photo.link) == corpus_bytes(row["path"])
     assert sorted(stored_keys()) == sorted(photo.storage_keys)
 
@@ -58,7 +73,9 @@ class UploadTests(BaseTestCase):
 
     def test_adds_photo_with_random_keys_and_sets_cover(self):
         self.client.force_login(self.bob)
-        response = upload(self.client, self.album, "../../etc/My\x00 Photo.JPG", make_image_bytes())
+        response = upload(
+            self.client, self.album, "../../etc/My\x00 Photo.JPG", make_image_bytes()
+        )
         self.assertEqual(response.status_code, 201)
         result = response.json()["results"][0]
         photo = Photo.objects.get()
@@ -80,18 +97,34 @@ class UploadTests(BaseTestCase):
         response = upload(self.client, self.album, "copy.jpg", data)
         self.assertEqual(response.status_code, 200)
         result = response.json()["results"][0]
-        self.assertEqual((result["status"], result["message"]), ("duplicate", "already in the album"))
+        self.assertEqual(
+            (result["status"], result["message"]), ("duplicate", "already in the album")
+        )
         self.assertEqual(Photo.objects.count(), 1)
         self.assertEqual(stored_keys(), keys)
 
     def test_trailing_dots_and_spaces_are_dropped_from_the_name_shown_and_kept(self):
-        names = [("party.jpg . ", "party.jpg"), (" .hidden.jpg", "hidden.jpg"), ("0 .", "0")]
+        names = [
+            ("party.jpg . ", "party.jpg"),
+            (" .hidden.jpg", "hidden.jpg"),
+            ("0 .", "0"),
+        ]
         for red, (sent, kept) in enumerate(names):
             with self.subTest(sent=sent):
-                response = upload(self.client, self.album, sent, make_image_bytes(color=(60 * red, 0, 0)))
+                response = upload(
+                    self.client,
+                    self.album,
+                    sent,
+                    make_image_bytes(color=(60 * red, 0, 0)),
+                )
                 self.assertEqual(response.status_code, 201)
                 self.assertEqual(response.json()["results"][0]["file"], kept)
-                self.assertEqual(Photo.objects.get(pk=response.json()["results"][0]["photo"]["id"]).filename, kept)
+                self.assertEqual(
+                    Photo.objects.get(
+                        pk=response.json()["results"][0]["photo"]["id"]
+                    ).filename,
+                    kept,
+                )
 
     def test_same_file_in_another_album_is_added(self):
         other = Album.objects.create(name="Other", user=self.bob)
@@ -103,7 +136,9 @@ class UploadTests(BaseTestCase):
         for orientation in range(1, 9):
             with self.subTest(orientation=orientation):
                 name = f"Landscape_{orientation}.jpg"
-                response = upload(self.client, self.album, name, corpus_bytes(f"orientation/{name}"))
+                response = upload(
+                    self.client, self.album, name, corpus_bytes(f"orientation/{name}")
+                )
                 self.assertEqual(response.status_code, 201)
                 photo = Photo.objects.get(filename=name)
                 self.assertEqual((photo.width, photo.height), (1800, 1200))
@@ -114,7 +149,12 @@ class UploadTests(BaseTestCase):
 
     def test_display_never_upscaled_and_big_photo_shrunk(self):
         # 4032x3024 decodes at 1/2 scale to 2016x1512: within 1920-2048, so no further resize.
-        upload(self.client, self.album, "big.jpg", corpus_bytes("real_photos/samsung_sm-g965w.jpg"))
+        upload(
+            self.client,
+            self.album,
+            "big.jpg",
+            corpus_bytes("real_photos/samsung_sm-g965w.jpg"),
+        )
         photo = Photo.objects.get()
         with open_image(read_object(photo.dlink)) as im:
             self.assertEqual(im.size, (2016, 1512))
@@ -124,7 +164,9 @@ class UploadTests(BaseTestCase):
             out = io.BytesIO()
             im.resize((3000, 2250)).save(out, "JPEG", quality=90)
         upload(self.client, self.album, "medium.jpg", out.getvalue())
-        with open_image(read_object(Photo.objects.get(filename="medium.jpg").dlink)) as im:
+        with open_image(
+            read_object(Photo.objects.get(filename="medium.jpg").dlink)
+        ) as im:
             self.assertEqual(im.size, (2048, 1536))
 
     def test_small_srgb_jpeg_is_its_own_display_image_without_metadata(self):
@@ -133,7 +175,11 @@ class UploadTests(BaseTestCase):
         with open_image(corpus_bytes("real_photos/samsung_sm-g965w.jpg")) as im:
             out = io.BytesIO()  # EXIF and sRGB profile kept, like a phone's photo
             im.resize((1632, 1224)).save(
-                out, "JPEG", quality=90, exif=im.info["exif"], icc_profile=im.info["icc_profile"]
+                out,
+                "JPEG",
+                quality=90,
+                exif=im.info["exif"],
+                icc_profile=im.info["icc_profile"],
             )
         original = out.getvalue()
         upload(self.client, self.album, "small.jpg", original)
@@ -148,16 +194,28 @@ class UploadTests(BaseTestCase):
             self.assertEqual(im.size, (512, 384))
 
     def test_heic_accepted(self):
-        response = upload(self.client, self.album, "IMG_0001.HEIC", corpus_bytes("formats/rainbow-451x461.heic"))
+        response = upload(
+            self.client,
+            self.album,
+            "IMG_0001.HEIC",
+            corpus_bytes("formats/rainbow-451x461.heic"),
+        )
         self.assertEqual(response.status_code, 201)
         photo = Photo.objects.get()
         self.assertEqual(photo.content_type, "image/heic")
         self.assertTrue(photo.link.endswith(".heic"))
 
     def test_taken_at_from_exif_with_offset(self):
-        upload(self.client, self.album, "gainmap.mpo", corpus_bytes("formats/iphone_14_gainmap.mpo"))
+        upload(
+            self.client,
+            self.album,
+            "gainmap.mpo",
+            corpus_bytes("formats/iphone_14_gainmap.mpo"),
+        )
         photo = Photo.objects.get()
-        self.assertEqual(photo.taken_at.isoformat(), "2025-09-07T18:16:43+00:00")  # 14:16:43-04:00
+        self.assertEqual(
+            photo.taken_at.isoformat(), "2025-09-07T18:16:43+00:00"
+        )  # 14:16:43-04:00
 
     def test_taken_at_without_exif_is_upload_time(self):
         upload(self.client, self.album, "a.png", make_image_bytes(format="PNG"))
@@ -172,26 +230,59 @@ class UploadTests(BaseTestCase):
         self.assertEqual(stored_keys(), [])
 
     def test_rejections_name_the_file_and_the_problem(self):
-        self.assertRejected("script.svg", corpus_bytes("hostile/script.svg"), "not a supported image type: SVG")
-        self.assertRejected("javascript.pdf", corpus_bytes("hostile/javascript.pdf"), "not a supported image type: PDF")
-        self.assertRejected("hopper.bmp", corpus_bytes("formats/hopper.bmp"), "not a supported image type: BMP")
-        self.assertRejected("zip.png", corpus_bytes("hostile/zip_renamed.png"), "not a supported image type: ZIP")
-        self.assertRejected("text.jpg", corpus_bytes("hostile/text_renamed.jpg"), "not an image")
-        self.assertRejected("empty.jpg", b"", "file is empty")
-        self.assertRejected("half.jpg", corpus_bytes("hostile/truncated_half.jpg"), "file is truncated or damaged")
         self.assertRejected(
-            "bomb.png", corpus_bytes("hostile/bomb_png_30000x30000.png"), "image is 900 megapixels; the limit is 50"
+            "script.svg",
+            corpus_bytes("hostile/script.svg"),
+            "not a supported image type: SVG",
         )
         self.assertRejected(
-            "near.png", corpus_bytes("hostile/near_limit_png_7100x7100.png"), "image is 50.4 megapixels; the limit is 50"
+            "javascript.pdf",
+            corpus_bytes("hostile/javascript.pdf"),
+            "not a supported image type: PDF",
+        )
+        self.assertRejected(
+            "hopper.bmp",
+            corpus_bytes("formats/hopper.bmp"),
+            "not a supported image type: BMP",
+        )
+        self.assertRejected(
+            "zip.png",
+            corpus_bytes("hostile/zip_renamed.png"),
+            "not a supported image type: ZIP",
+        )
+        self.assertRejected(
+            "text.jpg", corpus_bytes("hostile/text_renamed.jpg"), "not an image"
+        )
+        self.assertRejected("empty.jpg", b"", "file is empty")
+        self.assertRejected(
+            "half.jpg",
+            corpus_bytes("hostile/truncated_half.jpg"),
+            "file is truncated or damaged",
+        )
+        self.assertRejected(
+            "bomb.png",
+            corpus_bytes("hostile/bomb_png_30000x30000.png"),
+            "image is 900 megapixels; the limit is 50",
+        )
+        self.assertRejected(
+            "near.png",
+            corpus_bytes("hostile/near_limit_png_7100x7100.png"),
+            "image is 50.4 megapixels; the limit is 50",
         )
 
     def test_polyglots_accepted_but_renditions_are_clean(self):
         for path in ("hostile/png_html_polyglot.png", "hostile/jpeg_html_polyglot.jpg"):
             with self.subTest(path=path):
-                self.assertEqual(upload(self.client, self.album, "p", corpus_bytes(path)).status_code, 201)
+                self.assertEqual(
+                    upload(
+                        self.client, self.album, "p", corpus_bytes(path)
+                    ).status_code,
+                    201,
+                )
         for photo in Photo.objects.all():
-            self.assertNotIn(b"<", read_object(photo.tlink).lower().split(b"\xff\xda")[0])
+            self.assertNotIn(
+                b"<", read_object(photo.tlink).lower().split(b"\xff\xda")[0]
+            )
             self.assertIn(photo.content_type, ("image/png", "image/jpeg"))
 
     @override_settings(PHOTO_MAX_BYTES=1024 * 1024)
@@ -200,19 +291,33 @@ class UploadTests(BaseTestCase):
         self.assertRejected("huge.jpg", data, "file is 3.0 MB; the limit is 1 MB")
 
     def test_several_files_in_one_form_post_each_handled(self):
-        response = self.client.post(self.url, {"photos": [
-            SimpleUploadedFile("good.jpg", make_image_bytes()),
-            SimpleUploadedFile("bad.svg", corpus_bytes("hostile/script.svg")),
-            SimpleUploadedFile("other.png", make_image_bytes(format="PNG", color=(1, 2, 3))),
-        ]})
+        response = self.client.post(
+            self.url,
+            {
+                "photos": [
+                    SimpleUploadedFile("good.jpg", make_image_bytes()),
+                    SimpleUploadedFile("bad.svg", corpus_bytes("hostile/script.svg")),
+                    SimpleUploadedFile(
+                        "other.png", make_image_bytes(format="PNG", color=(1, 2, 3))
+                    ),
+                ]
+            },
+        )
         self.assertEqual(response.status_code, 400)
         self.assertTemplateUsed(response, "photos/upload_results.html")
         self.assertContains(response, "bad.svg", status_code=400)
-        self.assertContains(response, "not a supported image type: SVG", status_code=400)
-        self.assertEqual(sorted(Photo.objects.values_list("filename", flat=True)), ["good.jpg", "other.png"])
+        self.assertContains(
+            response, "not a supported image type: SVG", status_code=400
+        )
+        self.assertEqual(
+            sorted(Photo.objects.values_list("filename", flat=True)),
+            ["good.jpg", "other.png"],
+        )
 
     def test_html_results_page_links_back(self):
-        response = self.client.post(self.url, {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())})
+        response = self.client.post(
+            self.url, {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())}
+        )
         self.assertEqual(response.status_code, 201)
         self.assertContains(response, "a.jpg", status_code=201)
         self.assertContains(response, "Back to the album", status_code=201)
@@ -220,7 +325,9 @@ class UploadTests(BaseTestCase):
     def test_no_file(self):
         response = self.client.post(self.url, {}, **JSON)
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json()["error"], "Choose at least one photo to upload.")
+        self.assertEqual(
+            response.json()["error"], "Choose at least one photo to upload."
+        )
 
     def test_locked_album_refused(self):
         self.album.uploads_open = False
@@ -233,16 +340,27 @@ class UploadTests(BaseTestCase):
     def test_guests_refused_when_album_requires_account(self):
         self.album.guest_uploads = False
         self.album.save()
-        response = self.client.post(self.url, {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())})
+        response = self.client.post(
+            self.url, {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())}
+        )
         self.assertContains(response, "Log in to upload", status_code=403)
         self.client.force_login(self.bob)
-        self.assertEqual(upload(self.client, self.album, "a.jpg", make_image_bytes()).status_code, 201)
+        self.assertEqual(
+            upload(self.client, self.album, "a.jpg", make_image_bytes()).status_code,
+            201,
+        )
 
     def test_get_not_allowed(self):
         self.assertEqual(self.client.get(self.url).status_code, 405)
 
     def test_guest_name_remembered_and_uploads_tracked_in_session(self):
-        upload(self.client, self.album, "a.jpg", make_image_bytes(), data={"guest_name": "  Dana "})
+        upload(
+            self.client,
+            self.album,
+            "a.jpg",
+            make_image_bytes(),
+            data={"guest_name": "  Dana "},
+        )
         upload(self.client, self.album, "b.jpg", make_image_bytes(color=(1, 1, 1)))
         photos = list(Photo.objects.order_by("id"))
         self.assertEqual([p.guest_name for p in photos], ["Dana", "Dana"])
@@ -252,9 +370,17 @@ class UploadTests(BaseTestCase):
 
     def test_logged_in_user_is_the_uploader_whatever_the_form_says(self):
         self.client.force_login(self.bob)
-        upload(self.client, self.album, "a.jpg", make_image_bytes(), data={"guest_name": "alice"})
+        upload(
+            self.client,
+            self.album,
+            "a.jpg",
+            make_image_bytes(),
+            data={"guest_name": "alice"},
+        )
         photo = Photo.objects.get()
-        self.assertEqual((photo.user, photo.guest_name, photo.uploader_name), (self.bob, "", "bob"))
+        self.assertEqual(
+            (photo.user, photo.guest_name, photo.uploader_name), (self.bob, "", "bob")
+        )
 
 
 class LocationTests(BaseTestCase):
@@ -289,32 +415,52 @@ class LocationTests(BaseTestCase):
         photo = Photo.objects.get()
         private = read_object(photo.plink)
         # Only the frame, tables and the colour profile (JFIF, ICC): no EXIF, XMP or comment.
-        self.assertEqual({hex(m) for m in jpeg_markers(private)} - {"0xdb", "0xc0", "0xc4", "0xdd"}, {"0xe0", "0xe2"})
+        self.assertEqual(
+            {hex(m) for m in jpeg_markers(private)} - {"0xdb", "0xc0", "0xc4", "0xdd"},
+            {"0xe0", "0xe2"},
+        )
         self.assertFalse(has_gps(private))
         for needle in (b"Exif", b"GPS", b"http://ns.adobe.com/xap"):
             self.assertNotIn(needle, private)
         with open_image(original) as heic, open_image(private) as im:
             self.assertEqual(im.size, (3024, 4032))
-            self.assertEqual(im.info["icc_profile"], heic.info["icc_profile"])  # Display P3, not converted
+            self.assertEqual(
+                im.info["icc_profile"], heic.info["icc_profile"]
+            )  # Display P3, not converted
             self.assertIsNone(im.getexif().get(0x0112))
             # In sRGB it looks like the display image, which is sRGB without a profile.
-            as_srgb = ImageCms.profileToProfile(im, io.BytesIO(im.info["icc_profile"]), ImageCms.createProfile("sRGB"))
+            as_srgb = ImageCms.profileToProfile(
+                im, io.BytesIO(im.info["icc_profile"]), ImageCms.createProfile("sRGB")
+            )
         with open_image(read_object(photo.dlink)) as display:
             self.assertNotIn("icc_profile", display.info)
-            expected = ImageStat.Stat(as_srgb.resize(display.size, Image.Resampling.BOX)).mean
+            expected = ImageStat.Stat(
+                as_srgb.resize(display.size, Image.Resampling.BOX)
+            ).mean
             shown = ImageStat.Stat(display).mean
-        self.assertTrue(all(abs(a - b) < 1.5 for a, b in zip(expected, shown)), (expected, shown))
-        converted = ImageStat.Stat(im.convert("RGB").resize(display.size, Image.Resampling.BOX)).mean
-        self.assertFalse(all(abs(a - b) < 1.5 for a, b in zip(converted, shown)), "P3 pixels differ from sRGB")
+        self.assertTrue(
+            all(abs(a - b) < 1.5 for a, b in zip(expected, shown)), (expected, shown)
+        )
+        converted = ImageStat.Stat(
+            im.convert("RGB").resize(display.size, Image.Resampling.BOX)
+        ).mean
+        self.assertFalse(
+            all(abs(a - b) < 1.5 for a, b in zip(converted, shown)),
+            "P3 pixels differ from sRGB",
+        )
 
     def test_png_with_location_gets_a_flattened_copy_keeping_its_profile(self):
-        p3 = open_image(corpus_bytes("formats/iphone_xr_rotated.heic")).info["icc_profile"]
+        p3 = open_image(corpus_bytes("formats/iphone_xr_rotated.heic")).info[
+            "icc_profile"
+        ]
         with open_image(corpus_bytes("real_photos/samsung_gt-i9000.jpg")) as phone:
             exif = phone.getexif()  # with a GPS block
             exif.get_ifd(0x8825)
             exif[0x0112] = 1
         out = io.BytesIO()
-        Image.new("RGBA", (300, 200), (40, 160, 90, 128)).save(out, "PNG", exif=exif, icc_profile=p3)
+        Image.new("RGBA", (300, 200), (40, 160, 90, 128)).save(
+            out, "PNG", exif=exif, icc_profile=p3
+        )
         self.assertTrue(has_gps(out.getvalue()))
         upload(self.client, self.album, "p.png", out.getvalue())
         photo = Photo.objects.get()
@@ -325,15 +471,21 @@ class LocationTests(BaseTestCase):
         with open_image(private) as im:
             self.assertEqual((im.mode, im.size), ("RGB", (300, 200)))
             self.assertEqual(im.info["icc_profile"], p3)
-            self.assertTrue(all(abs(a - b) <= 3 for a, b in zip(im.getpixel((150, 100)), (148, 208, 173))))  # on white
+            self.assertTrue(
+                all(
+                    abs(a - b) <= 3
+                    for a, b in zip(im.getpixel((150, 100)), (148, 208, 173))
+                )
+            )  # on white
         assert_no_metadata(read_object(photo.dlink))
 
     def test_no_plink_without_location(self):
-        upload(self.client, self.album, "n.jpg", corpus_bytes("real_photos/nikon_e950.jpg"))
+        upload(
+            self.client, self.album, "n.jpg", corpus_bytes("real_photos/nikon_e950.jpg")
+        )
         photo = Photo.objects.get()
         self.assertEqual(photo.plink, "")
         self.assertEqual(len(stored_keys()), 3)
-
 
     def test_jpeg_with_location_too_broken_to_strip_is_refused_and_leaves_nothing(self):
         original = corpus_bytes("real_photos/DSCN0010.jpg")
@@ -345,7 +497,10 @@ class LocationTests(BaseTestCase):
         response = upload(self.client, self.album, "broken.jpg", damaged)
         self.assertEqual(response.status_code, 400)
         message = response.json()["results"][0]["message"]
-        self.assertTrue(message.startswith("broken.jpg: file is damaged: it holds a GPS location"), message)
+        self.assertTrue(
+            message.startswith("broken.jpg: file is damaged: it holds a GPS location"),
+            message,
+        )
         self.assertFalse(Photo.objects.exists())
         self.assertEqual(stored_keys(), [])
 
@@ -363,7 +518,9 @@ class UploadFailureTests(BaseTestCase):
 
         def failing_save(key, content, content_type):
             calls.append(key)
-            if len(calls) == 3:  # the original and display are written, then the thumbnail fails
+            if (
+                len(calls) == 3
+            ):  # the original and display are written, then the thumbnail fails
                 raise OSError("storage is down")
             return real_save(key, content, content_type)
 
@@ -380,9 +537,13 @@ class UploadFailureTests(BaseTestCase):
 
         from django.db import OperationalError
 
-        with mock.patch("photos.models.PhotoQuerySet.create", side_effect=OperationalError("db gone")):
+        with mock.patch(
+            "photos.models.PhotoQuerySet.create",
+            side_effect=OperationalError("db gone"),
+        ):
             response = self.client.post(
-                reverse("upload", args=[self.album.code]), {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())}
+                reverse("upload", args=[self.album.code]),
+                {"photos": SimpleUploadedFile("a.jpg", make_image_bytes())},
             )
         self.assertContains(response, "try again", status_code=503)
         self.assertEqual(stored_keys(), [])
@@ -401,7 +562,9 @@ class UploadFailureTests(BaseTestCase):
             store_photo(self.album, sha256=hashlib.sha256(data).hexdigest())
             return rendered
 
-        with mock.patch("photos.thumbnails.process", process_while_another_request_adds_it):
+        with mock.patch(
+            "photos.thumbnails.process", process_while_another_request_adds_it
+        ):
             response = upload(self.client, self.album, "a.jpg", data)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["results"][0]["status"], "duplicate")
@@ -414,17 +577,32 @@ class UploadFormTests(BaseTestCase):
 
     def test_open_album_shows_a_plain_multipart_form(self):
         response = self.client.get(reverse("album", args=[self.album.code]))
-        self.assertContains(response, f'action="{reverse("upload", args=[self.album.code])}"')
+        self.assertContains(
+            response, f'action="{reverse("upload", args=[self.album.code])}"'
+        )
         self.assertContains(response, 'enctype="multipart/form-data"')
-        self.assertContains(response, 'name="photos" multiple accept="image/*,.heic,.heif"')
+        self.assertContains(
+            response, 'name="photos" multiple accept="image/*,.heic,.heif"'
+        )
         self.assertContains(response, '<label for="upload-photos">')
         self.assertContains(response, '<label for="upload-guest-name">')
 
     def test_remembered_guest_name_prefilled_and_no_name_field_for_users(self):
-        upload(self.client, self.album, "a.jpg", make_image_bytes(), data={"guest_name": "Dana"})
-        self.assertContains(self.client.get(reverse("album", args=[self.album.code])), 'value="Dana"')
+        upload(
+            self.client,
+            self.album,
+            "a.jpg",
+            make_image_bytes(),
+            data={"guest_name": "Dana"},
+        )
+        self.assertContains(
+            self.client.get(reverse("album", args=[self.album.code])), 'value="Dana"'
+        )
         self.client.force_login(self.bob)
-        self.assertNotContains(self.client.get(reverse("album", args=[self.album.code])), "upload-guest-name")
+        self.assertNotContains(
+            self.client.get(reverse("album", args=[self.album.code])),
+            "upload-guest-name",
+        )
 
     def test_locked_album_shows_the_reason_instead(self):
         self.album.uploads_open = False

@@ -12,7 +12,8 @@ from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.utils import validate_file_name
 from django.test import SimpleTestCase
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from albums.tests.base import BaseTestCase, stored_keys
@@ -24,7 +25,12 @@ UPLOAD_SECONDS = 5
 EXPECTED = {row["path"]: row["expected"] for row in ROWS}
 SMALL_IMAGES = [
     corpus_bytes(path)
-    for path in ("formats/hopper.png", "formats/hopper_lossy.webp", "real_photos/canon_40d.jpg", "formats/hopper.heif")
+    for path in (
+        "formats/hopper.png",
+        "formats/hopper_lossy.webp",
+        "real_photos/canon_40d.jpg",
+        "formats/hopper.heif",
+    )
 ]
 
 
@@ -34,8 +40,12 @@ def referenced_keys():
 
 class CorpusSweepTests(BaseTestCase):
     def test_every_corpus_file_keeps_rows_and_storage_in_step(self):
-        paths = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file())
-        paths = [p for p in paths if p not in ("manifest.csv", "README.md", "SOURCES.md")]
+        paths = sorted(
+            p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file()
+        )
+        paths = [
+            p for p in paths if p not in ("manifest.csv", "README.md", "SOURCES.md")
+        ]
         server_errors, orphans, slow, wrong = [], [], [], []
         accepted = 0
         for path in paths:
@@ -53,7 +63,9 @@ class CorpusSweepTests(BaseTestCase):
                 verdict = "accept"
             else:
                 verdict = "reject"
-                if response.status_code != 400 or not result["message"].startswith(f"{name}: "):
+                if response.status_code != 400 or not result["message"].startswith(
+                    f"{name}: "
+                ):
                     wrong.append((path, response.status_code, result["message"]))
             if path in EXPECTED and EXPECTED[path] != verdict:
                 wrong.append((path, response.status_code, result["message"]))
@@ -88,7 +100,11 @@ def bit_flips():
         return bytes(data)
 
     return st.builds(
-        flip, st.sampled_from(SMALL_IMAGES), st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 7)), min_size=1, max_size=8)
+        flip,
+        st.sampled_from(SMALL_IMAGES),
+        st.lists(
+            st.tuples(st.integers(0, 2**20), st.integers(0, 7)), min_size=1, max_size=8
+        ),
     )
 
 
@@ -96,11 +112,45 @@ odd_names = st.one_of(
     st.text(max_size=300),
     st.text(st.characters(codec="utf-8"), min_size=200, max_size=600),
     st.lists(
-        st.sampled_from(["/", "\\", "..", ".", "\x00", "\x01", "\x1f", "\x7f", "\u202e", "\u200f", "\u05d0",
-                         "é", "📷", "photo", ".jpg", " ", "\n", "\t", "C:", "~"]),
+        st.sampled_from(
+            [
+                "/",
+                "\\",
+                "..",
+                ".",
+                "\x00",
+                "\x01",
+                "\x1f",
+                "\x7f",
+                "\u202e",
+                "\u200f",
+                "\u05d0",
+                "é",
+                "📷",
+                "photo",
+                ".jpg",
+                " ",
+                "\n",
+                "\t",
+                "C:",
+                "~",
+            ]
+        ),
         max_size=40,
     ).map("".join),
-    st.sampled_from(["", ".", "..", "...", "/", "\\", "../../etc/passwd", "..\\..\\boot.ini", "a\x00.jpg"]),
+    st.sampled_from(
+        [
+            "",
+            ".",
+            "..",
+            "...",
+            "/",
+            "\\",
+            "../../etc/passwd",
+            "..\\..\\boot.ini",
+            "a\x00.jpg",
+        ]
+    ),
 )
 
 # FUZZ_SCALE=10 runs ten times the examples (a longer sweep than CI's few minutes allow).
@@ -113,7 +163,11 @@ def fuzz(max_examples):
         deadline=None,
         derandomize=True,
         database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
     )
 
 
@@ -124,21 +178,27 @@ class UploadPropertyTests(HypothesisTestCase, BaseTestCase):
         self.assertTrue(name)
         self.assertNotIn("/", name)
         self.assertNotIn("\\", name)
-        self.assertFalse([ch for ch in name if unicodedata.category(ch)[0] == "C"], repr(name))
+        self.assertFalse(
+            [ch for ch in name if unicodedata.category(ch)[0] == "C"], repr(name)
+        )
         self.assertLessEqual(len(name), FILENAME_MAX_LENGTH)
 
     def check_upload(self, name, data):
         try:
             validate_file_name(name)
         except SuspiciousFileOperation:
-            assume(False)  # Django's test client can't send it ("", ".", "..", "a/.."): not an upload input
+            assume(
+                False
+            )  # Django's test client can't send it ("", ".", "..", "a/.."): not an upload input
         cache.clear()
         # An example that failed leaves its objects (its rows were rolled back): start empty.
         storage.delete(stored_keys())
         response = upload(self.client, self.album, name, data)
         self.assertIn(response.status_code, (200, 201, 400), response.content[:300])
         body = response.json()
-        if not body["results"]:  # a name Django reads as "no file" (empty, control characters only)
+        if not body[
+            "results"
+        ]:  # a name Django reads as "no file" (empty, control characters only)
             self.assertEqual(response.status_code, 400)
             self.assertTrue(body["error"])
             self.assertFalse(Photo.objects.exists())
@@ -149,7 +209,9 @@ class UploadPropertyTests(HypothesisTestCase, BaseTestCase):
         shown = result["file"]
         self.assertCleanName(shown)
         if response.status_code == 400:
-            self.assertTrue(result["message"].startswith(f"{shown}: "), result["message"])
+            self.assertTrue(
+                result["message"].startswith(f"{shown}: "), result["message"]
+            )
             self.assertFalse(Photo.objects.exists())
             self.assertEqual(stored_keys(), [])
         else:
@@ -192,7 +254,10 @@ class ProcessPropertyTests(SimpleTestCase):
             self.assertTrue(str(exc))
             return
         self.assertIn(rendered.format, thumbnails.ALLOWED_FORMATS)
-        self.assertTrue(rendered.thumbnail.startswith(b"\xff\xd8") and rendered.display.startswith(b"\xff\xd8"))
+        self.assertTrue(
+            rendered.thumbnail.startswith(b"\xff\xd8")
+            and rendered.display.startswith(b"\xff\xd8")
+        )
         if rendered.format == "JPEG":
             # What Photo.objects.add does for a JPEG with a location.
             try:

@@ -15,7 +15,10 @@ from photos.tests.helpers import JSON, upload
 
 def limits(**overrides):
     return override_settings(
-        RATE_LIMITS={**settings.RATE_LIMITS, **{name.replace("_", "-"): rate for name, rate in overrides.items()}}
+        RATE_LIMITS={
+            **settings.RATE_LIMITS,
+            **{name.replace("_", "-"): rate for name, rate in overrides.items()},
+        }
     )
 
 
@@ -27,7 +30,12 @@ class UploadRateLimitTests(AlbumTestCase):
     @limits(upload_client=(2, 3600))
     def test_uploads_are_limited_per_client(self):
         for number in range(2):
-            self.assertEqual(upload(self.client, self.album, f"{number}.jpg", image(number)).status_code, 201)
+            self.assertEqual(
+                upload(
+                    self.client, self.album, f"{number}.jpg", image(number)
+                ).status_code,
+                201,
+            )
         keys = stored_keys()
         response = upload(self.client, self.album, "2.jpg", image(2))
         self.assertEqual(response.status_code, 429)
@@ -41,17 +49,26 @@ class UploadRateLimitTests(AlbumTestCase):
     def test_uploads_are_limited_per_album_from_everyone(self):
         for number in range(2):
             client = self.client_class(REMOTE_ADDR=f"192.0.2.{number}")
-            self.assertEqual(upload(client, self.album, f"{number}.jpg", image(number)).status_code, 201)
+            self.assertEqual(
+                upload(client, self.album, f"{number}.jpg", image(number)).status_code,
+                201,
+            )
         late = self.client_class(REMOTE_ADDR="192.0.2.9")
-        response = late.post(reverse("upload", args=[self.album.code]),
-                             {"photos": SimpleUploadedFile("2.jpg", image(2))})
-        self.assertContains(response, "Too many uploads to this album just now", status_code=429)
+        response = late.post(
+            reverse("upload", args=[self.album.code]),
+            {"photos": SimpleUploadedFile("2.jpg", image(2))},
+        )
+        self.assertContains(
+            response, "Too many uploads to this album just now", status_code=429
+        )
         self.assertEqual(Photo.objects.count(), 2)
 
     @limits(upload_client=(2, 3600))
     def test_every_file_of_a_post_counts(self):
         files = [SimpleUploadedFile(f"{n}.jpg", image(n)) for n in range(3)]
-        response = self.client.post(reverse("upload", args=[self.album.code]), {"photos": files}, **JSON)
+        response = self.client.post(
+            reverse("upload", args=[self.album.code]), {"photos": files}, **JSON
+        )
         self.assertEqual(response.status_code, 429)
         self.assertEqual((Photo.objects.count(), stored_keys()), (0, []))
 
@@ -64,17 +81,27 @@ class AlbumQuotaTests(AlbumTestCase):
         self.assertEqual(response.status_code, 403)
         (result,) = response.json()["results"]
         self.assertEqual(result["status"], "rejected")
-        self.assertEqual(result["message"], "late.jpg: This album is full: 3 photos is the limit.")
+        self.assertEqual(
+            result["message"], "late.jpg: This album is full: 3 photos is the limit."
+        )
         self.assertEqual((Photo.objects.count(), stored_keys()), (3, []))
 
     @override_settings(ALBUM_MAX_PHOTOS=2)
     def test_a_post_of_many_files_fills_the_album_then_stops(self):
         files = [SimpleUploadedFile(f"{n}.jpg", image(n)) for n in range(3)]
-        response = self.client.post(reverse("upload", args=[self.album.code]), {"photos": files})
-        self.assertContains(response, "2.jpg: This album is full: 2 photos is the limit.", status_code=403)
+        response = self.client.post(
+            reverse("upload", args=[self.album.code]), {"photos": files}
+        )
+        self.assertContains(
+            response,
+            "2.jpg: This album is full: 2 photos is the limit.",
+            status_code=403,
+        )
         photos = list(Photo.objects.all())
         self.assertEqual(sorted(p.filename for p in photos), ["0.jpg", "1.jpg"])
-        self.assertEqual(stored_keys(), sorted(key for p in photos for key in p.storage_keys))
+        self.assertEqual(
+            stored_keys(), sorted(key for p in photos for key in p.storage_keys)
+        )
 
     @override_settings(ALBUM_MAX_BYTES=1024**3)
     def test_an_album_holds_so_many_bytes(self):
@@ -82,18 +109,25 @@ class AlbumQuotaTests(AlbumTestCase):
         bulk_photos(self.album, 1, size=1024**3 - len(data) + 1)
         response = upload(self.client, self.album, "big.jpg", data)
         self.assertEqual(response.status_code, 413)
-        self.assertEqual(response.json()["results"][0]["message"],
-                         "big.jpg: This album is full: 1 GB of photos is the limit.")
+        self.assertEqual(
+            response.json()["results"][0]["message"],
+            "big.jpg: This album is full: 1 GB of photos is the limit.",
+        )
         self.assertEqual((Photo.objects.count(), stored_keys()), (1, []))
         Photo.objects.update(size=1024**3 - len(data))
-        self.assertEqual(upload(self.client, self.album, "big.jpg", data).status_code, 201)
+        self.assertEqual(
+            upload(self.client, self.album, "big.jpg", data).status_code, 201
+        )
 
     @override_settings(ALBUM_MAX_PHOTOS=1)
     def test_a_duplicate_in_a_full_album_is_still_just_a_duplicate(self):
         data = image(1)
         upload(self.client, self.album, "a.jpg", data)
         response = upload(self.client, self.album, "again.jpg", data)
-        self.assertEqual((response.status_code, response.json()["results"][0]["status"]), (200, "duplicate"))
+        self.assertEqual(
+            (response.status_code, response.json()["results"][0]["status"]),
+            (200, "duplicate"),
+        )
 
     @override_settings(ALBUM_MAX_PHOTOS=1)
     def test_the_import_command_is_held_to_the_quota_too(self):
@@ -107,7 +141,12 @@ class AlbumQuotaTests(AlbumTestCase):
 class GuestQuotaTests(AlbumTestCase):
     def test_one_guest_session_adds_so_many_photos(self):
         for number in range(2):
-            self.assertEqual(upload(self.client, self.album, f"{number}.jpg", image(number)).status_code, 201)
+            self.assertEqual(
+                upload(
+                    self.client, self.album, f"{number}.jpg", image(number)
+                ).status_code,
+                201,
+            )
         keys = stored_keys()
         response = upload(self.client, self.album, "2.jpg", image(2))
         self.assertEqual(response.status_code, 403)
@@ -117,15 +156,21 @@ class GuestQuotaTests(AlbumTestCase):
         )
         self.assertEqual(stored_keys(), keys)
         # Another guest, and the same person logged in, may go on.
-        self.assertEqual(upload(self.client_class(), self.album, "2.jpg", image(2)).status_code, 201)
+        self.assertEqual(
+            upload(self.client_class(), self.album, "2.jpg", image(2)).status_code, 201
+        )
         self.client.force_login(self.bob)
-        self.assertEqual(upload(self.client, self.album, "3.jpg", image(3)).status_code, 201)
+        self.assertEqual(
+            upload(self.client, self.album, "3.jpg", image(3)).status_code, 201
+        )
 
     def test_photos_the_guest_deleted_no_longer_count(self):
         for number in range(2):
             upload(self.client, self.album, f"{number}.jpg", image(number))
         Photo.objects.first().delete()
-        self.assertEqual(upload(self.client, self.album, "2.jpg", image(2)).status_code, 201)
+        self.assertEqual(
+            upload(self.client, self.album, "2.jpg", image(2)).status_code, 201
+        )
 
 
 class PassedOnHandler(FileUploadHandler):
@@ -145,11 +190,14 @@ class PassedOnHandler(FileUploadHandler):
         return None
 
 
-@override_settings(PHOTO_MAX_BYTES=1024 * 1024, FILE_UPLOAD_HANDLERS=[
-    "photos.uploads.SizeLimitUploadHandler",
-    f"{__name__}.PassedOnHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
-])
+@override_settings(
+    PHOTO_MAX_BYTES=1024 * 1024,
+    FILE_UPLOAD_HANDLERS=[
+        "photos.uploads.SizeLimitUploadHandler",
+        f"{__name__}.PassedOnHandler",
+        "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    ],
+)
 class UploadSizeLimitTests(AlbumTestCase):
     def setUp(self):
         PassedOnHandler.received = []
@@ -158,7 +206,10 @@ class UploadSizeLimitTests(AlbumTestCase):
         data = b"\xff\xd8" + b"\0" * (3 * settings.PHOTO_MAX_BYTES)
         response = upload(self.client, self.album, "huge.jpg", data)
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json()["results"][0]["message"], "huge.jpg: file is 3.0 MB; the limit is 1 MB")
+        self.assertEqual(
+            response.json()["results"][0]["message"],
+            "huge.jpg: file is 3.0 MB; the limit is 1 MB",
+        )
         (passed_on,) = PassedOnHandler.received
         self.assertLessEqual(passed_on, settings.PHOTO_MAX_BYTES)
         self.assertFalse(Photo.objects.exists())
@@ -166,5 +217,7 @@ class UploadSizeLimitTests(AlbumTestCase):
 
     def test_a_file_within_the_limit_is_passed_on_whole(self):
         data = image(1)
-        self.assertEqual(upload(self.client, self.album, "small.jpg", data).status_code, 201)
+        self.assertEqual(
+            upload(self.client, self.album, "small.jpg", data).status_code, 201
+        )
         self.assertEqual(PassedOnHandler.received, [len(data)])

@@ -17,9 +17,13 @@ class ParallelUploadSessionTests(BaseTestCase):
     session before the others saved it must not drop their photo ids."""
 
     def request(self, session_key, color):
-        file = SimpleUploadedFile(f"{color}.jpg", make_image_bytes(color=color), content_type="image/jpeg")
+        file = SimpleUploadedFile(
+            f"{color}.jpg", make_image_bytes(color=color), content_type="image/jpeg"
+        )
         request = RequestFactory().post(
-            reverse("upload", args=[self.album.code]), {"photos": file}, HTTP_ACCEPT="application/json"
+            reverse("upload", args=[self.album.code]),
+            {"photos": file},
+            HTTP_ACCEPT="application/json",
         )
         request.user = AnonymousUser()
         request.session = SessionStore(session_key)
@@ -31,7 +35,10 @@ class ParallelUploadSessionTests(BaseTestCase):
         session["guest_name"] = "Dana"
         session.save()
         # Both requests start (and load the session) before either has answered.
-        first, second = self.request(session.session_key, (255, 0, 0)), self.request(session.session_key, (0, 0, 255))
+        first, second = (
+            self.request(session.session_key, (255, 0, 0)),
+            self.request(session.session_key, (0, 0, 255)),
+        )
         self.assertEqual(upload(first, self.album.code).status_code, 201)
         first.session.save()
         self.assertEqual(upload(second, self.album.code).status_code, 201)

@@ -17,7 +17,12 @@ from photos.storage import StorageUnavailable
 DEMO_USERNAME = "demo"
 # (file name, two sky colours, description, guest name: "" for the demo host)
 DEMO_PHOTOS = [
-    ("welcome.jpg", ((250, 204, 21), (234, 88, 12)), "Welcome drinks on the terrace", ""),
+    (
+        "welcome.jpg",
+        ((250, 204, 21), (234, 88, 12)),
+        "Welcome drinks on the terrace",
+        "",
+    ),
     ("first-dance.jpg", ((244, 114, 182), (109, 40, 217)), "The first dance", "Sam"),
     ("cake.jpg", ((134, 239, 172), (21, 128, 61)), "", "Alex"),
     ("speeches.jpg", ((125, 211, 252), (30, 64, 175)), "Speeches, and a few tears", ""),
@@ -35,16 +40,32 @@ def demo_photo(index, colours, title, size=(1600, 1200)):
     draw = ImageDraw.Draw(image)
     for y in range(height):
         mix = y / (height - 1)
-        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom)))
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom)),
+        )
     dice = random.Random(index)
     for _ in range(140):
         x, y, r = dice.randrange(width), dice.randrange(height), dice.randrange(6, 40)
-        draw.ellipse([x - r, y - r, x + r, y + r], fill=tuple(dice.randrange(60, 256) for _ in range(3)))
+        draw.ellipse(
+            [x - r, y - r, x + r, y + r],
+            fill=tuple(dice.randrange(60, 256) for _ in range(3)),
+        )
     font = ImageFont.load_default(size=110)
-    draw.text((width // 2, height // 2), title, fill="white", font=font, anchor="mm", stroke_width=6, stroke_fill="black")
+    draw.text(
+        (width // 2, height // 2),
+        title,
+        fill="white",
+        font=font,
+        anchor="mm",
+        stroke_width=6,
+        stroke_fill="black",
+    )
     exif = Image.Exif()
     taken = datetime(2026, 6, 20, 18, 30) + timedelta(minutes=47 * index)
-    exif[0x8769] = {0x9003: taken.strftime("%Y:%m:%d %H:%M:%S")}  # Exif IFD: DateTimeOriginal
+    exif[0x8769] = {
+        0x9003: taken.strftime("%Y:%m:%d %H:%M:%S")
+    }  # Exif IFD: DateTimeOriginal
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85, exif=exif)
     return buffer.getvalue()
@@ -58,7 +79,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="Only when there are no albums yet; elsewhere than on the embedded default, say so and do nothing.",
         )
 
@@ -70,7 +92,11 @@ class Command(BaseCommand):
                 return
             raise CommandError(refusal)
         if if_empty and Album.objects.exists():
-            demo = Album.objects.filter(user__username=DEMO_USERNAME).order_by("created_at").first()
+            demo = (
+                Album.objects.filter(user__username=DEMO_USERNAME)
+                .order_by("created_at")
+                .first()
+            )
             if demo is not None:  # each start of ./dev serve says where the demo is
                 self.describe(demo)
                 self.stdout.write(
@@ -85,27 +111,44 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(9)
             user = User.objects.create_user(DEMO_USERNAME, password=password)
         album = Album.objects.create(name="Demo: Sam & Alex's wedding", user=user)
-        for index, (filename, colours, description, guest_name) in enumerate(DEMO_PHOTOS):
-            title = description or filename.removesuffix(".jpg").replace("-", " ").capitalize()
+        for index, (filename, colours, description, guest_name) in enumerate(
+            DEMO_PHOTOS
+        ):
+            title = (
+                description
+                or filename.removesuffix(".jpg").replace("-", " ").capitalize()
+            )
             file = ContentFile(demo_photo(index, colours, title), name=filename)
             try:
                 result = Photo.objects.add(
-                    album, file, user=None if guest_name else user, guest_name=guest_name, filename=filename
+                    album,
+                    file,
+                    user=None if guest_name else user,
+                    guest_name=guest_name,
+                    filename=filename,
                 )
             except StorageUnavailable as exc:
                 raise CommandError(exc.message)
             if result.status != "added":
                 raise CommandError(f"{filename}: {result.message}")
             if description:
-                Tag.objects.create(photo=result.photo, key=Tag.DESCRIPTION, value=description)
+                Tag.objects.create(
+                    photo=result.photo, key=Tag.DESCRIPTION, value=description
+                )
 
         self.describe(album)
         if password:
-            self.stdout.write(f"  Host: log in as {DEMO_USERNAME} with the password {password}")
+            self.stdout.write(
+                f"  Host: log in as {DEMO_USERNAME} with the password {password}"
+            )
 
     def describe(self, album):
         base = settings.SITE_URL or "http://127.0.0.1:8000"
-        self.stdout.write(self.style.SUCCESS(f"Demo album {album.name!r} with {album.photos.count()} photos."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo album {album.name!r} with {album.photos.count()} photos."
+            )
+        )
         self.stdout.write(f"  Code: {album.display_code}")
         self.stdout.write(f"  Open: {base}{album.get_absolute_url()}")
 

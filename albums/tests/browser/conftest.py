@@ -14,12 +14,11 @@ test bucket (created by the top-level conftest) exists there too and the
 top-level empty_bucket fixture empties it before each test.
 """
 
+import logging
 import os
 import shutil
 import socket
 from pathlib import Path
-
-import logging
 
 import pytest
 from django.conf import settings as django_settings
@@ -28,22 +27,36 @@ from partyshots.settings import storage_origins
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "has_touch": True,
+    "is_mobile": True,
+}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 HERE = Path(__file__).resolve().parent
 AXE_SOURCE = (HERE / "vendor" / "axe.min.js").read_text()
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "test-artifacts" / "screenshots"
-logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request
+logging.getLogger("werkzeug").setLevel(
+    logging.WARNING
+)  # moto's server logs every request
 CORPUS = Path(django_settings.BASE_DIR) / "photos" / "tests" / "corpus"
 
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Chromium: without it they are skipped locally, and
     fail in CI (CI=true), where a missing browser is a broken setup."""
-    if os.path.exists(CHROMIUM) or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if os.path.exists(CHROMIUM) or os.environ.get("CI", "").lower() in (
+        "1",
+        "true",
+        "yes",
+    ):
         return
     skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium)")
     for item in items:
@@ -77,14 +90,19 @@ def s3_storage(settings, s3_endpoint):
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
-                "endpoint_url": s3_endpoint, "bucket_name": settings.AWS_STORAGE_BUCKET_NAME,
-                "region_name": "us-east-1", "addressing_style": "path",
+                "endpoint_url": s3_endpoint,
+                "bucket_name": settings.AWS_STORAGE_BUCKET_NAME,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
             },
         },
     }
     policy = settings.CONTENT_SECURITY_POLICY
     directives = dict(policy["DIRECTIVES"])
-    directives["img-src"] = [*directives["img-src"], *storage_origins("bucket", s3_endpoint)]
+    directives["img-src"] = [
+        *directives["img-src"],
+        *storage_origins("bucket", s3_endpoint),
+    ]
     settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     yield
 
@@ -92,7 +110,9 @@ def s3_storage(settings, s3_endpoint):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing, and CI is set: install it (apt-get install chromium)")
+        pytest.fail(
+            f"{CHROMIUM} is missing, and CI is set: install it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop running in this thread, which
@@ -101,7 +121,9 @@ def browser():
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
     yield browser
     browser.close()
     playwright.stop()
@@ -122,7 +144,9 @@ class Contexts:
         self.problems = []
 
     def new(self, device=DESKTOP, **options):
-        context = self.browser.new_context(base_url=self.base_url, accept_downloads=True, **device, **options)
+        context = self.browser.new_context(
+            base_url=self.base_url, accept_downloads=True, **device, **options
+        )
         context.set_default_timeout(10_000)
         context.on("page", self._watch)
         self.opened.append(context)
@@ -133,10 +157,14 @@ class Contexts:
 
     def _watch(self, page):
         page.on("pageerror", lambda error: self.problems.append(f"{page.url}: {error}"))
-        page.on("console", lambda message: (
-            message.type == "error" and "Content Security Policy" in message.text
-            and self.problems.append(f"{page.url}: {message.text}")
-        ))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and "Content Security Policy" in message.text
+                and self.problems.append(f"{page.url}: {message.text}")
+            ),
+        )
 
     def close(self):
         for context in self.opened:
@@ -158,7 +186,9 @@ def log_in(context, live_server, user):
     client = Client()
     client.force_login(user)
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+    )
 
 
 def axe_violations(page, context_selector=None):
@@ -175,14 +205,22 @@ def axe_violations(page, context_selector=None):
     lines = []
     for violation in results["violations"]:
         if violation["impact"] in ("serious", "critical"):
-            targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
-            lines.append(f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+            targets = ", ".join(
+                " ".join(node["target"]) for node in violation["nodes"][:5]
+            )
+            lines.append(
+                f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+            )
     return lines
 
 
 def screenshot(page, name, full_page=True):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled")
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"),
+        full_page=full_page,
+        animations="disabled",
+    )
 
 
 def corpus(*names):

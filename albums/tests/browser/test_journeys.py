@@ -18,7 +18,11 @@ from photos.models import Photo
 
 pytestmark = pytest.mark.browser
 
-GOOD = ["real_photos/DSCN0010.jpg", "real_photos/apple_iphone_4.jpg", "formats/iphone_xr_rotated.heic"]
+GOOD = [
+    "real_photos/DSCN0010.jpg",
+    "real_photos/apple_iphone_4.jpg",
+    "formats/iphone_xr_rotated.heic",
+]
 BAD = "hostile/text_renamed.jpg"
 
 
@@ -35,13 +39,22 @@ def swipe(page, selector, dx):
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     cdp = page.context.new_cdp_session(page)
     steps = [x + dx * i / 5 for i in range(6)]
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": steps[0], "y": y}]})
+    cdp.send(
+        "Input.dispatchTouchEvent",
+        {"type": "touchStart", "touchPoints": [{"x": steps[0], "y": y}]},
+    )
     for step in steps[1:]:
         page.wait_for_timeout(20)
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": step, "y": y}]})
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": "touchMove", "touchPoints": [{"x": step, "y": y}]},
+        )
     # Come to rest before lifting the finger: a fling would swallow the next tap.
     page.wait_for_timeout(150)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": steps[-1], "y": y}]})
+    cdp.send(
+        "Input.dispatchTouchEvent",
+        {"type": "touchMove", "touchPoints": [{"x": steps[-1], "y": y}]},
+    )
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
@@ -87,24 +100,40 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     guest.get_by_label("Your name (optional)").fill("Dana")
     cdp = guest.context.new_cdp_session(guest)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 1_500_000,
-    })
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 20,
+            "downloadThroughput": -1,
+            "uploadThroughput": 1_500_000,
+        },
+    )
     guest.locator("input[type=file][name=photos]").set_input_files(corpus(*GOOD, BAD))
     rows = guest.locator(".upload-result")
     expect(rows).to_have_count(4)
     guest.wait_for_function(
         "() => [...document.querySelectorAll('.upload-result progress')].some(p => p.value > 0 && p.value < 100)"
     )
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
-    })
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
     expect(guest.locator(".upload-result-added")).to_have_count(3, timeout=20_000)
     rejected = guest.locator(".upload-result-rejected")
     expect(rejected).to_have_count(1)
     expect(rejected).to_contain_text("text_renamed.jpg")
-    expect(rejected).to_contain_text(re.compile(r"Not (an image|a supported image type).*allowed: JPEG"))
-    expect(guest.locator(".upload-summary")).to_have_text("3 of 4 uploaded · 1 rejected.")
+    expect(rejected).to_contain_text(
+        re.compile(r"Not (an image|a supported image type).*allowed: JPEG")
+    )
+    expect(guest.locator(".upload-summary")).to_have_text(
+        "3 of 4 uploaded · 1 rejected."
+    )
     # Thumbnails are real images from the S3 server, in the results and the grid.
     grid_images = guest.locator("[data-photo-grid] img")
     expect(grid_images).to_have_count(3)
@@ -123,13 +152,19 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     expect(viewer).to_be_visible()
     expect(viewer.locator(".viewer-title")).to_have_text("Photo 1 of 3")
     # Pinch-zoom stays the browser's: not disabled in the viewport, allowed on the photo.
-    assert "user-scalable" not in guest.locator("meta[name=viewport]").get_attribute("content")
-    assert "pinch-zoom" in guest.locator(".viewer-stage").evaluate("stage => getComputedStyle(stage).touchAction")
+    assert "user-scalable" not in guest.locator("meta[name=viewport]").get_attribute(
+        "content"
+    )
+    assert "pinch-zoom" in guest.locator(".viewer-stage").evaluate(
+        "stage => getComputedStyle(stage).touchAction"
+    )
     expect(viewer).to_contain_text("By Dana")
     expect(viewer.get_by_role("link", name="Download")).to_be_visible()
     expect(viewer.get_by_role("link", name="Delete")).to_be_visible()  # her own photo
     expect(viewer.get_by_label("Add a description")).to_be_visible()
-    guest.wait_for_function("() => document.querySelector('.viewer-img').src.includes('_d.jpg')")
+    guest.wait_for_function(
+        "() => document.querySelector('.viewer-img').src.includes('_d.jpg')"
+    )
     viewer.get_by_label("Add a description").fill("Cutting the cake")
     viewer.get_by_role("button", name="Save description").tap()
     expect(viewer.locator(".photo-description")).to_have_text("Cutting the cake")
@@ -174,7 +209,9 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     host.get_by_role("button", name="Save settings").click()
     expect(host.get_by_text("Settings saved.")).to_be_visible()
     guest.reload()
-    expect(guest.locator(".upload-locked")).to_have_text("This album is locked: the host has closed uploads.")
+    expect(guest.locator(".upload-locked")).to_have_text(
+        "This album is locked: the host has closed uploads."
+    )
     expect(guest.locator("input[type=file]")).to_have_count(0)
     screenshot(guest, "album-locked-phone")
 
@@ -184,7 +221,9 @@ def test_failed_transfers_retry_by_themselves_then_by_tap(contexts, live_server)
     album = Album.objects.create(name="Flaky Wi-Fi", user=host)
     guest = contexts.page(PHONE)
     guest.goto(album.get_absolute_url())
-    guest.locator("form[data-upload-form]").evaluate("form => { form.dataset.retryDelayMs = '50'; }")
+    guest.locator("form[data-upload-form]").evaluate(
+        "form => { form.dataset.retryDelayMs = '50'; }"
+    )
     attempts = []
 
     def drop_the_first_two(route):
@@ -201,7 +240,9 @@ def test_failed_transfers_retry_by_themselves_then_by_tap(contexts, live_server)
 
     # Down for good: after the automatic tries, a Retry button.
     guest.unroute("**/upload/")
-    guest.route("**/upload/", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    guest.route(
+        "**/upload/", lambda route: route.fulfill(status=502, body="Bad gateway")
+    )
     guest.locator("input[type=file]").set_input_files(corpus(GOOD[1]))
     failed = guest.locator(".upload-result-failed")
     expect(failed).to_contain_text("HTTP 502")
@@ -242,7 +283,9 @@ def test_files_dropped_on_the_upload_card_are_uploaded(contexts):
     expect(page.locator(".upload-drop-hint")).to_be_visible()
 
     # Text dragged over the card is not a drop of files: no highlight, no upload.
-    text = page.evaluate_handle("() => { const dt = new DataTransfer(); dt.setData('text/plain', 'hi'); return dt; }")
+    text = page.evaluate_handle(
+        "() => { const dt = new DataTransfer(); dt.setData('text/plain', 'hi'); return dt; }"
+    )
     zone.dispatch_event("dragenter", {"dataTransfer": text})
     expect(zone).not_to_have_class(re.compile("is-dragover"))
     zone.dispatch_event("drop", {"dataTransfer": text})
@@ -252,7 +295,9 @@ def test_files_dropped_on_the_upload_card_are_uploaded(contexts):
     files = page.evaluate_handle(DROPPED_FILES)
     prevented = page.evaluate(
         "dt => { const e = new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true});"
-        " document.querySelector('h1').dispatchEvent(e); return e.defaultPrevented; }", files)
+        " document.querySelector('h1').dispatchEvent(e); return e.defaultPrevented; }",
+        files,
+    )
     assert prevented
     expect(page.locator(".upload-result")).to_have_count(0)
 
@@ -260,18 +305,27 @@ def test_files_dropped_on_the_upload_card_are_uploaded(contexts):
     zone.dispatch_event("dragenter", {"dataTransfer": files})
     expect(zone).to_have_class(re.compile("is-dragover"))
     screenshot(page, "upload-dragover-desktop", full_page=False)
-    page.locator(".upload-pick label").dispatch_event("dragenter", {"dataTransfer": files})
-    page.locator(".upload-pick label").dispatch_event("dragleave", {"dataTransfer": files})
+    page.locator(".upload-pick label").dispatch_event(
+        "dragenter", {"dataTransfer": files}
+    )
+    page.locator(".upload-pick label").dispatch_event(
+        "dragleave", {"dataTransfer": files}
+    )
     expect(zone).to_have_class(re.compile("is-dragover"))  # still over the card
     zone.dispatch_event("drop", {"dataTransfer": files})
     expect(zone).not_to_have_class(re.compile("is-dragover"))
     expect(page.locator(".upload-result-added")).to_have_count(2)
     expect(page.locator(".upload-summary")).to_have_text("2 of 2 uploaded.")
-    expect(page.locator(".upload-result .upload-name")).to_have_text(["red.png", "teal.png"])
+    expect(page.locator(".upload-result .upload-name")).to_have_text(
+        ["red.png", "teal.png"]
+    )
     expect(page.locator("[data-photo-grid] li")).to_have_count(3)
     expect(page.locator("[data-photo-grid] li.is-new img")).to_have_count(2)
-    names = sorted(Photo.objects.filter(album=album).exclude(filename="DSCN0010.jpg")
-                   .values_list("filename", flat=True))
+    names = sorted(
+        Photo.objects.filter(album=album)
+        .exclude(filename="DSCN0010.jpg")
+        .values_list("filename", flat=True)
+    )
     assert names == ["red.png", "teal.png"]
 
 
@@ -285,13 +339,17 @@ def test_leaving_during_an_upload_asks_first(contexts):
     expect(guest.locator(".upload-result-uploading")).to_have_count(1)
     dialogs = []
     guest.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
-    guest.get_by_role("link", name="Share").tap()  # a real user gesture, as browsers require
+    guest.get_by_role(
+        "link", name="Share"
+    ).tap()  # a real user gesture, as browsers require
     guest.wait_for_timeout(300)
     assert dialogs == ["beforeunload"]
     expect(guest).to_have_url(re.compile(f"/a/{album.code}/$"))
 
 
-def test_slideshow_picks_up_photos_added_and_drops_those_removed_elsewhere(contexts, live_server):
+def test_slideshow_picks_up_photos_added_and_drops_those_removed_elsewhere(
+    contexts, live_server
+):
     host = User.objects.create_user("sam")
     album = Album.objects.create(name="Party", user=host)
     with open(corpus(GOOD[0])[0], "rb") as fh:
@@ -309,8 +367,12 @@ def test_slideshow_picks_up_photos_added_and_drops_those_removed_elsewhere(conte
     expect(phone.locator(".upload-result-added")).to_have_count(1)
     new = Photo.objects.exclude(pk=first.pk).get()
     # The poll runs every second here (10 s is the promise with the default 8 s).
-    expect(tv.locator(f"[data-slide].is-shown[data-photo-id='{new.pk}']")).to_have_count(1, timeout=10_000)
-    tv.wait_for_function("() => document.querySelector('[data-slide].is-shown').naturalWidth > 0")
+    expect(
+        tv.locator(f"[data-slide].is-shown[data-photo-id='{new.pk}']")
+    ).to_have_count(1, timeout=10_000)
+    tv.wait_for_function(
+        "() => document.querySelector('[data-slide].is-shown').naturalWidth > 0"
+    )
     screenshot(tv, "slideshow-desktop")
 
     # The host hides the new photo elsewhere: within a poll it leaves the screen
@@ -323,7 +385,9 @@ def test_slideshow_picks_up_photos_added_and_drops_those_removed_elsewhere(conte
         if (node.dataset && "slide" in node.dataset) window.slidesSince.push(node.dataset.photoId);
       }))).observe(document.querySelector(".slideshow-stage"), {childList: true});
     }""")
-    tv.wait_for_timeout(4_500)  # two slides' time and more: the old rotation would have shown it again
+    tv.wait_for_timeout(
+        4_500
+    )  # two slides' time and more: the old rotation would have shown it again
     assert str(new.pk) not in tv.evaluate("() => window.slidesSince")
     expect(shown).to_have_attribute("data-photo-id", str(first.pk))
     # The last photo deleted: the show waits for the next one.

@@ -14,13 +14,24 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from albums.models import Album
-from albums.tests.browser.conftest import DESKTOP, PHONE, axe_violations, corpus, log_in, screenshot
+from albums.tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    corpus,
+    log_in,
+    screenshot,
+)
 from photos.models import Photo, Tag
 
 pytestmark = pytest.mark.browser
 
-PHOTOS = ["real_photos/DSCN0010.jpg", "real_photos/apple_iphone_4.jpg", "formats/rainbow-451x461.heic",
-          "real_photos/htc_desire.jpg"]
+PHOTOS = [
+    "real_photos/DSCN0010.jpg",
+    "real_photos/apple_iphone_4.jpg",
+    "formats/rainbow-451x461.heic",
+    "real_photos/htc_desire.jpg",
+]
 
 ALL_IMAGES_LOADED = (
     "() => [...document.images].filter(img => img.loading !== 'lazy' || img.getBoundingClientRect().top < innerHeight)"
@@ -43,8 +54,14 @@ def album(live_server):
     for index, path in enumerate(corpus(*PHOTOS)):
         with open(path, "rb") as fh:
             guest = {"guest_name": "Dana"} if index % 2 else {"user": owner}
-            photo = Photo.objects.add(album, File(fh, name=path.rsplit("/", 1)[-1]), **guest).photo
-    Tag.objects.create(photo=photo, key=Tag.DESCRIPTION, value="The first dance, under the fairy lights")
+            photo = Photo.objects.add(
+                album, File(fh, name=path.rsplit("/", 1)[-1]), **guest
+            ).photo
+    Tag.objects.create(
+        photo=photo,
+        key=Tag.DESCRIPTION,
+        value="The first dance, under the fairy lights",
+    )
     return album
 
 
@@ -93,8 +110,12 @@ def visit(page, path, name, findings, *, axe=True, shoot=True, narrow=False):
 
 def open_viewer(page, name, findings, axe=True):
     page.locator("[data-photo-grid] a").nth(1).click()
-    page.wait_for_function("() => document.querySelector('.viewer-img').src.includes('_d.jpg')")
-    page.wait_for_function("() => !document.querySelector('.viewer-stage').classList.contains('is-loading')")
+    page.wait_for_function(
+        "() => document.querySelector('.viewer-img').src.includes('_d.jpg')"
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('.viewer-stage').classList.contains('is-loading')"
+    )
     page.locator(".viewer-details figcaption").wait_for()
     if axe:
         findings.extend(axe_violations(page, "dialog.viewer"))
@@ -109,14 +130,18 @@ def upload_without_javascript(page, code, name, findings, **checks):
     is not enhanced): one photo already in the album, one refused file."""
     page.route("**/js/upload.js", lambda route: route.abort())
     page.goto(f"/a/{code}/")
-    page.locator("input[type=file]").set_input_files(corpus(PHOTOS[1], "hostile/text_renamed.jpg"))
+    page.locator("input[type=file]").set_input_files(
+        corpus(PHOTOS[1], "hostile/text_renamed.jpg")
+    )
     page.get_by_role("button", name="Upload").click()
     expect(page.locator(".upload-result")).to_have_count(2)
     page.unroute("**/js/upload.js")
     visit(page, None, name, findings, **checks)
 
 
-def test_main_pages_are_accessible_at_phone_and_desktop_sizes(contexts, live_server, album):
+def test_main_pages_are_accessible_at_phone_and_desktop_sizes(
+    contexts, live_server, album
+):
     empty = Album.objects.create(name="Brand new album", user=album.user)
     photo = album.photos.order_by("id").last()
     code = album.code
@@ -132,17 +157,31 @@ def test_main_pages_are_accessible_at_phone_and_desktop_sizes(contexts, live_ser
         visit(guest, "/", f"home-{size}", findings, **checks)
         visit(guest, "/accounts/login/", f"login-{size}", findings, **checks)
         visit(guest, "/accounts/signup/", f"signup-{size}", findings, **checks)
-        visit(guest, "/accounts/password/reset/", f"password-reset-{size}", findings, **checks)
+        visit(
+            guest,
+            "/accounts/password/reset/",
+            f"password-reset-{size}",
+            findings,
+            **checks,
+        )
         visit(guest, reset_link, f"password-reset-confirm-{size}", findings, **checks)
         visit(guest, f"/a/{code}/", f"album-guest-{size}", findings, **both)
         open_viewer(guest, f"viewer-{size}", findings)
         visit(guest, photo.get_absolute_url(), f"photo-page-{size}", findings, **checks)
-        visit(guest, f"{photo.get_absolute_url()}takedown/", f"takedown-{size}", findings, **checks)
+        visit(
+            guest,
+            f"{photo.get_absolute_url()}takedown/",
+            f"takedown-{size}",
+            findings,
+            **checks,
+        )
         visit(guest, f"/a/{code}/share/", f"share-{size}", findings, **checks)
         visit(guest, f"/a/{empty.code}/", f"album-empty-{size}", findings, **checks)
         visit(guest, "/a/ZZZZZZZZ/", f"not-found-{size}", findings, **checks)
         visit(guest, f"/a/{code}/slideshow/", f"slideshow-{size}", findings, **checks)
-        upload_without_javascript(guest, code, f"upload-results-nojs-{size}", findings, **checks)
+        upload_without_javascript(
+            guest, code, f"upload-results-nojs-{size}", findings, **checks
+        )
 
         host_context = contexts.new(device)
         log_in(host_context, live_server, album.user)
@@ -155,7 +194,9 @@ def test_main_pages_are_accessible_at_phone_and_desktop_sizes(contexts, live_ser
         visit(host, f"/a/{code}/merge/", f"merge-{size}", findings, **checks)
         visit(host, f"/a/{code}/delete/", f"album-delete-{size}", findings, **checks)
         visit(host, "/accounts/", f"account-{size}", findings, **checks)
-        visit(host, "/accounts/password/", f"password-change-{size}", findings, **checks)
+        visit(
+            host, "/accounts/password/", f"password-change-{size}", findings, **checks
+        )
         visit(host, "/accounts/delete/", f"account-delete-{size}", findings, **checks)
 
     dark = contexts.page(PHONE, color_scheme="dark")

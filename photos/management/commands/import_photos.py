@@ -20,18 +20,28 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", help="Files or folders to import.")
 
     def handle(self, code, paths, **options):
-        album = Album.objects.filter(code=normalize_code(code) or "").select_related("user").first()
+        album = (
+            Album.objects.filter(code=normalize_code(code) or "")
+            .select_related("user")
+            .first()
+        )
         if album is None:
             raise CommandError(f"No album with the code {code!r}.")
         counts = {"added": 0, "duplicate": 0, "rejected": 0}
         for path in self.files(paths):
             with open(path, "rb") as fh:
                 try:
-                    result = Photo.objects.add(album, File(fh, name=path.name), user=album.user)
+                    result = Photo.objects.add(
+                        album, File(fh, name=path.name), user=album.user
+                    )
                 except StorageUnavailable as exc:
                     raise CommandError(f"{path}: {exc.message}")
             counts[result.status] += 1
-            line = result.status if result.status != "rejected" else f"rejected: {result.message}"
+            line = (
+                result.status
+                if result.status != "rejected"
+                else f"rejected: {result.message}"
+            )
             self.stdout.write(f"{path}: {line}")
         self.stdout.write(
             f"{counts['added']} added, {counts['duplicate']} duplicate, {counts['rejected']} rejected "
@@ -44,7 +54,11 @@ class Command(BaseCommand):
         for name in paths:
             path = Path(name)
             if path.is_dir():
-                yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+                yield from sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and not p.name.startswith(".")
+                )
             elif path.is_file():
                 yield path
             else:

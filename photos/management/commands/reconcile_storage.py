@@ -24,7 +24,9 @@ from photos import storage
 from photos.models import Photo
 
 KEY_FIELDS = ("link", "tlink", "dlink", "plink")
-BATCH_SIZE = 500  # keys per database query: 4 × 500 parameters, within every backend's limit
+BATCH_SIZE = (
+    500  # keys per database query: 4 × 500 parameters, within every backend's limit
+)
 CACHED_FOLDERS = 16
 
 
@@ -35,13 +37,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--delete", action="store_true", help="Delete the orphans older than the grace period.")
         parser.add_argument(
-            "--grace-seconds", type=int, default=3600,
+            "--delete",
+            action="store_true",
+            help="Delete the orphans older than the grace period.",
+        )
+        parser.add_argument(
+            "--grace-seconds",
+            type=int,
+            default=3600,
             help="Leave alone orphans younger than this, so uploads in flight are safe (default: 3600).",
         )
         parser.add_argument(
-            "--prefix", default="albums/", help="Only look at keys under this prefix (default: albums/).",
+            "--prefix",
+            default="albums/",
+            help="Only look at keys under this prefix (default: albums/).",
         )
 
     def handle(self, *, delete, grace_seconds, prefix, **options):
@@ -52,7 +62,9 @@ class Command(BaseCommand):
         listed = orphans = recent = 0
         for batch in batched(storage.list_objects(prefix), BATCH_SIZE):
             listed += len(batch)
-            unreferenced = set(key for key, _ in batch) - referenced_keys([key for key, _ in batch])
+            unreferenced = set(key for key, _ in batch) - referenced_keys(
+                [key for key, _ in batch]
+            )
             old = []
             for key, modified in batch:
                 if key not in unreferenced:
@@ -65,11 +77,17 @@ class Command(BaseCommand):
                     self.stdout.write(f"{'deleting' if delete else 'orphan'}: {key}")
             orphans += len(old)
             if delete and old:
-                storage.delete(old)  # failures are logged, and the next run finds them again
+                storage.delete(
+                    old
+                )  # failures are logged, and the next run finds them again
 
         photos_checked, missing = self.find_missing(prefix)
 
-        mode = f"deleted {orphans}" if delete else "dry run, nothing changed; --delete removes them"
+        mode = (
+            f"deleted {orphans}"
+            if delete
+            else "dry run, nothing changed; --delete removes them"
+        )
         self.stdout.write(
             f"Summary: {listed} objects listed under '{prefix}', {orphans} orphans ({mode}), "
             f"{recent} orphans younger than {grace_seconds} s left alone, {photos_checked} photos checked, "
@@ -82,21 +100,33 @@ class Command(BaseCommand):
         for field in KEY_FIELDS:
             in_prefix |= Q(**{f"{field}__startswith": prefix})
         rows = (
-            Photo.objects.filter(in_prefix).order_by("album_id", "created_at", "id")
-            .values_list("id", *KEY_FIELDS).iterator(chunk_size=2000)
+            Photo.objects.filter(in_prefix)
+            .order_by("album_id", "created_at", "id")
+            .values_list("id", *KEY_FIELDS)
+            .iterator(chunk_size=2000)
         )
         folders = FolderListings()
         checked = 0
         candidates = []
         for pk, *keys in rows:
             checked += 1
-            candidates.extend((pk, key) for key in keys if key.startswith(prefix) and key not in folders.keys_near(key))
+            candidates.extend(
+                (pk, key)
+                for key in keys
+                if key.startswith(prefix) and key not in folders.keys_near(key)
+            )
         # Check again, one by one: the photo may have been deleted, or its
         # object stored, since its folder was listed.
         still_there = set()
         for batch in batched(sorted({pk for pk, _key in candidates}), BATCH_SIZE):
-            still_there.update(Photo.objects.filter(pk__in=batch).values_list("pk", flat=True))
-        missing = [(pk, key) for pk, key in candidates if pk in still_there and not storage.exists(key)]
+            still_there.update(
+                Photo.objects.filter(pk__in=batch).values_list("pk", flat=True)
+            )
+        missing = [
+            (pk, key)
+            for pk, key in candidates
+            if pk in still_there and not storage.exists(key)
+        ]
         for pk, key in missing:
             self.stdout.write(f"missing: photo {pk} has no object {key}")
         return checked, missing
@@ -114,7 +144,9 @@ class FolderListings:
         if folder in self.cache:
             self.cache.move_to_end(folder)
         else:
-            self.cache[folder] = {name for name, _modified in storage.list_objects(folder)}
+            self.cache[folder] = {
+                name for name, _modified in storage.list_objects(folder)
+            }
             if len(self.cache) > self.size:
                 self.cache.popitem(last=False)
         return self.cache[folder]
@@ -126,7 +158,12 @@ def referenced_keys(keys):
     for field in KEY_FIELDS:
         refers |= Q(**{f"{field}__in": keys})
     wanted = set(keys)
-    return {key for row in Photo.objects.filter(refers).values_list(*KEY_FIELDS) for key in row if key in wanted}
+    return {
+        key
+        for row in Photo.objects.filter(refers).values_list(*KEY_FIELDS)
+        for key in row
+        if key in wanted
+    }
 
 
 def batched(iterable, size):
