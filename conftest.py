@@ -1,6 +1,7 @@
 """Shared fixtures. The environment for tests is set in pytest.ini: production
 settings with storage on an in-process moto S3."""
 
+import contextlib
 import os
 
 import boto3
@@ -46,8 +47,7 @@ def clear_cache():
     """Rate-limit counters live in the cache: no test inherits another's."""
     from django.core.cache import cache
 
-    try:
+    # A test may point the cache at a dead server.
+    with contextlib.suppress(Exception):
         cache.clear()
-    except Exception:  # a test that points the cache at a dead server
-        pass
     yield

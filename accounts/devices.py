@@ -4,7 +4,7 @@ Every successful login gives the browser a signed cookie naming the user
 (their pk, a random nonce and the time; django.core.signing, salted), kept a
 year and refreshed at each login, for the last few users of that browser. A
 login attempt from a browser that carries a valid device cookie for the
-username typed is a known device: albums.ratelimit skips the per-username limit
+username typed is a known device: core.ratelimit skips the per-username limit
 for it and counts its failures against the device (the nonce) instead, so an
 attacker spraying one username from many addresses can't lock its owner out of
 the phone or laptop they always use. A new device still waits out the

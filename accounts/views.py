@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AccountForm, DeleteAccountForm, SignupForm
-from albums import ratelimit
-from photos.models import Photo
+from core import ratelimit
+from photos.models import Photo, covers_refreshed_once
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,7 +75,7 @@ def account_delete(request):
         # The cascade takes albums, their photos and uploads elsewhere; each
         # photo's storage objects go once this transaction commits
         # (photos/signals.py).
-        with transaction.atomic():
+        with transaction.atomic(), covers_refreshed_once():
             user.delete()
         logout(request)
         messages.success(

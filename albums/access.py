@@ -2,21 +2,17 @@
 
 An album code is a shared secret: whoever has it may see the album. Unknown
 codes and deleted albums get the same 404, and failed lookups are counted per
-client and for everyone together (albums.ratelimit) so codes can't be guessed.
+client and for everyone together (core.ratelimit) so codes can't be guessed.
 """
 
-from functools import wraps
-
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import render
 
-from albums import ratelimit
 from albums.codes import normalize_code
 from albums.models import Album
+from core import ratelimit
+from core.errors import NotFound
 
 NO_ALBUM = "No album with that code."
-TOO_MANY_LOOKUPS = "Too many wrong album codes have been tried. Please wait a few minutes and try again."
 # Codes this session has opened: they are never refused by the lookup limits,
 # so guests keep their album while someone floods the global limit. Noted when
 # the album page itself is opened (where every link, QR code and join leads),
@@ -27,15 +23,22 @@ OPENED_CODES_KEPT = 20
 GLOBAL = "everyone"
 
 
-class AlbumNotFound(Http404):
-    pass
+class AlbumNotFound(NotFound):
+    """An unknown code, a deleted album, or one the requester may not manage:
+    the same answer for each, so it tells nothing about codes."""
+
+    template = "albums/not_found.html"
+
+    def __init__(self):
+        super().__init__(NO_ALBUM)
 
 
 class TooManyLookups(ratelimit.RateLimited):
     """Raised before a lookup once the client, or everyone together, has used
     up the failures allowed (settings.RATE_LIMITS code-lookup-*), counting
-    lookups in flight. A RateLimited, so a view that doesn't catch it still
-    answers 429."""
+    lookups in flight: a 429 on the "no album" page."""
+
+    template = "albums/not_found.html"
 
 
 def _known_code(request, code):
@@ -98,7 +101,7 @@ def find_album(request, typed_code):
     except ratelimit.LimiterUnavailable:
         raise
     except ratelimit.RateLimited as error:
-        raise TooManyLookups(error.scope, error.retry_after) from error
+        raise TooManyLookups(error.scope, error.retry_after, error.reason) from error
     match = getattr(request, "resolver_match", None)
     if (
         album is not None
@@ -113,7 +116,7 @@ def find_album(request, typed_code):
 def get_album_or_404(request, code):
     album = find_album(request, code)
     if album is None:
-        raise AlbumNotFound(NO_ALBUM)
+        raise AlbumNotFound
     return album
 
 
@@ -121,27 +124,5 @@ def get_album_for_owner_or_404(request, code):
     """The album, if the requester owns it (or is staff); else the same 404 as an unknown code."""
     album = get_album_or_404(request, code)
     if not album.is_owned_by(request.user):
-        raise AlbumNotFound(NO_ALBUM)
+        raise AlbumNotFound
     return album
-
-
-def renders_lookup_errors(view):
-    """Render an unknown code as the "No album with that code" page (404) and
-    an exhausted lookup limit as a 429, for views that look up an album."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except AlbumNotFound:
-            return render(
-                request, "albums/not_found.html", {"message": NO_ALBUM}, status=404
-            )
-        except TooManyLookups as error:
-            response = render(
-                request, "albums/not_found.html", {"message": error.message}, status=429
-            )
-            response["Retry-After"] = str(error.retry_after)
-            return response
-
-    return wrapper

@@ -73,13 +73,14 @@ class AlbumAdmin(admin.ModelAdmin):
     actions = ["lock_uploads", "unlock_uploads"]
 
     def get_queryset(self, request):
-        from photos.models import Photo
-
+        # Photos build on albums (photos imports albums, never the reverse):
+        # the count goes through the reverse relation's model.
+        photos = Album._meta.get_field("photos").related_model
         return (
             super()
             .get_queryset(request)
             .annotate(
-                photo_count=count_of(Photo.objects.all(), "album"),
+                photo_count=count_of(photos.objects.all(), "album"),
                 follower_count=count_of(Subs.objects.all(), "album"),
             )
         )

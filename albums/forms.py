@@ -45,12 +45,16 @@ class AlbumSettingsForm(forms.ModelForm):
             "keep_location": "Keep location in downloads",
         }
         help_texts = {
-            "uploads_open": "Untick to lock the album: people can still look and download, but not add photos.",
+            "uploads_open": (
+                "Untick to lock the album: people can still look and download, "
+                "but not add photos."
+            ),
             "guest_uploads": "Untick to ask people to log in before they add photos.",
             "keep_location": (
-                "Photos often record where they were taken (GPS). By default only you and each photo's "
-                "uploader get that in the downloaded original; everyone else gets it without. Tick to let "
-                "everyone with the code download the location too."
+                "Photos often record where they were taken (GPS). By default only you "
+                "and each photo's uploader get that in the downloaded original; "
+                "everyone else gets it without. Tick to let everyone with the code "
+                "download the location too."
             ),
         }
 

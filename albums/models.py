@@ -14,20 +14,11 @@ class AlbumQuerySet(models.QuerySet):
             last_upload=models.Max("photos__created_at"),
         ).annotate(last_activity=models.functions.Coalesce("last_upload", "created_at"))
 
-    def refresh_covers(self):
-        """Albums here whose cover is gone or hidden get their first visible
-        photo as cover (or none). One UPDATE; a cover the owner chose stays."""
-        from photos.models import Photo
-
-        first_visible = Photo.objects.filter(
-            album=models.OuterRef("pk"), hidden=False
-        ).in_album_order()
-        return self.filter(
-            models.Q(thumbnail__isnull=True) | models.Q(thumbnail__hidden=True)
-        ).update(thumbnail=models.Subquery(first_visible.values("pk")[:1]))
-
 
 class Album(models.Model):
+    # code: what guests type and what links carry (albums.codes). thumbnail
+    # (seed's name): the cover, one of the album's visible photos (the cover
+    # rule is photos.models.PhotoManager.refresh_covers).
     code = models.CharField(max_length=16, unique=True, editable=False)
     name = models.CharField(max_length=100)
     user = models.ForeignKey(
@@ -95,20 +86,14 @@ class Album(models.Model):
         Photos already here (same sha256) are dropped: their rows are deleted,
         and with them their storage objects once the transaction commits.
         Returns (photos moved, duplicates dropped, followers added)."""
-        from photos.models import Photo
-
         # Lock both rows so two merges of the same albums can't interleave.
         list(Album.objects.select_for_update().filter(pk__in=[self.pk, other.pk]))
-        duplicates = Photo.objects.filter(
-            album=other, sha256__in=Photo.objects.filter(album=self).values("sha256")
-        )
+        duplicates = other.photos.filter(sha256__in=self.photos.values("sha256"))
         dropped = duplicates.count()
         duplicates.delete()
-        moved = Photo.objects.filter(album=other).update(album=self)
-        followers = (
-            Subs.objects.filter(album=other)
-            .exclude(user__in=Subs.objects.filter(album=self).values("user"))
-            .exclude(user_id=self.user_id)
+        moved = other.photos.update(album=self)
+        followers = other.subs.exclude(user__in=self.subs.values("user")).exclude(
+            user_id=self.user_id
         )
         followers_added = followers.update(album=self)
         if self.thumbnail_id is None and other.thumbnail_id is not None:

@@ -6,7 +6,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("join/", views.join, name="join"),
     path("albums/new/", views.album_create, name="album_create"),
-    path("a/<str:code>/", views.album, name="album"),
     path("a/<str:code>/follow/", views.album_follow, name="album_follow"),
     path("a/<str:code>/unfollow/", views.album_unfollow, name="album_unfollow"),
     path("a/<str:code>/share/", views.album_share, name="album_share"),

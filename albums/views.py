@@ -5,26 +5,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from albums.access import (
     NO_ALBUM,
-    TOO_MANY_LOOKUPS,
-    TooManyLookups,
     find_album,
     get_album_for_owner_or_404,
     get_album_or_404,
-    renders_lookup_errors,
 )
 from albums.forms import AlbumForm, AlbumSettingsForm, CoverForm, JoinForm, MergeForm
 from albums.models import Album, Subs
-from photos.models import Photo, Tag
-from photos.views import SESSION_PHOTO_IDS
 
+# The owner's cover chooser shows the album's photos a page at a time.
 PHOTOS_PER_PAGE = 60
-SORTS = {"taken": ("taken_at", "id"), "uploaded": ("created_at", "id")}
 
 
 def _home(request, join_form=None, album_form=None, status=200):
@@ -59,11 +53,7 @@ def join(request):
     form = JoinForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         return _home(request, join_form=form, status=400)
-    try:
-        album = find_album(request, form.cleaned_data["code"])
-    except TooManyLookups:
-        form.add_error("code", TOO_MANY_LOOKUPS)
-        return _home(request, join_form=form, status=429)
+    album = find_album(request, form.cleaned_data["code"])
     if album is None:
         form.add_error("code", NO_ALBUM)
         return _home(request, join_form=form, status=404)
@@ -86,46 +76,6 @@ def album_create(request):
     return redirect(album)
 
 
-@renders_lookup_errors
-@require_safe
-def album(request, code):
-    album = get_album_or_404(request, code)
-    if code != album.code:
-        return redirect(album)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "taken"
-    photos = (
-        Photo.objects.visible_to(
-            request.user, album, request.session.get(SESSION_PHOTO_IDS, ())
-        )
-        .select_related("user")
-        .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.filter(key=Tag.DESCRIPTION))
-        )
-        .order_by(*SORTS[sort])
-    )
-    page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-    is_follower = (
-        request.user.is_authenticated
-        and request.user.pk != album.user_id
-        and Subs.objects.filter(album=album, user=request.user).exists()
-    )
-    return render(
-        request,
-        "albums/album.html",
-        {
-            "album": album,
-            "page": page,
-            "sort": sort,
-            "is_owner": album.is_owned_by(request.user),
-            "can_follow": request.user.is_authenticated
-            and request.user.pk != album.user_id,
-            "is_follower": is_follower,
-            "upload_refusal": album.upload_refusal(request.user),
-        },
-    )
-
-
-@renders_lookup_errors
 @login_required
 @require_POST
 def album_follow(request, code):
@@ -136,7 +86,6 @@ def album_follow(request, code):
     return redirect(album)
 
 
-@renders_lookup_errors
 @login_required
 @require_POST
 def album_unfollow(request, code):
@@ -156,7 +105,6 @@ def album_link(request, album):
     )
 
 
-@renders_lookup_errors
 @require_safe
 def album_share(request, code):
     album = get_album_or_404(request, code)
@@ -179,7 +127,6 @@ def album_share(request, code):
     )
 
 
-@renders_lookup_errors
 def album_settings(request, code):
     album = get_album_for_owner_or_404(request, code)
     form = AlbumSettingsForm(request.POST or None, instance=album)
@@ -195,7 +142,6 @@ def album_settings(request, code):
     )
 
 
-@renders_lookup_errors
 def album_cover(request, code):
     album = get_album_for_owner_or_404(request, code)
     form = CoverForm(request.POST or None, album=album)
@@ -214,7 +160,6 @@ def album_cover(request, code):
     )
 
 
-@renders_lookup_errors
 @require_POST
 def album_new_code(request, code):
     album = get_album_for_owner_or_404(request, code)
@@ -227,14 +172,16 @@ def album_new_code(request, code):
     return redirect("album_settings", album.code)
 
 
-@renders_lookup_errors
 def album_merge(request, code):
     album = get_album_for_owner_or_404(request, code)
     form = MergeForm(request.POST or None, album=album)
     if request.method == "POST" and form.is_valid():
         other = form.cleaned_data["other"]
         moved, dropped, followers = album.merge(other)
-        summary = f"Merged {other.name} into this album: {moved} photo{'s' if moved != 1 else ''} moved"
+        summary = (
+            f"Merged {other.name} into this album: "
+            f"{moved} photo{'s' if moved != 1 else ''} moved"
+        )
         if dropped:
             summary += f", {dropped} already here dropped"
         messages.success(
@@ -250,7 +197,6 @@ def album_merge(request, code):
     )
 
 
-@renders_lookup_errors
 def album_delete(request, code):
     album = get_album_for_owner_or_404(request, code)
     if request.method == "POST":

@@ -254,21 +254,21 @@ def child_ingest(path, mode, repeat):
     from PIL import Image
 
     from albums.models import Album
-    from photos.models import Photo
+    from photos import ingest
 
     use_storage("default", "django.core.files.storage.InMemoryStorage")
     user = bench_user()
     album = Album.objects.create(
         name="ingest warm-up", user=user
     )  # warm the ORM and imports
-    Photo.objects.filter(album=album).exists()
+    album.photos.exists()
     start_rss = rss_kb()
     reset_peak_rss()
 
     def pipeline():
         album = Album.objects.create(name="ingest", user=user)
         with open(path, "rb") as fh:
-            result = Photo.objects.add(album, File(fh, name=Path(path).name), user=user)
+            result = ingest.add(album, File(fh, name=Path(path).name), user=user)
         assert result.status == "added", result.message
 
     def pillow_minimum():
@@ -308,7 +308,8 @@ def bench_ingest(workdir, quick):
             }
         )
         print(
-            f"  ingest {label}: {rows[-1]['pipeline_cpu_ms']:.0f} ms vs {rows[-1]['pillow_cpu_ms']:.0f} ms",
+            f"  ingest {label}: {rows[-1]['pipeline_cpu_ms']:.0f} ms vs "
+            f"{rows[-1]['pillow_cpu_ms']:.0f} ms",
             flush=True,
         )
     return {"rows": rows, "target_ratio": 1.3}
@@ -332,7 +333,7 @@ def make_album(n, name="bench"):
                 album=album,
                 link=f"{stem}.jpg",
                 tlink=f"{stem}_t.jpg",
-                dlink=f"{stem}_d.jpg",
+                display_link=f"{stem}_d.jpg",
                 filename=f"IMG_{index:05d}.jpg",
                 guest_name="Guest",
                 content_type="image/jpeg",
@@ -351,22 +352,18 @@ def make_album(n, name="bench"):
 @contextlib.contextmanager
 def django_storages_signing():
     """What the album page did before the fast signer: every URL through django-storages."""
-    from photos import storage
+    from unittest import mock
 
-    original = storage.fast_presigner
-    storage.fast_presigner = lambda: None
-    try:
+    from core import storage
+
+    with mock.patch.object(storage.backend(), "presigner", None):
         yield
-    finally:
-        storage.fast_presigner = original
 
 
 @contextlib.contextmanager
 def clock_at(moment):
     """Both signers (botocore's and ours) see the wall clock at `moment` (a UNIX time)."""
     from unittest import mock
-
-    from photos import storage
 
     naive = datetime.datetime.fromtimestamp(int(moment), datetime.UTC).replace(
         tzinfo=None
@@ -375,7 +372,7 @@ def clock_at(moment):
         mock.patch(
             "botocore.auth.get_current_datetime", lambda remove_tzinfo=True: naive
         ),
-        mock.patch.object(storage.time, "time", lambda: moment),
+        mock.patch("time.time", lambda: moment),
     ):
         yield
 
@@ -436,7 +433,7 @@ def bench_album_and_presign(quick):
                 f"django-storages signing {before['ms']:.1f} ms",
                 flush=True,
             )
-        from albums.views import PHOTOS_PER_PAGE
+        from photos.views import PHOTOS_PER_PAGE
 
         figures = {"sizes": list(sizes), "per_page": PHOTOS_PER_PAGE, "pages": page}
         for variant in ("after", "before"):
@@ -459,7 +456,9 @@ def bench_presign(client, album, quick):
 
     from django.core.files.storage import default_storage
 
-    from photos import storage
+    from core import storage
+    from core.storage.local import LocalSignedStorage
+    from core.storage.presign import url_window
 
     number = 2000 if quick else 10000
     slow_number = 200 if quick else 1000
@@ -468,6 +467,7 @@ def bench_presign(client, album, quick):
     client_s3 = default_storage.connection.meta.client
     bucket = default_storage.bucket_name
     figures = {}
+    assert storage.backend().presigner is not None, "the fast signer refused"
     figures["storage_url_us"] = (
         per_call(lambda: storage.url(key, content_type="image/jpeg"), number) * 1e6
     )
@@ -476,7 +476,7 @@ def bench_presign(client, album, quick):
             per_call(lambda: storage.url(key, content_type="image/jpeg"), slow_number)
             * 1e6
         )
-    local = storage.LocalSignedStorage(location=tempfile.gettempdir())
+    local = LocalSignedStorage(location=tempfile.gettempdir())
     figures["local_us"] = (
         per_call(lambda: local.url(key, parameters=parameters), slow_number) * 1e6
     )
@@ -510,7 +510,10 @@ def bench_presign(client, album, quick):
     def floor():
         query = f"{auth}&response-content-type=image%2Fjpeg"
         canonical = f"GET\n/{key}\n{query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD"
-        to_sign = f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        to_sign = (
+            f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n"
+            f"{hashlib.sha256(canonical.encode()).hexdigest()}"
+        )
         signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
         return f"https://{host}/{key}?{query}&X-Amz-Signature={signature}"
 
@@ -521,7 +524,7 @@ def bench_presign(client, album, quick):
     # when it is rendered again a little later.
     url = f"/a/{album.code}/"
     now = time.time()
-    start = now - now % storage.url_window()
+    start = now - now % url_window()
     hits = {}
     for label, delay in (("1 s", 1), ("1 min", 60), ("5 min", 300), ("20 min", 1200)):
         row = {}
@@ -534,18 +537,19 @@ def bench_presign(client, album, quick):
             with context:
                 # Average over renders spread across the window.
                 same = total = 0
-                for offset in range(0, storage.url_window(), storage.url_window() // 6):
+                for offset in range(0, url_window(), url_window() // 6):
                     with clock_at(start + offset + 0.5):
                         first = image_urls(client.get(url).content.decode())
                     with clock_at(start + offset + 0.5 + delay):
                         second = image_urls(client.get(url).content.decode())
-                    same += sum(a == b for a, b in zip(first, second))
+                    same += sum(a == b for a, b in zip(first, second, strict=False))
                     total += len(first)
             row[variant] = same / total
         hits[label] = row
     figures["cache_hits"] = hits
     print(
-        f"  presign: {figures['storage_url_us']:.1f} us vs django-storages {figures['django_storages_us']:.0f} us",
+        f"  presign: {figures['storage_url_us']:.1f} us vs django-storages "
+        f"{figures['django_storages_us']:.0f} us",
         flush=True,
     )
     return figures
@@ -600,7 +604,7 @@ def child_zip(where, total_mb, object_mb):
     from django.test import RequestFactory
 
     from albums.models import Album
-    from photos import storage
+    from core import storage
     from photos.models import Photo
     from photos.views import album_download
 
@@ -638,7 +642,7 @@ def child_zip(where, total_mb, object_mb):
                 album=album,
                 link=key,
                 tlink=key,
-                dlink=key,
+                display_link=key,
                 filename=f"IMG_{index:04d}.jpg",
                 content_type="image/jpeg",
                 size=object_mb * 1024 * 1024,
@@ -722,7 +726,8 @@ def bench_zip(workdir, quick):
             )
             print(
                 f"  zip {storage_label}, {mb:.0f} MB: {rows[-1]['zip_mb_s']:.0f} MB/s vs raw "
-                f"{rows[-1]['raw_mb_s']:.0f} MB/s, raw + CRC-32 {rows[-1]['raw_crc_mb_s']:.0f} MB/s",
+                f"{rows[-1]['raw_mb_s']:.0f} MB/s, "
+                f"raw + CRC-32 {rows[-1]['raw_crc_mb_s']:.0f} MB/s",
                 flush=True,
             )
     return {"rows": rows, "target_ratio": 0.9}
@@ -759,7 +764,10 @@ def multipart(field, filename, content, fields):
     parts = []
     for name, value in fields.items():
         parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            ).encode()
         )
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
@@ -871,7 +879,8 @@ def bench_load(workdir, db_url, quick):
             if status != 200:
                 server.terminate()
                 raise RuntimeError(
-                    f"album page answered {status}: {body[:500]!r}\n{server.stderr.read()[-3000:]!r}"
+                    f"album page answered {status}: {body[:500]!r}\n"
+                    f"{server.stderr.read()[-3000:]!r}"
                 )
 
         seconds = 8 if quick else 20
@@ -961,8 +970,8 @@ def child_load_album(media_root):
 
 def machine():
     model = ""
-    with contextlib.suppress(OSError):
-        for line in open("/proc/cpuinfo"):
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
@@ -976,9 +985,7 @@ def machine():
         "django": django.get_version(),
         "pillow": PIL.__version__,
         "database": os.environ.get("DATABASE_URL", "").split("://")[0] or "sqlite",
-        "when": datetime.datetime.now(datetime.UTC).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        ),
+        "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -987,23 +994,27 @@ def table(results):
     m = results["machine"]
     lines.append(
         f"Machine: {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, Django {m['django']}, "
-        f"Pillow {m['pillow']}, {m['database']}; {m['when']}{' (quick run)' if results['quick'] else ''}"
+        f"Pillow {m['pillow']}, {m['database']}; {m['when']}"
+        f"{' (quick run)' if results['quick'] else ''}"
     )
     lines.append("")
     if "ingest" in results:
         lines.append(
-            "Ingest: CPU per photo, whole pipeline (validate, orient, renditions, hash, store in memory) "
-            "vs Pillow minimum (open, draft, one resize, one encode). Target <= 1.3x."
+            "Ingest: CPU per photo, whole pipeline (validate, orient, renditions, hash, "
+            "store in memory) vs Pillow minimum (open, draft, one resize, one encode). "
+            "Target <= 1.3x."
         )
         lines.append("")
         lines.append(
-            "| Photo | Bytes | Pipeline CPU | Pillow minimum | Ratio | Peak memory pipeline | Peak memory minimum |"
+            "| Photo | Bytes | Pipeline CPU | Pillow minimum | Ratio "
+            "| Peak memory pipeline | Peak memory minimum |"
         )
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
         for row in results["ingest"]["rows"]:
             lines.append(
-                f"| {row['photo']} | {row['bytes'] / 1e6:.1f} MB | {row['pipeline_cpu_ms']:.0f} ms | "
-                f"{row['pillow_cpu_ms']:.0f} ms | {row['ratio']:.2f}x | {row['pipeline_peak_mb']:.0f} MB | "
+                f"| {row['photo']} | {row['bytes'] / 1e6:.1f} MB | "
+                f"{row['pipeline_cpu_ms']:.0f} ms | {row['pillow_cpu_ms']:.0f} ms | "
+                f"{row['ratio']:.2f}x | {row['pipeline_peak_mb']:.0f} MB | "
                 f"{row['pillow_peak_mb']:.0f} MB |"
             )
         lines.append("")
@@ -1028,12 +1039,14 @@ def table(results):
             owner = page["after"].get("owner", {"queries": 0, "ms": 0})
             lines.append(
                 f"| {n} | {page['after']['queries']} | {page['after']['ms']:.1f} ms | "
-                f"{page['after']['last_page_ms']:.1f} ms | {owner['queries']}, {owner['ms']:.1f} ms | "
+                f"{page['after']['last_page_ms']:.1f} ms | "
+                f"{owner['queries']}, {owner['ms']:.1f} ms | "
                 f"{page['before']['ms']:.1f} ms |"
             )
         lines.append(
             f"| per photo (fit) | {'constant' if album['queries_constant'] else 'GROWS'} | "
-            f"{album['after_ms_per_photo'] * 1e3:.1f} us | | | {album['before_ms_per_photo'] * 1e3:.1f} us |"
+            f"{album['after_ms_per_photo'] * 1e3:.1f} us | | | "
+            f"{album['before_ms_per_photo'] * 1e3:.1f} us |"
         )
         lines.append("")
     if "presign" in results:
@@ -1044,7 +1057,7 @@ def table(results):
         lines.append("|---|---:|---:|")
         for label, key in (
             (
-                "photos.storage.url (fast signer, what the album page does)",
+                "core.storage.url (fast signer, what the album page does)",
                 "storage_url_us",
             ),
             ("django-storages S3Storage.url (before)", "django_storages_us"),
@@ -1070,23 +1083,27 @@ def table(results):
         lines.append("")
     if "zip" in results:
         lines.append(
-            "Streamed ZIP (download all) vs reading the same objects raw through photos.storage.iter_object, "
-            "from local storage on disk (page cache) and from S3 (moto's server in its own process, "
-            "HTTP on loopback). On S3 the raw read already includes botocore's check of the "
-            "object's stored CRC-32 (binascii.crc32 over every byte), so the ZIP computes CRC-32 twice. "
+            "Streamed ZIP (download all) vs reading the same objects raw through "
+            "core.storage.iter_object, from local storage on disk (page cache) and from "
+            "S3 (moto's server in its own process, HTTP on loopback). On S3 the raw read "
+            "already includes botocore's check of the object's stored CRC-32 "
+            "(binascii.crc32 over every byte), so the ZIP computes CRC-32 twice. "
             "Target >= 90 % of raw, memory flat."
         )
         lines.append("")
         lines.append(
-            "| Storage | Album | Objects | Raw read | Raw read + CRC-32 | ZIP stream | ZIP / raw | ZIP / (raw + CRC-32) "
+            "| Storage | Album | Objects | Raw read | Raw read + CRC-32 | ZIP stream "
+            "| ZIP / raw | ZIP / (raw + CRC-32) "
             "| Peak memory raw | Peak memory ZIP |"
         )
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in results["zip"]["rows"]:
             lines.append(
-                f"| {row.get('storage', 'local disk')} | {row['album_mb']} MB | {row['objects']} | {row['raw_mb_s']:.0f} MB/s | "
-                f"{row.get('raw_crc_mb_s', 0):.0f} MB/s | {row['zip_mb_s']:.0f} MB/s | {row['ratio']:.0%} | "
-                f"{row.get('crc_ratio', 0):.0%} | {row['raw_peak_mb']:.0f} MB | {row['zip_peak_mb']:.0f} MB |"
+                f"| {row.get('storage', 'local disk')} | {row['album_mb']} MB | "
+                f"{row['objects']} | {row['raw_mb_s']:.0f} MB/s | "
+                f"{row.get('raw_crc_mb_s', 0):.0f} MB/s | {row['zip_mb_s']:.0f} MB/s | "
+                f"{row['ratio']:.0%} | {row.get('crc_ratio', 0):.0%} | "
+                f"{row['raw_peak_mb']:.0f} MB | {row['zip_peak_mb']:.0f} MB |"
             )
         lines.append("")
     if "load" in results:

@@ -88,9 +88,8 @@ MIDDLEWARE = [
     "accounts.devices.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Innermost, so they see exceptions from views before anything else does.
-    "albums.middleware.RateLimitMiddleware",
-    "albums.middleware.ServiceUnavailableMiddleware",
+    # Innermost, so it sees exceptions from views before anything else does.
+    "core.middleware.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "partyshots.urls"
@@ -144,7 +143,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Photo storage. With a bucket: S3 (or any S3-compatible service) with short
 # pre-signed URLs. Without: a private local folder whose files are reachable
-# only through signed, expiring URLs (photos.storage.LocalSignedStorage).
+# only through signed, expiring URLs (core.storage.local.LocalSignedStorage).
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 STORAGE_URL_EXPIRY = envint("STORAGE_URL_EXPIRY", 3600)
 # S3 URLs are signed as of the start of a window of this many seconds, so a
@@ -164,7 +163,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_LOCATION = os.environ.get("AWS_LOCATION", "")
     STORAGE_BACKEND = "storages.backends.s3.S3Storage"
 else:
-    STORAGE_BACKEND = "photos.storage.LocalSignedStorage"
+    STORAGE_BACKEND = "core.storage.local.LocalSignedStorage"
 
 
 def storage_origins(bucket, endpoint_url=None, region=None, addressing_style=None):
@@ -235,7 +234,7 @@ else:
         }
     }
 
-# Rate limits (albums.ratelimit), each "count/period" from RATE_LIMIT_<NAME>.
+# Rate limits (core.ratelimit), each "count/period" from RATE_LIMIT_<NAME>.
 # Fixed windows: after `count` hits a key waits for the window to end.
 RATE_LIMITS = {
     # Wrong (well-formed) album codes: per client, and from everyone together,
@@ -285,10 +284,10 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Logins are counted per username and client (albums.ratelimit). The plain
+# Logins are counted per username and client (accounts.backends). The plain
 # ModelBackend stays listed for sessions logged in with it by name.
 AUTHENTICATION_BACKENDS = [
-    "albums.ratelimit.RateLimitedModelBackend",
+    "accounts.backends.RateLimitedModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # No inline script or style anywhere: JS in static/js, CSS in static/css.

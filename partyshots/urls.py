@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core import views as core_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("media/<path:name>", core_views.media, name="media"),
     path("accounts/", include("accounts.urls")),
     path("", include("albums.urls")),
     path("", include("photos.urls")),
 ]
+
+handler404 = "core.middleware.not_found"

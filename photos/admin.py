@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from albums.admin import relabel_delete_selected, search_with_code
 from albums.models import Album
-from photos import storage
+from core import storage
 from photos.models import Photo, Tag, TakedownRequest
 
 PREVIEW_SIZE = 80  # px, the longer side of the changelist thumbnail
@@ -98,8 +98,8 @@ class PhotoAdmin(admin.ModelAdmin):
         "sha256",
         "link",
         "tlink",
-        "dlink",
-        "plink",
+        "display_link",
+        "location_free_link",
     ]
     # Storage keys and what was measured from the file describe stored bytes:
     # editing them would make the row lie about its objects.
@@ -114,8 +114,8 @@ class PhotoAdmin(admin.ModelAdmin):
         "sha256",
         "link",
         "tlink",
-        "dlink",
-        "plink",
+        "display_link",
+        "location_free_link",
     ]
 
     def has_add_permission(self, request):
@@ -184,13 +184,17 @@ class PhotoAdmin(admin.ModelAdmin):
     )
     def hide(self, request, queryset):
         count = queryset.update(hidden=True)
-        Album.objects.filter(pk__in=queryset.values("album")).refresh_covers()
+        Photo.objects.refresh_covers(
+            Album.objects.filter(pk__in=queryset.values("album"))
+        )
         self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
 
     @admin.action(description="Unhide selected photos", permissions=["change"])
     def unhide(self, request, queryset):
         count = queryset.update(hidden=False)
-        Album.objects.filter(pk__in=queryset.values("album")).refresh_covers()
+        Photo.objects.refresh_covers(
+            Album.objects.filter(pk__in=queryset.values("album"))
+        )
         self.message_user(
             request, f"Made {count} photo(s) visible again.", messages.SUCCESS
         )

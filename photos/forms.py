@@ -21,7 +21,10 @@ class DescriptionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "max_length": "A description can be at most %(limit_value)d characters (it has %(show_value)d)."
+            "max_length": (
+                "A description can be at most %(limit_value)d characters "
+                "(it has %(show_value)d)."
+            )
         },
     )
 
@@ -46,7 +49,9 @@ class PhotoIdsField(forms.Field):
         try:
             return sorted({int(item) for item in value or ()})
         except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid"
+            ) from None
 
 
 class BulkModerationForm(forms.Form):

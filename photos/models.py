@@ -1,228 +1,103 @@
-import hashlib
-import logging
-import re
-import unicodedata
-import uuid
-from dataclasses import dataclass
+"""Photos and what hangs off them. The seed's names stay: Photo.link is the
+original's storage key, Photo.tlink its thumbnail's; Album.thumbnail (in
+albums) is the cover; a description is the Tag with key "description"."""
+
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from photos import storage, thumbnails
-from photos.storage import StorageUnavailable
+from albums.models import Album
+from core import storage
+from photos import images
 
-logger = logging.getLogger(__name__)
-
-FILENAME_MAX_LENGTH = 200
-
-
-@dataclass
-class AddResult:
-    status: str  # "added", "duplicate", "rejected" or "unavailable"
-    message: str
-    photo: "Photo | None" = None
-    # A rejection for something other than the file itself (a full album: 403/413).
-    refusal_status: int | None = None
-
-    @property
-    def http_status(self):
-        if self.refusal_status:
-            return self.refusal_status
-        return {"added": 201, "duplicate": 200, "rejected": 400, "unavailable": 503}[
-            self.status
-        ]
+# Albums whose covers to refresh at the end of a covers_refreshed_once() block.
+_pending_covers = threading.local()
 
 
-def clean_filename(name, default_extension="jpg"):
-    """The base name only, without path separators or control characters, length capped."""
-    name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = _strip_dots_and_spaces(
-        "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    )
-    if len(name) > FILENAME_MAX_LENGTH:
-        stem, dot, extension = name.rpartition(".")
-        if dot and len(extension) <= 10:
-            name = stem[: FILENAME_MAX_LENGTH - len(extension) - 1] + "." + extension
-        else:
-            name = _strip_dots_and_spaces(name[:FILENAME_MAX_LENGTH])
-    return name or f"photo.{default_extension}"
-
-
-def _strip_dots_and_spaces(name):
-    # Together, so that cleaning a clean name changes nothing ("0 ." -> "0", not "0 ").
-    return re.sub(r"^[\s.]+|[\s.]+$", "", name)
-
-
-def _gigabytes(size):
-    return f"{size / 1024**3:.0f}" if size % 1024**3 == 0 else f"{size / 1024**3:.1f}"
-
-
-def _megabytes(size):
-    return (
-        f"{size / 1024 / 1024:.0f}"
-        if size >= 10 * 1024 * 1024
-        else f"{size / 1024 / 1024:.1f}"
-    )
+@contextmanager
+def covers_refreshed_once():
+    """Photos deleted inside this block refresh their albums' covers with one
+    UPDATE at its end, not one per photo (nested blocks join the outermost)."""
+    if getattr(_pending_covers, "album_ids", None) is not None:
+        yield
+        return
+    _pending_covers.album_ids = set()
+    try:
+        yield
+        album_ids = _pending_covers.album_ids
+    finally:
+        _pending_covers.album_ids = None
+    if album_ids:
+        Photo.objects.refresh_covers(Album.objects.filter(pk__in=album_ids))
 
 
 class PhotoQuerySet(models.QuerySet):
-    def visible_to(self, user, album, session_photo_ids=()):
-        """Photos of `album` this person may see: hidden ones only for the album
-        owner, staff and their uploader (an account, or a guest's session)."""
-        photos = self.filter(album=album)
-        if album.is_owned_by(user):
-            return photos
-        shown = models.Q(hidden=False) | models.Q(pk__in=list(session_photo_ids))
-        if user.is_authenticated:
-            shown |= models.Q(user=user)
-        return photos.filter(shown)
-
     def in_album_order(self):
         return self.order_by("taken_at", "id")
 
-    def _album_quota_refusal(self, album, size):
-        """A rejection if one more photo of `size` bytes takes `album` past
-        ALBUM_MAX_PHOTOS or ALBUM_MAX_BYTES, else None. Uploads racing in at
-        the same moment may each pass: a quota, not an exact ceiling."""
-        totals = self.filter(album=album).aggregate(
-            count=models.Count("id"), size=models.Sum("size")
-        )
-        if totals["count"] >= settings.ALBUM_MAX_PHOTOS:
-            return AddResult(
-                "rejected",
-                f"This album is full: {settings.ALBUM_MAX_PHOTOS} photos is the limit.",
-                refusal_status=403,
-            )
-        if (totals["size"] or 0) + size > settings.ALBUM_MAX_BYTES:
-            return AddResult(
-                "rejected",
-                f"This album is full: {_gigabytes(settings.ALBUM_MAX_BYTES)} GB of photos is the limit.",
-                refusal_status=413,
-            )
-        return None
+    def delete(self):
+        with covers_refreshed_once():
+            return super().delete()
 
-    def add(self, album, file, *, user=None, guest_name="", filename=None):
-        """Check one uploaded file and store it in `album` through the whole pipeline.
 
-        The upload view and the import_photos command both come here. Returns an
-        AddResult; never raises for a bad file. Raises StorageUnavailable when
-        storage or the database fails (whatever was written is removed first)."""
-        display_name = clean_filename(filename or getattr(file, "name", ""))
-        size = getattr(file, "size", None)
-        if size is not None and size > settings.PHOTO_MAX_BYTES:
-            return AddResult(
-                "rejected",
-                f"file is {_megabytes(size)} MB; the limit is {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB",
-            )
-        if not size:
-            return AddResult("rejected", "file is empty")
+class PhotoManager(models.Manager.from_queryset(PhotoQuerySet)):
+    # The cover rule, in one place: an album's cover (the seed's
+    # Album.thumbnail) is one of its visible photos. The owner's choice stays
+    # while it is visible; else the first visible photo in album order takes
+    # its place, or none. Whatever hides or deletes photos (views, the admin,
+    # the cascade when an account goes) ends in refresh_covers().
 
-        digest = hashlib.sha256()
-        file.seek(0)
-        for chunk in iter(lambda: file.read(1024 * 1024), b""):
-            digest.update(chunk)
-        sha256 = digest.hexdigest()
-        existing = self.filter(album=album, sha256=sha256).first()
-        if existing:
-            return AddResult("duplicate", "already in the album", existing)
-        if full := self._album_quota_refusal(album, size):
-            return full
+    def refresh_covers(self, albums):
+        """Give the albums of this queryset whose cover is gone or hidden their
+        first visible photo as cover (or none). One UPDATE, however many."""
+        first_visible = self.filter(
+            album=models.OuterRef("pk"), hidden=False
+        ).in_album_order()
+        return albums.filter(
+            models.Q(thumbnail__isnull=True) | models.Q(thumbnail__hidden=True)
+        ).update(thumbnail=models.Subquery(first_visible.values("pk")[:1]))
 
-        try:
-            rendered = thumbnails.process(file, display_name)
-        except thumbnails.RejectedImage as exc:
-            return AddResult("rejected", str(exc))
-
-        stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
-        keys = {
-            "link": f"{stem}.{rendered.extension}",
-            "tlink": f"{stem}_t.jpg",
-            "dlink": f"{stem}_d.jpg",
-        }
-        private = None
-        if rendered.has_location:
-            if rendered.format == "JPEG":
-                file.seek(0)
-                try:
-                    private = thumbnails.jpeg_without_metadata(
-                        file.read(), rendered.orientation
-                    )
-                except (ValueError, IndexError):
-                    # Decoders skip what they can't parse; stripping the location
-                    # can't, and a copy that might keep it is never made.
-                    return AddResult("rejected", thumbnails.UNSTRIPPABLE_LOCATION)
-            else:
-                private = rendered.private
-            keys["plink"] = f"{stem}_p.jpg"
-        written = []
-        try:
-            file.seek(0)
-            written.append(storage.save(keys["link"], file, rendered.content_type))
-            written.append(
-                storage.save(
-                    keys["dlink"], rendered.display, thumbnails.RENDITION_CONTENT_TYPE
-                )
-            )
-            written.append(
-                storage.save(
-                    keys["tlink"], rendered.thumbnail, thumbnails.RENDITION_CONTENT_TYPE
-                )
-            )
-            if private is not None:
-                written.append(
-                    storage.save(
-                        keys["plink"], private, thumbnails.RENDITION_CONTENT_TYPE
-                    )
-                )
-        except Exception:
-            logger.exception(
-                "could not store photo %s for album %s", display_name, album.pk
-            )
-            storage.delete(written)  # no row refers to them: delete at once
-            raise StorageUnavailable
-
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                photo = self.create(
-                    album=album,
-                    user=user if user and user.is_authenticated else None,
-                    guest_name=""
-                    if user and user.is_authenticated
-                    else guest_name[:60],
-                    filename=display_name,
-                    content_type=rendered.content_type,
-                    size=size,
-                    width=rendered.width,
-                    height=rendered.height,
-                    taken_at=rendered.taken_at or now,
-                    created_at=now,
-                    sha256=sha256,
-                    plink_size=len(private) if private is not None else None,
-                    **keys,
-                )
-        except IntegrityError:
-            storage.delete(written)
-            existing = self.filter(album=album, sha256=sha256).first()
-            if existing:  # the same file arrived twice at once
-                return AddResult("duplicate", "already in the album", existing)
-            logger.exception(
-                "could not save photo %s for album %s", display_name, album.pk
-            )
-            raise StorageUnavailable
-        except DatabaseError:
-            logger.exception(
-                "could not save photo %s for album %s", display_name, album.pk
-            )
-            storage.delete(written)
-            raise StorageUnavailable
-        # The first photo becomes the cover; update() so two uploads can't race.
-        type(album).objects.filter(pk=album.pk, thumbnail__isnull=True).update(
+    def cover_first_photo(self, photo):
+        """An album's first photo becomes its cover; update() so two uploads
+        can't race."""
+        Album.objects.filter(pk=photo.album_id, thumbnail__isnull=True).update(
             thumbnail=photo
         )
-        return AddResult("added", "added", photo)
+
+    def album_deleting(self, album_id, deleting=True):
+        """Between an album's pre_delete and post_delete its photos go by
+        cascade: no cover to refresh for it."""
+        deleted = getattr(_pending_covers, "deleted_albums", set())
+        _pending_covers.deleted_albums = (
+            deleted | {album_id} if deleting else deleted - {album_id}
+        )
+
+    def photo_deleted(self, album_id):
+        """A photo of the album is gone: refresh its cover now, or once at the
+        end of the covers_refreshed_once() block this happens in."""
+        if album_id in getattr(_pending_covers, "deleted_albums", ()):
+            return  # the album goes too
+        pending = getattr(_pending_covers, "album_ids", None)
+        if pending is None:
+            self.refresh_covers(Album.objects.filter(pk=album_id))
+        else:
+            pending.add(album_id)
+
+    def visible_in(self, album, user, uploaded_ids=()):
+        """Photos of `album` this person may see: hidden ones only for the
+        album owner, staff and their uploader (an account, or a guest's
+        session). Each photo's .album is `album` itself, no query per photo."""
+        photos = album.photos.all()
+        if album.is_owned_by(user):
+            return photos
+        shown = models.Q(hidden=False) | models.Q(pk__in=list(uploaded_ids))
+        if user.is_authenticated:
+            shown |= models.Q(user=user)
+        return photos.filter(shown)
 
 
 class Photo(models.Model):
@@ -235,16 +110,17 @@ class Photo(models.Model):
         help_text="The uploader; empty for a guest without an account.",
     )
     album = models.ForeignKey("albums.Album", models.CASCADE, related_name="photos")
-    # Storage keys. link: the original, byte for byte. tlink: thumbnail.
-    # dlink: display rendition. plink: the original as shown to people other
-    # than the uploader and the owner, without location; empty when the
+    # Storage keys. link (seed): the original, byte for byte. tlink (seed):
+    # the thumbnail. display_link: the large rendition the viewer shows.
+    # location_free_link: the copy of the original that everyone but its
+    # uploader and the album's owner gets, without location; empty when the
     # original has none.
     link = models.CharField(max_length=255, db_index=True)
     tlink = models.CharField(max_length=255, db_index=True)
-    dlink = models.CharField(max_length=255, db_index=True)
-    plink = models.CharField(max_length=255, blank=True, db_index=True)
-    plink_size = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="Bytes of the plink object."
+    display_link = models.CharField(max_length=255, db_index=True)
+    location_free_link = models.CharField(max_length=255, blank=True, db_index=True)
+    location_free_size = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Bytes of the location-free copy."
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     filename = models.CharField(max_length=255)
@@ -261,7 +137,7 @@ class Photo(models.Model):
         default=False, help_text="Only the owner and the uploader see it."
     )
 
-    objects = PhotoQuerySet.as_manager()
+    objects = PhotoManager()
 
     class Meta:
         constraints = [
@@ -292,7 +168,7 @@ class Photo(models.Model):
         return storage.url(self.tlink, content_type="image/jpeg")
 
     def display_url(self):
-        return storage.url(self.dlink, content_type="image/jpeg")
+        return storage.url(self.display_link, content_type="image/jpeg")
 
     def viewer_url(self):
         return reverse("photo", args=[self.album.code, self.pk])
@@ -302,20 +178,20 @@ class Photo(models.Model):
         without location unless they uploaded it, own the album, or the album keeps location."""
         is_owner = user.is_authenticated and user.pk == self.album.user_id
         if (
-            not self.plink
+            not self.location_free_link
             or self.album.keep_location
             or is_owner
             or self.is_uploaded_by(user, session_photo_ids)
         ):
             return self.link, self.content_type, self.filename
         filename = self.filename
-        if self.content_type != thumbnails.RENDITION_CONTENT_TYPE:
+        if self.content_type != images.RENDITION_CONTENT_TYPE:
             filename = filename.rsplit(".", 1)[0] + ".jpg"
-        return self.plink, thumbnails.RENDITION_CONTENT_TYPE, filename
+        return self.location_free_link, images.RENDITION_CONTENT_TYPE, filename
 
     def download_size_for(self, user, session_photo_ids=()):
         key = self.download_for(user, session_photo_ids)[0]
-        return self.size if key == self.link else self.plink_size
+        return self.size if key == self.link else self.location_free_size
 
     def is_uploaded_by(self, user, session_photo_ids=()):
         if self.user_id:
@@ -330,7 +206,16 @@ class Photo(models.Model):
 
     @property
     def storage_keys(self):
-        return [key for key in (self.link, self.tlink, self.dlink, self.plink) if key]
+        return [
+            key
+            for key in (
+                self.link,
+                self.tlink,
+                self.display_link,
+                self.location_free_link,
+            )
+            if key
+        ]
 
     @property
     def description(self):

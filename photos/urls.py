@@ -3,7 +3,7 @@ from django.urls import path
 from photos import views
 
 urlpatterns = [
-    path("media/<path:name>", views.media, name="media"),
+    path("a/<str:code>/", views.album, name="album"),
     path("a/<str:code>/upload/", views.upload, name="upload"),
     path("a/<str:code>/photos.json", views.album_photos_json, name="album_photos_json"),
     path("a/<str:code>/download/", views.album_download, name="album_download"),

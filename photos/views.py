@@ -1,93 +1,51 @@
 import math
-import mimetypes
 from urllib.parse import urlsplit
 from zipfile import ZIP_STORED
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from zipstream import ZipStream
 
-from albums import ratelimit
 from albums.access import get_album_for_owner_or_404, get_album_or_404
-from albums.models import Album
-from photos import storage
+from albums.models import Album, Subs
+from core import ratelimit, storage
+from core.http import wants_json
+from photos import ingest
 from photos.forms import (
     BulkModerationForm,
     DescriptionForm,
     GuestNameForm,
     TakedownForm,
 )
-from photos.models import AddResult, Photo, TakedownRequest, clean_filename
-from photos.storage import StorageUnavailable
-
-MEDIA_CSP = "default-src 'none'; sandbox"
-
-
-@require_safe
-def media(request, name):
-    """Serve one object of the local storage for a signed, unexpired URL.
-
-    The local stand-in for an S3 pre-signed URL: without a valid signature
-    nothing is served, and the response type is pinned, never sniffed.
-    """
-    if not isinstance(default_storage, storage.LocalSignedStorage):
-        raise Http404("No such file.")
-    signed = storage.check_local_signature(name, request.GET.dict())
-    if signed is None:
-        raise Http404("This link has expired or is not valid.")
-    try:
-        fh = default_storage.open(name, "rb")
-    except (FileNotFoundError, ValueError, OSError):
-        raise Http404("No such file.")
-    content_type = (
-        signed.get("ResponseContentType")
-        or mimetypes.guess_type(name)[0]
-        or "application/octet-stream"
-    )
-    response = FileResponse(fh, content_type=content_type)
-    response["Content-Disposition"] = signed.get("ResponseContentDisposition", "inline")
-    response["X-Content-Type-Options"] = "nosniff"
-    # Even opened as a page, a user's file runs nothing and loads nothing.
-    response["Content-Security-Policy"] = MEDIA_CSP
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
+from photos.ingest import clean_filename
+from photos.models import Photo, Tag, TakedownRequest
 
 # Session keys: a guest without an account is recognised by their session.
 SESSION_GUEST_NAME = "guest_name"
 SESSION_PHOTO_IDS = "uploaded_photo_ids"
 SESSION_TAKEDOWN_IDS = "takedown_photo_ids"
 JSON_PAGE_SIZE = 100
-GUEST_QUOTA_REACHED = "You have added {} photos as a guest, the most one guest may add. Log in to add more."
+GUEST_QUOTA_REACHED = (
+    "You have added {} photos as a guest, the most one guest may add. "
+    "Log in to add more."
+)
 JSON_MAX_PAGE_SIZE = 200
+PHOTOS_PER_PAGE = 60
+SORTS = {"taken": ("taken_at", "id"), "uploaded": ("created_at", "id")}
 
 
 def _session_photo_ids(request):
     return set(request.session.get(SESSION_PHOTO_IDS, ()))
-
-
-def _wants_json(request):
-    return (
-        "application/json" in request.headers.get("Accept", "")
-        or "X-Requested-With" in request.headers
-    )
-
-
-def _album_url(album):
-    try:
-        return album.get_absolute_url()
-    except NoReverseMatch:  # the album page belongs to the albums app
-        return reverse("home")
 
 
 def _get_photo_or_404(request, code, photo_id):
@@ -96,12 +54,11 @@ def _get_photo_or_404(request, code, photo_id):
     album = get_album_or_404(request, code)
     session_ids = _session_photo_ids(request)
     photo = get_object_or_404(
-        Photo.objects.visible_to(request.user, album, session_ids).select_related(
+        Photo.objects.visible_in(album, request.user, session_ids).select_related(
             "user"
         ),
         pk=photo_id,
     )
-    photo.album = album
     return album, photo, session_ids
 
 
@@ -139,32 +96,47 @@ def _result_json(name, result):
     }
 
 
+# How each ingest outcome answers over HTTP; a refusal for a quota has its own.
+OUTCOME_STATUS = {
+    ingest.ADDED: 201,
+    ingest.DUPLICATE: 200,
+    ingest.REJECTED: 400,
+    ingest.UNAVAILABLE: 503,
+}
+REFUSAL_STATUS = {
+    ingest.ALBUM_FULL: 403,
+    ingest.ALBUM_BYTES_FULL: 413,
+    ingest.GUEST_QUOTA: 403,
+}
+
+
+def _outcome_status(outcome):
+    return REFUSAL_STATUS.get(outcome.refusal) or OUTCOME_STATUS[outcome.status]
+
+
 @require_POST
 def upload(request, code):
     """Add the posted files (`photos`, one or many) to the album, each on its own."""
     album = get_album_or_404(request, code)
     refusal = album.upload_refusal(request.user)
-    files = request.FILES.getlist("photos") + request.FILES.getlist("photo")
+    files = request.FILES.getlist("photos")
     if refusal or not files:
         error = refusal or "Choose at least one photo to upload."
         status = 403 if refusal else 400
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": error, "results": []}, status=status)
         context = {
             "album": album,
-            "album_url": _album_url(album),
+            "album_url": album.get_absolute_url(),
             "error": error,
             "results": [],
         }
         return render(request, "photos/upload_results.html", context, status=status)
 
     # Every file counts, per client and per album, before any is looked at.
-    try:
-        for _file in files:
-            ratelimit.hit("upload-client", ratelimit.client_key(request))
-            ratelimit.hit("upload-album", album.pk)
-    except ratelimit.RateLimited as error:
-        return ratelimit.rate_limited_response(request, error)
+    for _file in files:
+        ratelimit.hit("upload-client", ratelimit.client_key(request))
+        ratelimit.hit("upload-album", album.pk)
 
     guest_name = ""
     guest_uploads = 0
@@ -184,24 +156,19 @@ def upload(request, code):
             not request.user.is_authenticated
             and guest_uploads >= settings.GUEST_SESSION_MAX_PHOTOS
         ):
-            result = AddResult(
-                "rejected",
+            result = ingest.Outcome(
+                ingest.REJECTED,
                 GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS),
-                refusal_status=403,
+                refusal=ingest.GUEST_QUOTA,
             )
         else:
-            try:
-                result = Photo.objects.add(
-                    album, file, user=request.user, guest_name=guest_name, filename=name
-                )
-            except StorageUnavailable as exc:
-                result = AddResult("unavailable", exc.message)
-        if result.status == "added":
+            result = ingest.add(
+                album, file, user=request.user, guest_name=guest_name, filename=name
+            )
+        if result.status == ingest.ADDED:
             guest_uploads += 1
-        if result.status == "rejected":
+        if result.status == ingest.REJECTED:
             result.message = f"{name}: {result.message}"
-        if result.photo:
-            result.photo.album = album
         results.append((name, result))
     if not request.user.is_authenticated:
         _remember_uploads(
@@ -211,22 +178,62 @@ def upload(request, code):
 
     # The most telling status of all the files': 503 (try again), a full
     # album (413/403), a bad file (400), then 201 if any was added, else 200.
-    statuses = {result.http_status for _name, result in results}
+    statuses = {_outcome_status(result) for _name, result in results}
     status = next(code for code in (503, 413, 403, 400, 201, 200) if code in statuses)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {"results": [_result_json(name, result) for name, result in results]},
             status=status,
         )
-    context = {"album": album, "album_url": _album_url(album), "results": results}
+    context = {
+        "album": album,
+        "album_url": album.get_absolute_url(),
+        "results": results,
+    }
     return render(request, "photos/upload_results.html", context, status=status)
+
+
+@require_safe
+def album(request, code):
+    album = get_album_or_404(request, code)
+    if code != album.code:
+        return redirect(album)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "taken"
+    photos = (
+        Photo.objects.visible_in(album, request.user, _session_photo_ids(request))
+        .select_related("user")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.filter(key=Tag.DESCRIPTION))
+        )
+        .order_by(*SORTS[sort])
+    )
+    page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    is_follower = (
+        request.user.is_authenticated
+        and request.user.pk != album.user_id
+        and Subs.objects.filter(album=album, user=request.user).exists()
+    )
+    return render(
+        request,
+        "albums/album.html",
+        {
+            "album": album,
+            "page": page,
+            "sort": sort,
+            "is_owner": album.is_owned_by(request.user),
+            "can_follow": request.user.is_authenticated
+            and request.user.pk != album.user_id,
+            "is_follower": is_follower,
+            "upload_refusal": album.upload_refusal(request.user),
+        },
+    )
 
 
 @require_safe
 def photo(request, code, photo_id):
     """One photo large, with its description, uploader, date and actions."""
     album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
-    visible = Photo.objects.visible_to(request.user, album, session_ids)
+    visible = Photo.objects.visible_in(album, request.user, session_ids)
     earlier = Q(taken_at__lt=photo.taken_at) | Q(
         taken_at=photo.taken_at, id__lt=photo.pk
     )
@@ -239,7 +246,7 @@ def photo(request, code, photo_id):
         "photos/photo.html",
         {
             "album": album,
-            "album_url": _album_url(album),
+            "album_url": album.get_absolute_url(),
             "photo": photo,
             "can_edit": can_edit,
             "previous": previous,
@@ -278,10 +285,10 @@ def photo_delete(request, code, photo_id):
     photo.delete()  # the files go once this commits, a deleted cover is replaced (photos.signals)
     if photo_id in session_ids:
         request.session[SESSION_PHOTO_IDS] = sorted(session_ids - {photo_id})
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"deleted": photo_id})
     messages.success(request, f"Deleted {photo.filename}.")
-    return redirect(_album_url(album))
+    return redirect(album.get_absolute_url())
 
 
 @require_POST
@@ -295,14 +302,14 @@ def photo_description(request, code, photo_id):
     form = DescriptionForm(request.POST)
     if not form.is_valid():
         error = " ".join(form.errors["description"])
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": error}, status=400)
         return render(
             request,
             "photos/photo.html",
             {
                 "album": album,
-                "album_url": _album_url(album),
+                "album_url": album.get_absolute_url(),
                 "photo": photo,
                 "can_edit": True,
                 "description_form": form,
@@ -310,7 +317,7 @@ def photo_description(request, code, photo_id):
             status=400,
         )
     description = form.save(photo)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"description": description})
     return redirect(photo.viewer_url())
 
@@ -321,8 +328,7 @@ def photo_description(request, code, photo_id):
 
 def _get_photo_for_owner_or_404(request, code, photo_id):
     album = get_album_for_owner_or_404(request, code)
-    photo = get_object_or_404(Photo.objects.filter(album=album), pk=photo_id)
-    photo.album = album
+    photo = get_object_or_404(album.photos.all(), pk=photo_id)
     return album, photo
 
 
@@ -340,7 +346,7 @@ def _set_hidden(album, photos, hidden):
     """Hide or unhide `photos` of `album`; a hidden cover is replaced. Returns how many."""
     with transaction.atomic():
         count = photos.update(hidden=hidden)
-        Album.objects.filter(pk=album.pk).refresh_covers()
+        Photo.objects.refresh_covers(Album.objects.filter(pk=album.pk))
     return count
 
 
@@ -361,7 +367,7 @@ def photo_hide(request, code, photo_id, hidden):
     """Hide a photo (only the owner, its uploader and staff see it) or show it again."""
     album, photo = _get_photo_for_owner_or_404(request, code, photo_id)
     _set_hidden(album, Photo.objects.filter(pk=photo.pk), hidden)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"id": photo.pk, "hidden": hidden})
     if hidden:
         messages.success(
@@ -381,7 +387,7 @@ def bulk_moderation(request, code):
     first shows a confirmation page, which posts back here with `confirmed`."""
     album = get_album_for_owner_or_404(request, code)
     form = BulkModerationForm(request.POST, album=album)
-    back = _next_url(request, _album_url(album))
+    back = _next_url(request, album.get_absolute_url())
     if not form.is_valid():
         return render(
             request,
@@ -392,8 +398,6 @@ def bulk_moderation(request, code):
     action, photos = form.cleaned_data["action"], form.cleaned_data["photos"]
     if action == "delete" and not form.cleaned_data["confirmed"]:
         selected = list(photos.in_album_order())
-        for photo in selected:
-            photo.album = album
         return render(
             request,
             "photos/bulk_moderation.html",
@@ -433,14 +437,14 @@ def _client_hash(request):
 def photo_takedown(request, code, photo_id):
     """Anyone who can see a photo may ask the album's host to take it down."""
     album, photo, _session_ids = _get_photo_or_404(request, code, photo_id)
-    context = {"album": album, "album_url": _album_url(album), "photo": photo}
+    context = {"album": album, "album_url": album.get_absolute_url(), "photo": photo}
     if request.method != "POST":
         return render(
             request, "photos/takedown.html", {**context, "form": TakedownForm()}
         )
     form = TakedownForm(request.POST)
     if not form.is_valid():
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": " ".join(form.errors["reason"])}, status=400)
         return render(
             request, "photos/takedown.html", {**context, "form": form}, status=400
@@ -459,7 +463,7 @@ def photo_takedown(request, code, photo_id):
             ip_hash=_client_hash(request),
         )
         request.session[SESSION_TAKEDOWN_IDS] = sorted(asked | {photo.pk})
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {"requested": photo.pk, "duplicate": duplicate},
             status=200 if duplicate else 201,
@@ -513,7 +517,7 @@ def album_photos_json(request, code):
     were hidden, deleted or unhidden since. Then `?ids=1` lists just the
     visible ids in upload order (no URLs to sign: cheap even for 5,000)."""
     album = get_album_or_404(request, code)
-    photos = Photo.objects.visible_to(request.user, album, _session_photo_ids(request))
+    photos = Photo.objects.visible_in(album, request.user, _session_photo_ids(request))
     if request.GET.get("ids"):
         return JsonResponse(
             {"ids": list(photos.order_by("id").values_list("id", flat=True))}
@@ -537,7 +541,6 @@ def album_photos_json(request, code):
     page = page[:limit]
     items = []
     for photo in page:
-        photo.album = album
         items.append(
             {
                 "id": photo.pk,
@@ -553,7 +556,10 @@ def album_photos_json(request, code):
         )
     next_url = None
     if more:
-        next_url = f"{reverse('album_photos_json', args=[album.code])}?after={page[-1].pk}&limit={limit}"
+        next_url = (
+            f"{reverse('album_photos_json', args=[album.code])}"
+            f"?after={page[-1].pk}&limit={limit}"
+        )
     totals = photos.aggregate(
         count=Count("id"), id_sum=Sum("id")
     )  # PostgreSQL sums bigints as numeric
@@ -572,12 +578,11 @@ def album_download(request, code):
     """The whole album as one ZIP, streamed as it is read from storage."""
     album = get_album_or_404(request, code)
     session_ids = _session_photo_ids(request)
-    photos = Photo.objects.visible_to(request.user, album, session_ids).in_album_order()
+    photos = Photo.objects.visible_in(album, request.user, session_ids).in_album_order()
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     names = set()
     entries = []
     for photo in photos.iterator(chunk_size=1000):
-        photo.album = album
         key, _content_type, filename = photo.download_for(request.user, session_ids)
         size = photo.download_size_for(request.user, session_ids)
         taken = timezone.localtime(photo.taken_at)
@@ -587,7 +592,9 @@ def album_download(request, code):
     if any(size is None for _key, _name, size in entries):
         archive = ZipStream(compress_type=ZIP_STORED)
     for (_key, name, size), chunks in zip(
-        entries, storage.iter_objects([key for key, _name, _size in entries])
+        entries,
+        storage.iter_objects([key for key, _name, _size in entries]),
+        strict=True,
     ):
         archive.add(chunks, name, size=size)
     # The generator, not the ZipStream, so closing the response (a client that
@@ -626,20 +633,18 @@ def slideshow(request, code):
     JavaScript the page shows the newest photo and reloads itself."""
     album = get_album_or_404(request, code)
     newest = (
-        Photo.objects.visible_to(request.user, album, _session_photo_ids(request))
+        Photo.objects.visible_in(album, request.user, _session_photo_ids(request))
         .select_related("user")
         .prefetch_related("tags")
         .order_by("-id")
         .first()
     )
-    if newest:
-        newest.album = album
     return render(
         request,
         "photos/slideshow.html",
         {
             "album": album,
-            "album_url": _album_url(album),
+            "album_url": album.get_absolute_url(),
             "newest": newest,
             "site": urlsplit(settings.SITE_URL).netloc or request.get_host(),
             "photos_url": reverse("album_photos_json", args=[album.code]),
@@ -663,6 +668,6 @@ def _unique_name(name, taken):
 
 
 def _forbidden(request, message):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"error": message}, status=403)
     return render(request, "photos/forbidden.html", {"message": message}, status=403)

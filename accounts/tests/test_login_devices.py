@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client, TestCase
 
 from accounts import devices
-from albums.tests.test_ratelimit import limits
+from core.tests.test_ratelimit import limits
 
 HOME = "198.51.100.7"
 USER_LIMITED = "Too many failed logins for this username."

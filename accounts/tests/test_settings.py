@@ -19,12 +19,13 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 default_storage._setup()
 backend = default_storage._wrapped
-names = ["DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-         "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER", "STORAGE_URL_EXPIRY", "EMAIL_BACKEND"]
+names = ["DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+         "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER",
+         "STORAGE_URL_EXPIRY", "EMAIL_BACKEND"]
 report = {name: getattr(settings, name, None) for name in names}
 report["storage_class"] = f"{type(backend).__module__}.{type(backend).__name__}"
-for attr in ("signature_version", "default_acl", "file_overwrite", "querystring_auth", "querystring_expire",
-             "bucket_name", "endpoint_url", "region_name", "location"):
+for attr in ("signature_version", "default_acl", "file_overwrite", "querystring_auth",
+             "querystring_expire", "bucket_name", "endpoint_url", "region_name", "location"):
     report["storage_" + attr] = getattr(backend, attr, None)
 report["storage_location"] = str(report["storage_location"])
 print(json.dumps(report))
@@ -115,7 +116,9 @@ class StorageSettingsTestCase(SimpleTestCase):
 
     def test_no_bucket_gives_the_local_signed_storage(self):
         values = report(DEBUG="1", MEDIA_ROOT="/tmp/partyshots-settings-test-media")
-        self.assertEqual(values["storage_class"], "photos.storage.LocalSignedStorage")
+        self.assertEqual(
+            values["storage_class"], "core.storage.local.LocalSignedStorage"
+        )
         self.assertEqual(
             values["storage_location"], "/tmp/partyshots-settings-test-media"
         )

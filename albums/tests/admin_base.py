@@ -15,7 +15,7 @@ def bulk_photo(album, i, **fields):
         filename=f"bulk{i}.jpg",
         link=f"albums/{album.pk}/{i}.jpg",
         tlink=f"albums/{album.pk}/{i}_t.jpg",
-        dlink=f"albums/{album.pk}/{i}_d.jpg",
+        display_link=f"albums/{album.pk}/{i}_d.jpg",
         content_type="image/jpeg",
         size=1000,
         width=64,
@@ -39,7 +39,8 @@ class AdminTestCase(BaseTestCase):
         self.client.force_login(self.admin)
 
     def assertAdminOnly(self, url):
-        """Staff with permissions get the page; anonymous and non-staff users go to the admin login."""
+        """Staff with permissions get the page; anonymous and non-staff users go to the
+        admin login."""
         self.assertEqual(self.client.get(url).status_code, 200)
         self.client.logout()
         for user in (None, self.bob):
@@ -54,7 +55,8 @@ class AdminTestCase(BaseTestCase):
 
     @staticmethod
     def descending(response, column):
-        """The changelist's ?o= value that sorts by `column` (a list_display name), largest first."""
+        """The changelist's ?o= value that sorts by `column` (a list_display name),
+        largest first."""
         return f"-{response.context['cl'].list_display.index(column)}"
 
     def queries_for(self, url):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from albums.models import Album, Subs
-from photos import storage
+from core import storage
 from photos.models import Photo
 
 
@@ -40,7 +40,7 @@ def store_photo(album, user=None, color=(200, 80, 40), filename="photo.jpg", **f
     keys = {
         "link": f"{stem}.jpg",
         "tlink": f"{stem}_thumb.jpg",
-        "dlink": f"{stem}_display.jpg",
+        "display_link": f"{stem}_display.jpg",
     }
     for key in keys.values():
         storage.save(key, data, "image/jpeg")
@@ -106,7 +106,7 @@ def bulk_photos(album, count, user=None, **fields):
             sha256=hashlib.sha256(stem.encode()).hexdigest(),
             link=f"{stem}.jpg",
             tlink=f"{stem}_thumb.jpg",
-            dlink=f"{stem}_display.jpg",
+            display_link=f"{stem}_display.jpg",
         )
         values.update(fields)
         photos.append(Photo(**values))

@@ -25,7 +25,7 @@ def code_and_typing(draw):
     picks = draw(st.lists(st.integers(0, 4), min_size=LENGTH, max_size=LENGTH))
     separators = draw(st.lists(SEPARATORS, min_size=LENGTH + 1, max_size=LENGTH + 1))
     typed = separators[0]
-    for character, pick, separator in zip(code, picks, separators[1:]):
+    for character, pick, separator in zip(code, picks, separators[1:], strict=True):
         options = LOOKALIKES.get(character, character + character.lower())
         typed += options[pick % len(options)] + separator
     return code, typed

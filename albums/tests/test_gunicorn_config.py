@@ -103,7 +103,8 @@ class GunicornConfigTestCase(SimpleTestCase):
         slow.sendall(
             b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Cookie: csrftoken=" + b"a" * 32 + b"\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000\r\n\r\nusername="
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000000\r\n\r\nusername="
         )
         time.sleep(0.5)
         slow.sendall(b"ali")

@@ -14,8 +14,8 @@ from django.test import TestCase
 from django.urls import Resolver404, resolve
 
 from albums.tests.base import BaseTestCase, store_photo
+from core import storage
 from partyshots.settings import storage_origins
-from photos import storage
 
 EXPECTED_DIRECTIVES = {
     "default-src": ["'self'"],
@@ -134,7 +134,7 @@ class SecurityHeadersTestCase(BaseTestCase):
             self.assertNotIn("response-content-disposition", query)
             self.assertTrue(
                 urlsplit(source).path.endswith(
-                    (f"/{self.photo.tlink}", f"/{self.photo.dlink}")
+                    (f"/{self.photo.tlink}", f"/{self.photo.display_link}")
                 ),
                 source,
             )
@@ -269,7 +269,8 @@ class TemplatesTestCase(TestCase):
                 for match in pattern.finditer(text):
                     line = text.count("\n", 0, match.start()) + 1
                     self.fail(
-                        f"{path.relative_to(settings.BASE_DIR)}:{line}: {what} is blocked by the CSP"
+                        f"{path.relative_to(settings.BASE_DIR)}:{line}: "
+                        f"{what} is blocked by the CSP"
                     )
 
     def test_the_scanner_catches_what_it_should(self):

@@ -35,7 +35,8 @@ SKIPPED_NAMESPACES = {
     "albums/tests/test_admin_albums.py, accounts/tests/test_admin_users.py)",
 }
 SKIPPED_NAMES = {
-    "media": "local signed storage URLs: access is by signature, not by role (photos/tests/test_media.py)",
+    "media": "local signed storage URLs: access is by signature, not by role "
+    "(photos/tests/test_media.py)",
 }
 
 
@@ -45,7 +46,7 @@ def statuses(spec):
     if len(codes) == 1:
         codes *= len(ROLES)
     assert len(codes) == len(ROLES), spec
-    return dict(zip(ROLES, codes))
+    return dict(zip(ROLES, codes, strict=True))
 
 
 @dataclass
@@ -314,10 +315,9 @@ class URLPermissionTests(BaseTestCase):
         try:
             with transaction.atomic():
                 try:
-                    if method == "GET":
-                        response = client.get(url)
-                    else:
-                        response = client.post(url, data)
+                    response = (
+                        client.get(url) if method == "GET" else client.post(url, data)
+                    )
                     if response.streaming:  # the client closes it once read
                         b"".join(response.streaming_content)
                     return response.status_code
@@ -329,7 +329,8 @@ class URLPermissionTests(BaseTestCase):
             client.cookies = cookies
 
     def check(self, cells):
-        """Run (label, role, method, url, data, expected) cells; fail once, listing every mismatch."""
+        """Run (label, role, method, url, data, expected) cells; fail once, listing
+        every mismatch."""
         mismatches = []
         for label, role, method, url, data, expected in cells:
             got = self.status_of(role, method, url, data)
@@ -380,7 +381,7 @@ class URLPermissionTests(BaseTestCase):
 
     def test_ids_of_another_album_are_404_through_this_albums_code(self):
         cells = []
-        for (route, name), (photo, takedown), role in itertools.product(
+        for (_route, name), (photo, takedown), role in itertools.product(
             url_names(), self.foreign, ROLES
         ):
             entry = PERMISSIONS.get(name)

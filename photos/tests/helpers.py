@@ -10,7 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from photos import thumbnails  # noqa: F401  (registers the HEIF/AVIF openers)
+from photos import (
+    images,  # noqa: F401  (registers the HEIF/AVIF openers)
+    ingest,
+)
+from photos.views import SESSION_PHOTO_IDS
 
 CORPUS = pathlib.Path(__file__).parent / "corpus"
 with open(CORPUS / "manifest.csv", newline="") as _fh:
@@ -83,9 +87,7 @@ def assert_no_metadata(data):
 
 def add_photo(album, content, name="photo.jpg", user=None, guest_name=""):
     """A photo through the real pipeline (renditions and all), without HTTP."""
-    from photos.models import Photo
-
-    result = Photo.objects.add(
+    result = ingest.add(
         album, SimpleUploadedFile(name, content), user=user, guest_name=guest_name
     )
     assert result.status == "added", result
@@ -94,8 +96,6 @@ def add_photo(album, content, name="photo.jpg", user=None, guest_name=""):
 
 def remember_upload(client, photo):
     """Make the test client's session the guest session that uploaded `photo`."""
-    from photos.views import SESSION_PHOTO_IDS
-
     session = client.session
     session[SESSION_PHOTO_IDS] = [*session.get(SESSION_PHOTO_IDS, ()), photo.pk]
     session.save()

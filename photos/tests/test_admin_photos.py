@@ -133,7 +133,7 @@ class PhotoAdminTests(AdminTestCase):
             reverse("admin:photos_photo_change", args=[self.photo.pk])
         )
 
-        self.assertContains(response, self.photo.dlink.rsplit("/", 1)[-1])
+        self.assertContains(response, self.photo.display_link.rsplit("/", 1)[-1])
         self.assertContains(response, "Download the original")
         self.assertContains(response, "Sunset at the beach")
         self.assertContains(response, 'name="tags-TOTAL_FORMS"')

@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from albums.tests.base import BaseTestCase, make_image_bytes
-from photos import storage
+from core import storage
+from core.storage.s3 import S3ReadAhead
 from photos.models import Photo
 from photos.tests.helpers import add_photo, corpus_bytes, has_gps, read_object
 from photos.views import album_download
@@ -73,7 +74,7 @@ class AlbumDownloadTests(BaseTestCase):
         (gps_entry,) = [name for name in archive.namelist() if "DSCN0010" in name]
         data = archive.read(gps_entry)
         self.assertFalse(has_gps(data))
-        self.assertEqual(data, read_object(self.gps_photo.plink))
+        self.assertEqual(data, read_object(self.gps_photo.location_free_link))
 
     def test_hidden_photos_left_out_for_others(self):
         self.plain[0].hidden = True
@@ -103,7 +104,7 @@ class LocalStorageDownloadTests(BaseTestCase):
         local = override_settings(
             MEDIA_ROOT=media_root,
             STORAGES={
-                "default": {"BACKEND": "photos.storage.LocalSignedStorage"},
+                "default": {"BACKEND": "core.storage.local.LocalSignedStorage"},
                 "staticfiles": {
                     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
                 },
@@ -179,7 +180,7 @@ class S3OverHttpDownloadTests(BaseTestCase):
                 album=self.album,
                 link=key,
                 tlink=key,
-                dlink=key,
+                display_link=key,
                 filename=f"big{index}.jpg",
                 content_type="image/jpeg",
                 size=size,
@@ -206,7 +207,7 @@ class S3OverHttpDownloadTests(BaseTestCase):
     def track_bodies(self):
         """Patches the ZIP's S3 reads to note which response bodies are opened and closed."""
         opened, closed = [], []
-        real_get, real_close = storage._S3ReadAhead._get, StreamingBody.close
+        real_get, real_close = S3ReadAhead._get, StreamingBody.close
 
         def get(reader, index):
             body = real_get(reader, index)
@@ -218,7 +219,7 @@ class S3OverHttpDownloadTests(BaseTestCase):
             real_close(body)
 
         patches = contextlib.ExitStack()
-        patches.enter_context(mock.patch.object(storage._S3ReadAhead, "_get", get))
+        patches.enter_context(mock.patch.object(S3ReadAhead, "_get", get))
         patches.enter_context(mock.patch.object(StreamingBody, "close", close))
         return opened, closed, patches
 

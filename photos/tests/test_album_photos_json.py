@@ -24,7 +24,7 @@ class AlbumPhotosJsonTests(BaseTestCase):
         self.assertEqual(first["uploader"], "bob")
         self.assertEqual(first["viewer_url"], self.photos[0].viewer_url())
         self.assertIn(self.photos[0].tlink, first["thumbnail_url"])
-        self.assertIn(self.photos[0].dlink, first["display_url"])
+        self.assertIn(self.photos[0].display_link, first["display_url"])
         self.assertIsNone(data["next"])
 
     def test_after_gives_newer_ones_and_pages_are_capped(self):

@@ -1,7 +1,9 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from albums.models import Album
-from albums.tests.base import BaseTestCase, store_photo, stored_keys
+from albums.tests.base import BaseTestCase, bulk_photos, store_photo, stored_keys
 from photos.models import Photo, TakedownRequest
 
 
@@ -220,7 +222,8 @@ class AlbumGridFormTests(BaseTestCase):
             )
             self.assertContains(
                 response,
-                f'<label class="photo-select"><input type="checkbox" name="photos" value="{self.photo.pk}">'
+                '<label class="photo-select">'
+                f'<input type="checkbox" name="photos" value="{self.photo.pk}">'
                 '<span class="visually-hidden">Select dance.jpg</span></label>',
                 html=True,
             )
@@ -235,3 +238,40 @@ class AlbumGridFormTests(BaseTestCase):
             self.assertContains(response, self.photo.get_absolute_url())
             self.assertNotContains(response, 'type="checkbox"')
             self.assertNotContains(response, "Delete selected")
+
+
+class CoverQueriesTests(BaseTestCase):
+    """The cover rule runs once per album touched, not once per photo."""
+
+    def album_updates(self, queries):
+        return [
+            q["sql"] for q in queries if q["sql"].startswith('UPDATE "albums_album"')
+        ]
+
+    def test_deleting_fifty_photos_updates_the_album_once(self):
+        photos = bulk_photos(self.album, 50)
+        self.album.thumbnail = photos[0]
+        self.album.save()
+        self.client.force_login(self.alice)
+        url = reverse("bulk_moderation", args=[self.album.code])
+        data = {"action": "delete", "photos": [p.pk for p in photos[:-1]]}
+        with CaptureQueriesContext(connection) as queries:
+            self.client.post(url, {**data, "confirmed": "1"})
+        self.assertEqual(Photo.objects.filter(album=self.album).count(), 1)
+        # Django's SET_NULL on the deleted cover, then the one cover refresh.
+        self.assertEqual(len(self.album_updates(queries.captured_queries)), 2)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.thumbnail, photos[-1])
+
+    def test_deleting_an_account_refreshes_each_album_once(self):
+        others = [bulk_photos(self.album, 1, user=self.bob)[0] for _ in range(20)]
+        self.album.thumbnail = others[0]
+        self.album.save()
+        kept = bulk_photos(self.album, 1, user=self.charlie)[0]
+        with CaptureQueriesContext(connection) as queries:
+            self.client.force_login(self.bob)
+            self.client.post(reverse("account_delete"), {"password": "password"})
+        self.assertFalse(Photo.objects.filter(user=self.bob).exists())
+        self.assertLessEqual(len(self.album_updates(queries.captured_queries)), 2)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.thumbnail, kept)

@@ -47,9 +47,11 @@ class DeletePathTests(BaseTestCase):
         self.assertOnlyKeptRemains()
 
     def test_renditions_and_location_free_copy_go_too(self):
-        plink = self.photo.link.replace(".jpg", "_p.jpg")
-        default_storage.save(plink, default_storage.open(self.photo.link))
-        Photo.objects.filter(pk=self.photo.pk).update(plink=plink)
+        location_free_link = self.photo.link.replace(".jpg", "_p.jpg")
+        default_storage.save(location_free_link, default_storage.open(self.photo.link))
+        Photo.objects.filter(pk=self.photo.pk).update(
+            location_free_link=location_free_link
+        )
         self.assertEqual(len(stored_keys()), 7)
         with self.captureOnCommitCallbacks(execute=True):
             Photo.objects.get(pk=self.photo.pk).delete()
@@ -107,7 +109,7 @@ class DeletePathTests(BaseTestCase):
             mock.patch.object(
                 default_storage, "delete", side_effect=OSError("storage down")
             ),
-            self.assertLogs("photos.storage", "ERROR") as logs,
+            self.assertLogs("core.storage", "ERROR") as logs,
             self.captureOnCommitCallbacks(execute=True),
         ):
             self.photo.delete()

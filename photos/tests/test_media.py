@@ -17,9 +17,11 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from albums.tests.base import make_image_bytes, stored_keys
-from photos import storage
+from core import storage
+from core.storage.local import LocalSignedStorage
+from core.storage.presign import DEFAULT_URL_WINDOW
 
-LOCAL_STORAGE = {"BACKEND": "photos.storage.LocalSignedStorage"}
+LOCAL_STORAGE = {"BACKEND": "core.storage.local.LocalSignedStorage"}
 
 
 def split(url):
@@ -39,7 +41,7 @@ class LocalMediaTestCase(TestCase):
                 MEDIA_ROOT=media_root,
             )
         )
-        self.assertIsInstance(default_storage, storage.LocalSignedStorage)
+        self.assertIsInstance(default_storage, LocalSignedStorage)
         self.media_root = media_root
         self.data = make_image_bytes()
         self.key = storage.save("albums/1/0123abcd.jpg", self.data, "image/jpeg")
@@ -92,9 +94,9 @@ class LocalMediaTestCase(TestCase):
     def test_the_url_expires(self):
         url = storage.url(self.key, content_type="image/jpeg", expire=60)
         now = time.time()
-        with mock.patch.object(storage, "time", mock.Mock(time=lambda: now + 55)):
+        with mock.patch("time.time", lambda: now + 55):
             self.assertEqual(self.client.get(url).status_code, 200)
-        with mock.patch.object(storage, "time", mock.Mock(time=lambda: now + 65)):
+        with mock.patch("time.time", lambda: now + 65):
             self.assertRefused(self.client.get(url))
 
     def test_an_already_expired_url_is_refused(self):
@@ -205,7 +207,7 @@ class S3MediaTestCase(TestCase):
 
     def test_a_windowed_url_stays_valid_at_least_the_configured_expiry(self):
         # URLs are signed as of the start of a time window so pages rendered in
-        # the same window reuse them (photos/storage.py); none expires sooner
+        # the same window reuse them (core/storage/presign.py); none expires sooner
         # than STORAGE_URL_EXPIRY from now, nor later than one window beyond.
         now = time.time()
         _path, query = split(storage.url(self.key, content_type="image/jpeg"))
@@ -213,7 +215,7 @@ class S3MediaTestCase(TestCase):
             tzinfo=UTC
         )
         valid_until = signed_at.timestamp() + int(query["X-Amz-Expires"])
-        window = getattr(settings, "STORAGE_URL_WINDOW", storage.DEFAULT_URL_WINDOW)
+        window = getattr(settings, "STORAGE_URL_WINDOW", DEFAULT_URL_WINDOW)
         self.assertGreaterEqual(valid_until, int(now) + settings.STORAGE_URL_EXPIRY)
         self.assertLessEqual(
             valid_until, now + settings.STORAGE_URL_EXPIRY + window + 1
@@ -248,3 +250,24 @@ class S3MediaTestCase(TestCase):
         self.assertEqual(
             self.client.get(reverse("media", args=[self.key]), query).status_code, 404
         )
+
+
+class ForgedLocalLinkTestCase(LocalMediaTestCase):
+    """A forged link answers 404 through the real view, never 500."""
+
+    def test_a_newline_forgery_of_the_disposition_is_a_404(self):
+        path, query = split(
+            storage.url(self.key, content_type="image/jpeg", download_as="a.jpg")
+        )
+        forged = {
+            "Expires": query["Expires"],
+            "ResponseContentType": "image/jpeg\nResponseContentDisposition="
+            + query["ResponseContentDisposition"],
+            "Signature": query["Signature"],
+        }
+        self.assertRefused(self.get(path, forged))
+
+    def test_header_injection_in_a_parameter_is_a_404(self):
+        path, query = split(storage.url(self.key, content_type="image/jpeg"))
+        query["ResponseContentType"] = "image/jpeg\r\nSet-Cookie: a=b"
+        self.assertRefused(self.get(path, query))

@@ -24,7 +24,7 @@ class PhotoViewerTests(BaseTestCase):
             response, reverse("photo_download", args=[self.album.code, self.photo.pk])
         )
         self.assertContains(
-            response, self.photo.dlink.split("/")[-1]
+            response, self.photo.display_link.split("/")[-1]
         )  # the signed display URL
         self.assertNotContains(response, "Delete")
         self.assertNotContains(response, "Save description")

@@ -34,7 +34,7 @@ class PhotoDownloadTests(BaseTestCase):
                 if user:
                     self.client.force_login(user)
                 key, query = self.follow()
-                self.assertEqual(key, self.photo.plink)
+                self.assertEqual(key, self.photo.location_free_link)
                 self.assertFalse(has_gps(read_object(key)))
                 self.assertEqual(query["response-content-type"], ["image/jpeg"])
                 self.assertIn(
@@ -75,7 +75,7 @@ class PhotoDownloadTests(BaseTestCase):
             reverse("photo_download", args=[self.album.code, heic.pk])
         )
         query = parse_qs(urlsplit(response["Location"]).query)
-        self.assertIn(heic.plink, response["Location"])
+        self.assertIn(heic.location_free_link, response["Location"])
         self.assertEqual(query["response-content-type"], ["image/jpeg"])
         self.assertIn('filename="IMG_1.jpg"', query["response-content-disposition"][0])
 

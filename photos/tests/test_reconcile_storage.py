@@ -11,12 +11,13 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from albums.tests.base import BaseTestCase, make_image_bytes, store_photo, stored_keys
-from photos import storage
+from core import storage
+from core.storage.local import LocalSignedStorage
 from photos.management.commands import reconcile_storage
 from photos.models import Photo
 
 LOCAL_STORAGES = {
-    "default": {"BACKEND": "photos.storage.LocalSignedStorage"},
+    "default": {"BACKEND": "core.storage.local.LocalSignedStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -77,8 +78,10 @@ class ReconcileS3Tests(SeededMessMixin, BaseTestCase):
         self.assertNotIn(self.outside, output)
         self.assertEqual(
             summary(output),
-            "Summary: 10 objects listed under 'albums/', 2 orphans (dry run, nothing changed; --delete removes them), "
-            "0 orphans younger than 0 s left alone, 3 photos checked, 1 photos with missing objects (1 objects).",
+            "Summary: 10 objects listed under 'albums/', "
+            "2 orphans (dry run, nothing changed; --delete removes them), "
+            "0 orphans younger than 0 s left alone, 3 photos checked, "
+            "1 photos with missing objects (1 objects).",
         )
 
     def test_delete_removes_exactly_the_old_orphans(self):
@@ -200,9 +203,7 @@ class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
                 os.utime(os.path.join(media_root, key), (two_hours_ago, two_hours_ago))
 
     def test_uses_the_local_folder(self):
-        self.assertIsInstance(
-            storage.default_storage._wrapped, storage.LocalSignedStorage
-        )
+        self.assertIsInstance(default_storage, LocalSignedStorage)
         self.assertTrue(os.path.exists(os.path.join(self.media_root, self.orphans[0])))
 
     def test_dry_run_reports_and_changes_nothing(self):
@@ -217,8 +218,10 @@ class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
             f"missing: photo {self.broken.pk} has no object {self.broken.tlink}", output
         )
         self.assertIn(
-            "11 objects listed under 'albums/', 2 orphans (dry run, nothing changed; --delete removes them), "
-            "1 orphans younger than 3600 s left alone, 3 photos checked, 1 photos with missing objects (1 objects).",
+            "11 objects listed under 'albums/', "
+            "2 orphans (dry run, nothing changed; --delete removes them), "
+            "1 orphans younger than 3600 s left alone, 3 photos checked, "
+            "1 photos with missing objects (1 objects).",
             summary(output),
         )
 
@@ -244,7 +247,9 @@ class FolderListingsTests(BaseTestCase):
             storage, "list_objects", wraps=storage.list_objects
         ) as list_objects:
             self.assertIn(photo.tlink, listings.keys_near(photo.link))
-            self.assertIn(photo.dlink, listings.keys_near(photo.dlink))  # cached
+            self.assertIn(
+                photo.display_link, listings.keys_near(photo.display_link)
+            )  # cached
             self.assertEqual(
                 listings.keys_near("elsewhere/x"), set()
             )  # pushes the album folder out

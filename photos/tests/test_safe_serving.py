@@ -11,9 +11,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from albums.tests.base import AlbumTestCase
+from core.views import MEDIA_CSP
 from photos.models import Photo
 from photos.tests.helpers import corpus_bytes, upload
-from photos.views import MEDIA_CSP
 
 POLYGLOTS = {
     "hostile/png_html_polyglot.png": "image/png",
@@ -49,7 +49,7 @@ class LocalPolyglotTests(PolyglotTestsMixin, AlbumTestCase):
             override_settings(
                 STORAGES={
                     **settings.STORAGES,
-                    "default": {"BACKEND": "photos.storage.LocalSignedStorage"},
+                    "default": {"BACKEND": "core.storage.local.LocalSignedStorage"},
                 },
                 MEDIA_ROOT=media_root,
             )

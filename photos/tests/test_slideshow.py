@@ -33,9 +33,9 @@ class SlideshowTests(BaseTestCase):
         hidden.save()
         response = self.client.get(self.url)
         self.assertContains(response, f'data-photo-id="{newer.pk}"')
-        self.assertContains(response, newer.dlink)
-        self.assertNotContains(response, hidden.dlink)
-        self.assertNotContains(response, older.dlink)
+        self.assertContains(response, newer.display_link)
+        self.assertNotContains(response, hidden.display_link)
+        self.assertNotContains(response, older.display_link)
         self.assertContains(response, "Photo by Eve")
 
     def test_timings_from_the_query_within_bounds(self):

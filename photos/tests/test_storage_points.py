@@ -10,10 +10,10 @@ from botocore.exceptions import NoCredentialsError
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from albums.middleware import STORAGE_UNAVAILABLE
 from albums.tests.base import BaseTestCase, make_image_bytes, stored_keys
+from core.middleware import STORAGE_UNAVAILABLE
+from core.storage.presign import S3Presigner
 from photos.models import Photo
-from photos.storage import S3Presigner
 from photos.tests.helpers import add_photo, corpus_bytes, upload
 
 
@@ -81,7 +81,7 @@ class PresignFailureTests(BaseTestCase):
         with (
             mock.patch.object(S3Presigner, "url", side_effect=failure),
             mock.patch.object(storage_class(), "url", side_effect=failure),
-            self.assertLogs("photos.storage", "ERROR") as logs,
+            self.assertLogs("core.storage", "ERROR") as logs,
         ):
             response = self.client.get(url, headers=headers)
         self.assertIn("could not sign a URL", logs.output[0])
@@ -129,7 +129,7 @@ class DeleteFailureTests(BaseTestCase):
         cls = storage_class()
         with (
             mock.patch.object(cls, "delete", side_effect=OSError("storage is down")),
-            self.assertLogs("photos.storage", "ERROR") as logs,
+            self.assertLogs("core.storage", "ERROR") as logs,
             self.captureOnCommitCallbacks(execute=True),
         ):
             response = self.client.post(
@@ -147,7 +147,7 @@ class DeleteFailureTests(BaseTestCase):
         cls = storage_class()
         with (
             mock.patch.object(cls, "delete", failing_on_call(cls.delete, 1)),
-            self.assertLogs("photos.storage", "ERROR"),
+            self.assertLogs("core.storage", "ERROR"),
             self.captureOnCommitCallbacks(execute=True),
         ):
             response = self.client.post(

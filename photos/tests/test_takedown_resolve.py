@@ -9,7 +9,8 @@ from photos.models import Photo, TakedownRequest
 
 
 class TakedownResolveTests(BaseTestCase):
-    """The owner sees pending take-down requests on the settings page and removes the photo or dismisses them."""
+    """The owner sees pending take-down requests on the settings page and removes
+    the photo or dismisses them."""
 
     @classmethod
     def setUpTestData(cls):

@@ -1,20 +1,26 @@
 """The image functions on their own, where the views can't show a detail."""
 
 import io
+import struct
+import threading
+import warnings
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 from django.test import SimpleTestCase, override_settings
-from PIL import Image
+from PIL import Image, ImageFile
 
-from photos import thumbnails
+from photos import images
 from photos.tests.helpers import assert_no_metadata, corpus_bytes, has_gps, jpeg_markers
 
 
 class JpegWithoutMetadataTests(SimpleTestCase):
     def test_drops_exif_comments_and_trailing_bytes_keeps_image_data(self):
         original = corpus_bytes("hostile/jpeg_html_polyglot.jpg")
-        stripped = thumbnails.jpeg_without_metadata(original)
+        stripped = images.jpeg_without_metadata(original)
         self.assertEqual(
-            thumbnails.jpeg_scan_data(stripped), thumbnails.jpeg_scan_data(original)
+            images.jpeg_scan_data(stripped), images.jpeg_scan_data(original)
         )
         self.assertTrue(stripped.endswith(b"\xff\xd9"))
         self.assertNotIn(b"<", stripped[: stripped.index(b"\xff\xda")])
@@ -26,7 +32,7 @@ class JpegWithoutMetadataTests(SimpleTestCase):
         for path in ("formats/icc_xmp.jpg", "formats/cmyk_adobe.jpg"):
             with self.subTest(path=path):
                 original = corpus_bytes(path)
-                stripped = thumbnails.jpeg_without_metadata(original)
+                stripped = images.jpeg_without_metadata(original)
                 with (
                     Image.open(io.BytesIO(original)) as before,
                     Image.open(io.BytesIO(stripped)) as after,
@@ -41,17 +47,17 @@ class JpegWithoutMetadataTests(SimpleTestCase):
     def test_gps_gone_orientation_kept(self):
         original = corpus_bytes("real_photos/samsung_gt-i9000.jpg")
         self.assertTrue(has_gps(original))
-        stripped = thumbnails.jpeg_without_metadata(original, orientation=6)
+        stripped = images.jpeg_without_metadata(original, orientation=6)
         self.assertFalse(has_gps(stripped))
         with Image.open(io.BytesIO(stripped)) as im:
             self.assertEqual(dict(im.getexif()), {0x0112: 6})
 
     def test_can_drop_the_icc_profile_too(self):
         original = corpus_bytes("formats/icc_xmp.jpg")
-        stripped = thumbnails.jpeg_without_metadata(original, keep_icc_profile=False)
+        stripped = images.jpeg_without_metadata(original, keep_icc_profile=False)
         assert_no_metadata(stripped)
         self.assertEqual(
-            thumbnails.jpeg_scan_data(stripped), thumbnails.jpeg_scan_data(original)
+            images.jpeg_scan_data(stripped), images.jpeg_scan_data(original)
         )
 
     def test_jfif_thumbnail_and_jfxx_dropped_density_kept(self):
@@ -68,15 +74,15 @@ class JpegWithoutMetadataTests(SimpleTestCase):
         )
         with Image.open(io.BytesIO(with_thumbnail)) as im:
             im.load()
-        stripped = thumbnails.jpeg_without_metadata(with_thumbnail)
+        stripped = images.jpeg_without_metadata(with_thumbnail)
         self.assertEqual(stripped, plain)
         with Image.open(io.BytesIO(stripped)) as im:
             self.assertEqual(im.info["dpi"], (300, 300))
 
     def test_frame_type(self):
-        self.assertEqual(thumbnails.jpeg_frame(make_jpeg((40, 30))), (0xC0, 8))
+        self.assertEqual(images.jpeg_frame(make_jpeg((40, 30))), (0xC0, 8))
         self.assertEqual(
-            thumbnails.jpeg_frame(corpus_bytes("formats/progressive.jpg")), (0xC2, 8)
+            images.jpeg_frame(corpus_bytes("formats/progressive.jpg")), (0xC2, 8)
         )
 
 
@@ -98,11 +104,11 @@ class DisplayImageTests(SimpleTestCase):
         ):
             with self.subTest(path=path):
                 original = corpus_bytes(path)
-                rendered = thumbnails.process(io.BytesIO(original))
+                rendered = images.process(io.BytesIO(original))
                 assert_no_metadata(rendered.display)
                 self.assertEqual(
-                    thumbnails.jpeg_scan_data(rendered.display),
-                    thumbnails.jpeg_scan_data(original),
+                    images.jpeg_scan_data(rendered.display),
+                    images.jpeg_scan_data(original),
                 )
                 with (
                     Image.open(io.BytesIO(rendered.display)) as shown,
@@ -127,11 +133,11 @@ class DisplayImageTests(SimpleTestCase):
         }
         for name, original in cases.items():
             with self.subTest(name):
-                rendered = thumbnails.process(io.BytesIO(original))
+                rendered = images.process(io.BytesIO(original))
                 assert_no_metadata(rendered.display)
                 self.assertNotEqual(
-                    thumbnails.jpeg_scan_data(rendered.display),
-                    thumbnails.jpeg_scan_data(original),
+                    images.jpeg_scan_data(rendered.display),
+                    images.jpeg_scan_data(original),
                 )
                 with Image.open(io.BytesIO(rendered.display)) as im:
                     self.assertEqual((im.mode, im.info.get("progressive")), ("RGB", 1))
@@ -139,43 +145,146 @@ class DisplayImageTests(SimpleTestCase):
 
 class DescribeNonImageTests(SimpleTestCase):
     def test_names_what_it_can(self):
-        self.assertEqual(thumbnails.describe_non_image(b"%PDF-1.7"), "PDF")
+        self.assertEqual(images.describe_non_image(b"%PDF-1.7"), "PDF")
         self.assertEqual(
-            thumbnails.describe_non_image(b'<?xml version="1.0"?>\n<svg xmlns='), "SVG"
+            images.describe_non_image(b'<?xml version="1.0"?>\n<svg xmlns='), "SVG"
         )
-        self.assertEqual(thumbnails.describe_non_image(b"PK\x03\x04rest"), "ZIP")
-        self.assertEqual(thumbnails.describe_non_image(b"hello", "notes.txt"), "TXT")
-        self.assertIsNone(thumbnails.describe_non_image(b"\x00\x01\x02", "x.jpg"))
+        self.assertEqual(images.describe_non_image(b"PK\x03\x04rest"), "ZIP")
+        self.assertEqual(images.describe_non_image(b"hello", "notes.txt"), "TXT")
+        self.assertIsNone(images.describe_non_image(b"\x00\x01\x02", "x.jpg"))
 
 
 def make_gif(frames, size=(120, 90)):
-    images = [
+    pictures = [
         Image.new("RGB", size, (index * 5 % 256, 255 - index % 256, 90))
         for index in range(frames)
     ]
     buffer = io.BytesIO()
-    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=40)
+    pictures[0].save(
+        buffer, "GIF", save_all=True, append_images=pictures[1:], duration=40
+    )
     return buffer.getvalue()
 
 
 class AnimationTests(SimpleTestCase):
     def test_every_frame_is_decoded_so_a_cut_off_animation_is_refused(self):
         data = make_gif(150)
-        self.assertEqual(thumbnails.process(io.BytesIO(data)).format, "GIF")
+        self.assertEqual(images.process(io.BytesIO(data)).format, "GIF")
         cut = data[
             : len(data) * 85 // 100
         ]  # past frame 100: only the last frame is broken
         with Image.open(io.BytesIO(cut)) as im:
             self.assertGreater(im.n_frames, 100)
         with self.assertRaisesMessage(
-            thumbnails.RejectedImage, "file is truncated or damaged"
+            images.RejectedImage, "file is truncated or damaged"
         ):
-            thumbnails.process(io.BytesIO(cut))
+            images.process(io.BytesIO(cut))
 
     @override_settings(PHOTO_MAX_PIXELS=100_000)
     def test_an_animation_past_the_pixel_budget_is_refused_with_its_size(self):
         with self.assertRaisesMessage(
-            thumbnails.RejectedImage,
-            "animation is too large: 100 frames of 120×90; the limit is 1 megapixels in all",
+            images.RejectedImage,
+            "animation is too large: 100 frames of 120×90; "
+            "the limit is 1 megapixels in all",
         ):
-            thumbnails.process(io.BytesIO(make_gif(100)))
+            images.process(io.BytesIO(make_gif(100)))
+
+
+def png_header_only(width, height):
+    """A PNG that declares `width`×`height` and holds no image data: opening it
+    works, decoding it can only fail."""
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data).to_bytes(4, "big")
+        return len(data).to_bytes(4, "big") + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"")
+
+
+class _WatchedFile(io.BytesIO):
+    """A file that notes the warning filters each time it is read, which is all
+    through opening and decoding."""
+
+    def __init__(self, data, seen):
+        super().__init__(data)
+        self._seen = seen
+
+    def read(self, *args):
+        self._seen.append(list(warnings.filters))
+        return super().read(*args)
+
+
+@override_settings(PHOTO_MAX_PIXELS=1_000_000)
+class PixelLimitTests(SimpleTestCase):
+    # 1.2 MP: between one and two times the limit, where Pillow only warns, so
+    # our own check is what refuses it.
+    OVER = png_header_only(1200, 1000)
+    OVER_MESSAGE = "image is 1.2 megapixels; the limit is 1"
+
+    def test_too_many_pixels_is_refused_from_the_header_before_decoding(self):
+        with (
+            mock.patch.object(
+                ImageFile.ImageFile, "load", side_effect=AssertionError("decoded")
+            ) as load,
+            self.assertRaisesMessage(images.RejectedImage, self.OVER_MESSAGE),
+            # Pillow only warns (printed, or raised if the filters say so)...
+            self.assertWarns(Image.DecompressionBombWarning),
+        ):
+            images.process(io.BytesIO(self.OVER))
+        load.assert_not_called()  # ...and our check refused it undecoded.
+        # Under the limit, the same file gets as far as decoding, and fails there.
+        with (
+            override_settings(PHOTO_MAX_PIXELS=2_000_000),
+            self.assertRaisesMessage(
+                images.RejectedImage, "file is truncated or damaged"
+            ),
+        ):
+            images.process(io.BytesIO(self.OVER))
+
+    def test_the_limit_holds_across_threads_and_leaves_warning_filters_alone(self):
+        # Past twice the limit: Pillow raises DecompressionBombError itself.
+        far_over = corpus_bytes("hostile/bomb_gif_65535x65535.gif")
+        far_over_message = "image is 4295 megapixels; the limit is 1"
+        valid = make_jpeg((1000, 750))
+        jobs = [self.OVER, far_over] * 4 + [valid]
+
+        # Whatever the process's filters make of Pillow's warning (print it,
+        # raise it, ignore it), the verdicts are the same.
+        for action in ("default", "error", "ignore"):
+            with (
+                self.subTest(filters=action),
+                warnings.catch_warnings(record=True) as caught,
+            ):
+                warnings.simplefilter(action)
+                before = list(warnings.filters)
+                seen = []
+                start = threading.Barrier(len(jobs))
+
+                def run(data, seen=seen, start=start):
+                    start.wait(timeout=30)
+                    try:
+                        return images.process(_WatchedFile(data, seen))
+                    except images.RejectedImage as exc:
+                        return str(exc)
+
+                with ThreadPoolExecutor(len(jobs)) as pool:
+                    results = list(pool.map(run, jobs))
+
+                self.assertEqual(
+                    results[:-1], [self.OVER_MESSAGE, far_over_message] * 4
+                )
+                self.assertEqual(results[-1].format, "JPEG")
+                self.assertEqual((results[-1].width, results[-1].height), (1000, 750))
+                # Never changed, not even for a moment while a file was read.
+                self.assertEqual(list(warnings.filters), before)
+                self.assertTrue(seen)
+                self.assertTrue(all(filters == before for filters in seen))
+                # The only warning is Pillow's, for the file between one and two
+                # times the limit: it never fires for an image we accept.
+                self.assertTrue(
+                    all(
+                        issubclass(w.category, Image.DecompressionBombWarning)
+                        for w in caught
+                    )
+                )

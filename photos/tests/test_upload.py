@@ -51,7 +51,7 @@ def test_corpus_verdict(client, album, row):
         int(row["display_width"]),
         int(row["display_height"]),
     )
-    for key in (photo.tlink, photo.dlink):
+    for key in (photo.tlink, photo.display_link):
         rendition = read_object(key)
         assert_no_metadata(rendition)
         with open_image(rendition) as im:
@@ -142,7 +142,7 @@ class UploadTests(BaseTestCase):
                 self.assertEqual(response.status_code, 201)
                 photo = Photo.objects.get(filename=name)
                 self.assertEqual((photo.width, photo.height), (1800, 1200))
-                with open_image(read_object(photo.dlink)) as im:
+                with open_image(read_object(photo.display_link)) as im:
                     self.assertEqual(im.size, (1800, 1200))
                 with open_image(read_object(photo.tlink)) as im:
                     self.assertEqual(im.size, (512, 341))
@@ -156,7 +156,7 @@ class UploadTests(BaseTestCase):
             corpus_bytes("real_photos/samsung_sm-g965w.jpg"),
         )
         photo = Photo.objects.get()
-        with open_image(read_object(photo.dlink)) as im:
+        with open_image(read_object(photo.display_link)) as im:
             self.assertEqual(im.size, (2016, 1512))
             self.assertEqual(im.info.get("progressive"), 1)
         # 3000x2250 at 1/2 would be 1500 wide: decoded in full and resized to fit 2048.
@@ -165,12 +165,12 @@ class UploadTests(BaseTestCase):
             im.resize((3000, 2250)).save(out, "JPEG", quality=90)
         upload(self.client, self.album, "medium.jpg", out.getvalue())
         with open_image(
-            read_object(Photo.objects.get(filename="medium.jpg").dlink)
+            read_object(Photo.objects.get(filename="medium.jpg").display_link)
         ) as im:
             self.assertEqual(im.size, (2048, 1536))
 
     def test_small_srgb_jpeg_is_its_own_display_image_without_metadata(self):
-        from photos.thumbnails import jpeg_scan_data
+        from photos.images import jpeg_scan_data
 
         with open_image(corpus_bytes("real_photos/samsung_sm-g965w.jpg")) as im:
             out = io.BytesIO()  # EXIF and sRGB profile kept, like a phone's photo
@@ -184,7 +184,7 @@ class UploadTests(BaseTestCase):
         original = out.getvalue()
         upload(self.client, self.album, "small.jpg", original)
         photo = Photo.objects.get()
-        display = read_object(photo.dlink)
+        display = read_object(photo.display_link)
         assert_no_metadata(display)
         self.assertEqual(jpeg_scan_data(display), jpeg_scan_data(original))
         with open_image(display) as shown, open_image(original) as sent:
@@ -387,25 +387,25 @@ class LocationTests(BaseTestCase):
     """GPS never reaches renditions, nor originals as served to others."""
 
     def test_jpeg_location_removed_losslessly_for_others(self):
-        from photos.thumbnails import jpeg_scan_data
+        from photos.images import jpeg_scan_data
 
         original = corpus_bytes("real_photos/DSCN0010.jpg")
         self.assertTrue(has_gps(original))
         upload(self.client, self.album, "DSCN0010.jpg", original)
         photo = Photo.objects.get()
-        self.assertTrue(photo.plink)
-        private = read_object(photo.plink)
+        self.assertTrue(photo.location_free_link)
+        private = read_object(photo.location_free_link)
         self.assertFalse(has_gps(private))
         self.assertNotIn(b"Exif", private)
         self.assertEqual(jpeg_scan_data(private), jpeg_scan_data(original))
-        self.assertEqual(photo.plink_size, len(private))
-        for key in (photo.tlink, photo.dlink):
+        self.assertEqual(photo.location_free_size, len(private))
+        for key in (photo.tlink, photo.display_link):
             self.assertFalse(has_gps(read_object(key)))
 
     def test_rotated_jpeg_keeps_only_its_orientation(self):
         original = corpus_bytes("real_photos/samsung_gt-i9000.jpg")
         upload(self.client, self.album, "s.jpg", original)
-        private = read_object(Photo.objects.get().plink)
+        private = read_object(Photo.objects.get().location_free_link)
         with open_image(private) as im:
             self.assertEqual(dict(im.getexif()), {0x0112: 6})
 
@@ -413,7 +413,7 @@ class LocationTests(BaseTestCase):
         original = corpus_bytes("formats/iphone_xr_rotated.heic")
         upload(self.client, self.album, "IMG.HEIC", original)
         photo = Photo.objects.get()
-        private = read_object(photo.plink)
+        private = read_object(photo.location_free_link)
         # Only the frame, tables and the colour profile (JFIF, ICC): no EXIF, XMP or comment.
         self.assertEqual(
             {hex(m) for m in jpeg_markers(private)} - {"0xdb", "0xc0", "0xc4", "0xdd"},
@@ -432,20 +432,21 @@ class LocationTests(BaseTestCase):
             as_srgb = ImageCms.profileToProfile(
                 im, io.BytesIO(im.info["icc_profile"]), ImageCms.createProfile("sRGB")
             )
-        with open_image(read_object(photo.dlink)) as display:
+        with open_image(read_object(photo.display_link)) as display:
             self.assertNotIn("icc_profile", display.info)
             expected = ImageStat.Stat(
                 as_srgb.resize(display.size, Image.Resampling.BOX)
             ).mean
             shown = ImageStat.Stat(display).mean
         self.assertTrue(
-            all(abs(a - b) < 1.5 for a, b in zip(expected, shown)), (expected, shown)
+            all(abs(a - b) < 1.5 for a, b in zip(expected, shown, strict=True)),
+            (expected, shown),
         )
         converted = ImageStat.Stat(
             im.convert("RGB").resize(display.size, Image.Resampling.BOX)
         ).mean
         self.assertFalse(
-            all(abs(a - b) < 1.5 for a, b in zip(converted, shown)),
+            all(abs(a - b) < 1.5 for a, b in zip(converted, shown, strict=True)),
             "P3 pixels differ from sRGB",
         )
 
@@ -464,8 +465,8 @@ class LocationTests(BaseTestCase):
         self.assertTrue(has_gps(out.getvalue()))
         upload(self.client, self.album, "p.png", out.getvalue())
         photo = Photo.objects.get()
-        self.assertTrue(photo.plink)
-        private = read_object(photo.plink)
+        self.assertTrue(photo.location_free_link)
+        private = read_object(photo.location_free_link)
         self.assertFalse(has_gps(private))
         self.assertNotIn(b"Exif", private)
         with open_image(private) as im:
@@ -474,17 +475,19 @@ class LocationTests(BaseTestCase):
             self.assertTrue(
                 all(
                     abs(a - b) <= 3
-                    for a, b in zip(im.getpixel((150, 100)), (148, 208, 173))
+                    for a, b in zip(
+                        im.getpixel((150, 100)), (148, 208, 173), strict=True
+                    )
                 )
             )  # on white
-        assert_no_metadata(read_object(photo.dlink))
+        assert_no_metadata(read_object(photo.display_link))
 
     def test_no_plink_without_location(self):
         upload(
             self.client, self.album, "n.jpg", corpus_bytes("real_photos/nikon_e950.jpg")
         )
         photo = Photo.objects.get()
-        self.assertEqual(photo.plink, "")
+        self.assertEqual(photo.location_free_link, "")
         self.assertEqual(len(stored_keys()), 3)
 
     def test_jpeg_with_location_too_broken_to_strip_is_refused_and_leaves_nothing(self):
@@ -511,7 +514,7 @@ class UploadFailureTests(BaseTestCase):
     def test_storage_failure_removes_what_was_written(self):
         from unittest import mock
 
-        from photos import storage
+        from core import storage
 
         real_save = storage.save
         calls = []
@@ -524,7 +527,7 @@ class UploadFailureTests(BaseTestCase):
                 raise OSError("storage is down")
             return real_save(key, content, content_type)
 
-        with mock.patch("photos.storage.save", failing_save):
+        with mock.patch("core.storage.save", failing_save):
             response = upload(self.client, self.album, "a.jpg", make_image_bytes())
         self.assertEqual(response.status_code, 503)
         self.assertIn("try again", response.json()["results"][0]["message"])
@@ -552,19 +555,17 @@ class UploadFailureTests(BaseTestCase):
         from unittest import mock
 
         from albums.tests.base import store_photo
-        from photos import thumbnails
+        from photos import images
 
         data = make_image_bytes()
-        real_process = thumbnails.process
+        real_process = images.process
 
         def process_while_another_request_adds_it(fh, filename=""):
             rendered = real_process(fh, filename)
             store_photo(self.album, sha256=hashlib.sha256(data).hexdigest())
             return rendered
 
-        with mock.patch(
-            "photos.thumbnails.process", process_while_another_request_adds_it
-        ):
+        with mock.patch("photos.images.process", process_while_another_request_adds_it):
             response = upload(self.client, self.album, "a.jpg", data)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["results"][0]["status"], "duplicate")

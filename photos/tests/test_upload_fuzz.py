@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from albums.tests.base import BaseTestCase, stored_keys
-from photos import storage, thumbnails
-from photos.models import FILENAME_MAX_LENGTH, Photo
+from core import storage
+from photos import images
+from photos.ingest import FILENAME_MAX_LENGTH
+from photos.models import Photo
 from photos.tests.helpers import CORPUS, ROWS, corpus_bytes, has_gps, upload
 
 UPLOAD_SECONDS = 5
@@ -249,11 +251,11 @@ class ProcessPropertyTests(SimpleTestCase):
 
     def check_process(self, data):
         try:
-            rendered = thumbnails.process(io.BytesIO(data), "fuzz")
-        except thumbnails.RejectedImage as exc:
+            rendered = images.process(io.BytesIO(data), "fuzz")
+        except images.RejectedImage as exc:
             self.assertTrue(str(exc))
             return
-        self.assertIn(rendered.format, thumbnails.ALLOWED_FORMATS)
+        self.assertIn(rendered.format, images.ALLOWED_FORMATS)
         self.assertTrue(
             rendered.thumbnail.startswith(b"\xff\xd8")
             and rendered.display.startswith(b"\xff\xd8")
@@ -261,7 +263,7 @@ class ProcessPropertyTests(SimpleTestCase):
         if rendered.format == "JPEG":
             # What Photo.objects.add does for a JPEG with a location.
             try:
-                stripped = thumbnails.jpeg_without_metadata(data, rendered.orientation)
+                stripped = images.jpeg_without_metadata(data, rendered.orientation)
             except (ValueError, IndexError):
                 return  # refused with UNSTRIPPABLE_LOCATION
             self.assertFalse(has_gps(stripped))

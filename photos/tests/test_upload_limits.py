@@ -9,8 +9,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from albums.tests.base import AlbumTestCase, bulk_photos, make_image_bytes, stored_keys
+from photos import ingest
 from photos.models import Photo
 from photos.tests.helpers import JSON, upload
+from photos.views import _outcome_status
 
 
 def limits(**overrides):
@@ -132,8 +134,8 @@ class AlbumQuotaTests(AlbumTestCase):
     @override_settings(ALBUM_MAX_PHOTOS=1)
     def test_the_import_command_is_held_to_the_quota_too(self):
         bulk_photos(self.album, 1)
-        result = Photo.objects.add(self.album, SimpleUploadedFile("a.jpg", image(1)))
-        self.assertEqual((result.status, result.http_status), ("rejected", 403))
+        result = ingest.add(self.album, SimpleUploadedFile("a.jpg", image(1)))
+        self.assertEqual((result.status, _outcome_status(result)), ("rejected", 403))
         self.assertIn("This album is full", result.message)
 
 
@@ -152,7 +154,8 @@ class GuestQuotaTests(AlbumTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(
             response.json()["results"][0]["message"],
-            "2.jpg: You have added 2 photos as a guest, the most one guest may add. Log in to add more.",
+            "2.jpg: You have added 2 photos as a guest, the most one guest may add. "
+            "Log in to add more.",
         )
         self.assertEqual(stored_keys(), keys)
         # Another guest, and the same person logged in, may go on.

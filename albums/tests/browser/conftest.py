@@ -209,7 +209,8 @@ def axe_violations(page, context_selector=None):
                 " ".join(node["target"]) for node in violation["nodes"][:5]
             )
             lines.append(
-                f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+                f"{page.url}: {violation['id']} ({violation['impact']}): "
+                f"{violation['help']} at {targets}"
             )
     return lines
 

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from albums.models import Album
 from albums.tests.browser.conftest import DESKTOP, PHONE, corpus, screenshot
+from photos import ingest
 from photos.models import Photo
 
 pytestmark = pytest.mark.browser
@@ -113,7 +114,8 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     rows = guest.locator(".upload-result")
     expect(rows).to_have_count(4)
     guest.wait_for_function(
-        "() => [...document.querySelectorAll('.upload-result progress')].some(p => p.value > 0 && p.value < 100)"
+        "() => [...document.querySelectorAll('.upload-result progress')]"
+        ".some(p => p.value > 0 && p.value < 100)"
     )
     cdp.send(
         "Network.emulateNetworkConditions",
@@ -276,7 +278,7 @@ def test_files_dropped_on_the_upload_card_are_uploaded(contexts):
     host = User.objects.create_user("sam")
     album = Album.objects.create(name="Desktop", user=host)
     with open(corpus(GOOD[0])[0], "rb") as fh:
-        Photo.objects.add(album, File(fh, name="DSCN0010.jpg"), user=host)
+        ingest.add(album, File(fh, name="DSCN0010.jpg"), user=host)
     page = contexts.page(DESKTOP)
     page.goto(album.get_absolute_url())
     zone = page.locator("section.upload")
@@ -294,7 +296,8 @@ def test_files_dropped_on_the_upload_card_are_uploaded(contexts):
     # Files dropped outside the card do not open in the tab (the page stays).
     files = page.evaluate_handle(DROPPED_FILES)
     prevented = page.evaluate(
-        "dt => { const e = new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true});"
+        "dt => { const e = new DragEvent('drop',"
+        " {dataTransfer: dt, bubbles: true, cancelable: true});"
         " document.querySelector('h1').dispatchEvent(e); return e.defaultPrevented; }",
         files,
     )
@@ -353,7 +356,7 @@ def test_slideshow_picks_up_photos_added_and_drops_those_removed_elsewhere(
     host = User.objects.create_user("sam")
     album = Album.objects.create(name="Party", user=host)
     with open(corpus(GOOD[0])[0], "rb") as fh:
-        first = Photo.objects.add(album, File(fh, name="DSCN0010.jpg"), user=host).photo
+        first = ingest.add(album, File(fh, name="DSCN0010.jpg"), user=host).photo
 
     tv = contexts.page(DESKTOP)
     tv.goto(f"/a/{album.code}/slideshow/?poll=1&every=2")

@@ -22,7 +22,8 @@ from albums.tests.browser.conftest import (
     log_in,
     screenshot,
 )
-from photos.models import Photo, Tag
+from photos import ingest
+from photos.models import Tag
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +35,17 @@ PHOTOS = [
 ]
 
 ALL_IMAGES_LOADED = (
-    "() => [...document.images].filter(img => img.loading !== 'lazy' || img.getBoundingClientRect().top < innerHeight)"
+    "() => [...document.images]"
+    ".filter(img => img.loading !== 'lazy' || img.getBoundingClientRect().top < innerHeight)"
     ".every(img => img.complete && img.naturalWidth > 0)"
 )
 UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(field => !['hidden', 'submit', 'button'].includes(field.type))
   .filter(field => {
-    const labels = [...field.labels].filter(label => label.offsetParent !== null || label.getClientRects().length);
-    const hiddenInput = field.type === 'file' && field.labels.length;  // styled as a button by its label
+    const labels = [...field.labels]
+      .filter(label => label.offsetParent !== null || label.getClientRects().length);
+    // styled as a button by its label
+    const hiddenInput = field.type === 'file' && field.labels.length;
     return !labels.length && !hiddenInput;
   })
   .map(field => field.name || field.id)"""
@@ -54,7 +58,7 @@ def album(live_server):
     for index, path in enumerate(corpus(*PHOTOS)):
         with open(path, "rb") as fh:
             guest = {"guest_name": "Dana"} if index % 2 else {"user": owner}
-            photo = Photo.objects.add(
+            photo = ingest.add(
                 album, File(fh, name=path.rsplit("/", 1)[-1]), **guest
             ).photo
     Tag.objects.create(
@@ -70,7 +74,9 @@ SIDEWAYS = """() => {
   const wide = [...document.querySelectorAll('body *')]
     .filter(el => el.getBoundingClientRect().right > width + 0.5 && el.getClientRects().length)
     .filter(el => !el.closest('.visually-hidden, dialog:not([open])'))
-    .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : ''));
+    .slice(0, 3)
+    .map(el => el.tagName.toLowerCase()
+      + (el.className ? '.' + String(el.className).split(' ')[0] : ''));
   return {scrollWidth: document.documentElement.scrollWidth, wide};
 }"""
 
@@ -85,7 +91,10 @@ def too_wide_at_320(page):
     finally:
         page.set_viewport_size(size)
     if measured["scrollWidth"] > 320:
-        return f"{page.url}: {measured['scrollWidth']} px wide at 320 px, past the edge: {measured['wide']}"
+        return (
+            f"{page.url}: {measured['scrollWidth']} px wide at 320 px, "
+            f"past the edge: {measured['wide']}"
+        )
     return None
 
 

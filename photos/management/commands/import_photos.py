@@ -5,14 +5,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from albums.codes import normalize_code
 from albums.models import Album
-from photos.models import Photo
-from photos.storage import StorageUnavailable
+from photos import ingest
 
 
 class Command(BaseCommand):
     help = (
-        "Import image files or folders (recursively) into the album with this code, through the same checks "
-        "as uploads. The album's owner becomes the uploader. Exits non-zero if any file was rejected."
+        "Import image files or folders (recursively) into the album with this code, "
+        "through the same checks as uploads. The album's owner becomes the uploader. "
+        "Exits non-zero if any file was rejected."
     )
 
     def add_arguments(self, parser):
@@ -30,12 +30,9 @@ class Command(BaseCommand):
         counts = {"added": 0, "duplicate": 0, "rejected": 0}
         for path in self.files(paths):
             with open(path, "rb") as fh:
-                try:
-                    result = Photo.objects.add(
-                        album, File(fh, name=path.name), user=album.user
-                    )
-                except StorageUnavailable as exc:
-                    raise CommandError(f"{path}: {exc.message}")
+                result = ingest.add(album, File(fh, name=path.name), user=album.user)
+            if result.status == ingest.UNAVAILABLE:
+                raise CommandError(f"{path}: {result.message}")
             counts[result.status] += 1
             line = (
                 result.status
@@ -44,7 +41,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"{path}: {line}")
         self.stdout.write(
-            f"{counts['added']} added, {counts['duplicate']} duplicate, {counts['rejected']} rejected "
+            f"{counts['added']} added, {counts['duplicate']} duplicate, "
+            f"{counts['rejected']} rejected "
             f"into {album.name} ({album.display_code})."
         )
         if counts["rejected"]:

@@ -20,10 +20,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
-from photos import storage
+from core import storage
 from photos.models import Photo
 
-KEY_FIELDS = ("link", "tlink", "dlink", "plink")
+KEY_FIELDS = ("link", "tlink", "display_link", "location_free_link")
 BATCH_SIZE = (
     500  # keys per database query: 4 × 500 parameters, within every backend's limit
 )
@@ -32,8 +32,9 @@ CACHED_FOLDERS = 16
 
 class Command(BaseCommand):
     help = (
-        "Compare stored objects with photo rows: report objects no photo refers to (orphans) and photos whose "
-        "objects are missing. A dry run unless --delete is given."
+        "Compare stored objects with photo rows: report objects no photo refers to "
+        "(orphans) and photos whose objects are missing. "
+        "A dry run unless --delete is given."
     )
 
     def add_arguments(self, parser):
@@ -46,7 +47,10 @@ class Command(BaseCommand):
             "--grace-seconds",
             type=int,
             default=3600,
-            help="Leave alone orphans younger than this, so uploads in flight are safe (default: 3600).",
+            help=(
+                "Leave alone orphans younger than this, so uploads in flight are safe "
+                "(default: 3600)."
+            ),
         )
         parser.add_argument(
             "--prefix",
@@ -89,9 +93,12 @@ class Command(BaseCommand):
             else "dry run, nothing changed; --delete removes them"
         )
         self.stdout.write(
-            f"Summary: {listed} objects listed under '{prefix}', {orphans} orphans ({mode}), "
-            f"{recent} orphans younger than {grace_seconds} s left alone, {photos_checked} photos checked, "
-            f"{len({pk for pk, _key in missing})} photos with missing objects ({len(missing)} objects)."
+            f"Summary: {listed} objects listed under '{prefix}', "
+            f"{orphans} orphans ({mode}), "
+            f"{recent} orphans younger than {grace_seconds} s left alone, "
+            f"{photos_checked} photos checked, "
+            f"{len({pk for pk, _key in missing})} photos with missing objects "
+            f"({len(missing)} objects)."
         )
 
     def find_missing(self, prefix):

@@ -1,4 +1,5 @@
-"""photos.storage.S3Presigner: its URLs are botocore's, string for string, and S3 (moto) serves them."""
+"""core.storage.presign.S3Presigner: its URLs are botocore's, string for string,
+and S3 (moto) serves them."""
 
 import datetime
 import functools
@@ -9,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 import requests
+from botocore.config import Config
+from botocore.credentials import Credentials, ReadOnlyCredentials
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile
@@ -17,8 +20,8 @@ from django.test import SimpleTestCase, override_settings
 from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
-from photos import storage
-from photos.storage import S3Presigner, UnsupportedPresign
+from core import storage
+from core.storage.presign import S3Presigner, UnsupportedPresign
 
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -122,9 +125,7 @@ class PresignedUrlIdentityTests(SimpleTestCase):
             for key in KEYS:
                 for parameters in PARAMETERS:
                     with self.subTest(config=name, key=key, parameters=parameters):
-                        now = SIGNED_AT.replace(
-                            tzinfo=datetime.UTC
-                        ).timestamp()
+                        now = SIGNED_AT.replace(tzinfo=datetime.UTC).timestamp()
                         try:
                             with botocore_at(SIGNED_AT):
                                 expected = backend.url(key, parameters=parameters)
@@ -194,13 +195,46 @@ class PresignedUrlIdentityTests(SimpleTestCase):
         with self.assertRaises(UnsupportedPresign):
             presigner.url(KEYS[0], {"VersionId": "3"})
 
+    def test_refuses_when_its_url_differs_from_botocores(self):
+        # botocore puts a two-letter bucket on the global endpoint, whatever
+        # the region; the presigner's own rules don't, and the start-up check
+        # notices.
+        with self.assertRaisesRegex(UnsupportedPresign, "differs"):
+            S3Presigner(make_backend(region_name="eu-west-3", bucket_name="ab"))
+        with self.assertRaisesRegex(UnsupportedPresign, "differs"):
+            S3Presigner(
+                make_backend(
+                    region_name="eu-west-3",
+                    client_config=Config(
+                        s3={"addressing_style": "path"}, signature_version="s3v4"
+                    ),
+                )
+            )
+
+    def test_each_url_reads_the_keys_again(self):
+        backend, presigner = configured("us-east-1 virtual host")
+        now = SIGNED_AT.replace(tzinfo=datetime.UTC).timestamp()
+        first = presigner.url(KEYS[0], PARAMETERS[1], window=0, now=now)
+        refreshed = ReadOnlyCredentials("AKIDREFRESHED", "new-secret", "new-token")
+        with mock.patch.object(
+            Credentials, "get_frozen_credentials", return_value=refreshed
+        ):
+            url = presigner.url(KEYS[0], PARAMETERS[1], window=0, now=now)
+        query = parse_qs(urlsplit(url).query)
+        self.assertTrue(query["X-Amz-Credential"][0].startswith("AKIDREFRESHED/"))
+        self.assertEqual(query["X-Amz-Security-Token"], ["new-token"])
+        self.assertNotEqual(url, first)
+        self.assertEqual(
+            presigner.url(KEYS[0], PARAMETERS[1], window=0, now=now), first
+        )
+
 
 class StorageUrlTests(SimpleTestCase):
-    """photos.storage.url goes through the fast signer when storage is S3."""
+    """core.storage.url goes through the fast signer when storage is S3."""
 
     def test_storage_url_is_django_storages_url_for_the_window(self):
         window = 900
-        with mock.patch.object(storage.time, "time", return_value=NOW):
+        with mock.patch("time.time", return_value=NOW):
             url = storage.url(
                 "albums/7/x y.jpg", content_type="image/jpeg", download_as="Pärty.jpg"
             )
@@ -216,11 +250,11 @@ class StorageUrlTests(SimpleTestCase):
                 expire=settings.STORAGE_URL_EXPIRY + window,
             )
         self.assertEqual(url, expected)
-        self.assertIsNotNone(storage.fast_presigner())
+        self.assertIsNotNone(storage.backend().presigner)
 
     def test_same_url_within_a_window_new_url_after_it(self):
         def url_at(moment):
-            with mock.patch.object(storage.time, "time", return_value=moment):
+            with mock.patch("time.time", return_value=moment):
                 return storage.url("albums/7/thumb.jpg", content_type="image/jpeg")
 
         start = NOW - NOW % 900
@@ -229,7 +263,7 @@ class StorageUrlTests(SimpleTestCase):
 
     @override_settings(STORAGE_URL_WINDOW=0)
     def test_window_off_signs_as_of_now(self):
-        with mock.patch.object(storage.time, "time", return_value=NOW):
+        with mock.patch("time.time", return_value=NOW):
             url = storage.url("albums/7/thumb.jpg", content_type="image/jpeg")
         query = parse_qs(urlsplit(url).query)
         self.assertEqual(query["X-Amz-Date"], ["20261203T135217Z"])
@@ -246,7 +280,7 @@ class StorageUrlTests(SimpleTestCase):
                 },
             }
         ):
-            self.assertIsNone(storage.fast_presigner())
+            self.assertIsNone(storage.backend().presigner)
             url = storage.url("albums/7/thumb.jpg", content_type="image/jpeg")
         self.assertEqual(
             url,

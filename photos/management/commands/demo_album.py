@@ -11,8 +11,8 @@ from django.db import connection
 from PIL import Image, ImageDraw, ImageFont
 
 from albums.models import Album
-from photos.models import Photo, Tag
-from photos.storage import StorageUnavailable
+from photos import ingest
+from photos.models import Tag
 
 DEMO_USERNAME = "demo"
 # (file name, two sky colours, description, guest name: "" for the demo host)
@@ -42,7 +42,9 @@ def demo_photo(index, colours, title, size=(1600, 1200)):
         mix = y / (height - 1)
         draw.line(
             [(0, y), (width, y)],
-            fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom)),
+            fill=tuple(
+                round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)
+            ),
         )
     dice = random.Random(index)
     for _ in range(140):
@@ -73,7 +75,8 @@ def demo_photo(index, colours, title, size=(1600, 1200)):
 
 class Command(BaseCommand):
     help = (
-        "Create a demo host and album with a few generated photos, so a newcomer sees the product at once. "
+        "Create a demo host and album with a few generated photos, so a newcomer "
+        "sees the product at once. "
         "Only on the embedded default (DEBUG on, SQLite): never in production."
     )
 
@@ -81,7 +84,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Only when there are no albums yet; elsewhere than on the embedded default, say so and do nothing.",
+            help=(
+                "Only when there are no albums yet; elsewhere than on the embedded "
+                "default, say so and do nothing."
+            ),
         )
 
     def handle(self, if_empty=False, **options):
@@ -119,17 +125,14 @@ class Command(BaseCommand):
                 or filename.removesuffix(".jpg").replace("-", " ").capitalize()
             )
             file = ContentFile(demo_photo(index, colours, title), name=filename)
-            try:
-                result = Photo.objects.add(
-                    album,
-                    file,
-                    user=None if guest_name else user,
-                    guest_name=guest_name,
-                    filename=filename,
-                )
-            except StorageUnavailable as exc:
-                raise CommandError(exc.message)
-            if result.status != "added":
+            result = ingest.add(
+                album,
+                file,
+                user=None if guest_name else user,
+                guest_name=guest_name,
+                filename=filename,
+            )
+            if result.status != ingest.ADDED:
                 raise CommandError(f"{filename}: {result.message}")
             if description:
                 Tag.objects.create(
@@ -155,7 +158,13 @@ class Command(BaseCommand):
     def refusal(self):
         """Why no demo album may be made here, or None on the embedded default."""
         if not settings.DEBUG:
-            return "DEBUG is off: demo albums are for trying PartyShots out locally, never for production."
+            return (
+                "DEBUG is off: demo albums are for trying PartyShots out locally, "
+                "never for production."
+            )
         if connection.vendor != "sqlite":
-            return f"the database is {connection.vendor}, not the embedded SQLite: demo albums are for local tries only."
+            return (
+                f"the database is {connection.vendor}, not the embedded SQLite: "
+                "demo albums are for local tries only."
+            )
         return None

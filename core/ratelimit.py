@@ -6,12 +6,13 @@ ends by itself and nothing is ever reset by a cleanup job. Counting is atomic
 (cache.add then cache.incr), so concurrent requests on several instances never
 let more through than the limit.
 
-    ratelimit.check("code-lookup-client", client_key(request))  # refuse if over, count nothing
-    ratelimit.hit("code-lookup-client", client_key(request))    # count one; refuse if over
-    ratelimit.attempt(...).refund()  # count one first, give it back if it shouldn't count
+    ratelimit.check(scope, client_key(request))  # refuse if over, count nothing
+    ratelimit.hit(scope, client_key(request))    # count one; refuse if over
+    ratelimit.attempt(...).refund()  # count first, give back if it shouldn't count
+    @ratelimit.limit(scope)          # a view: every POST counts
 
-All raise RateLimited (a 429 with Retry-After once RateLimitMiddleware or the
-@limit decorator turns it into a response). If the cache can't be reached,
+All raise core.errors.RateLimited, which core.middleware answers with a 429
+and Retry-After. If the cache can't be reached,
 the scopes in FAIL_CLOSED refuse with a 503 (a limiter that silently stops
 limiting is how codes get guessed); the others let the request through and
 log it.
@@ -20,24 +21,14 @@ log it.
 import hashlib
 import ipaddress
 import logging
-import math
 import time
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
-from django.shortcuts import render
+from redis.exceptions import RedisError
 
-from accounts import devices
-
-try:
-    from redis.exceptions import RedisError
-except ImportError:  # Redis is optional on the embedded default.
-    RedisError = OSError
+from core.errors import LimiterUnavailable, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -71,39 +62,16 @@ UNAVAILABLE_MESSAGES = {
 }
 
 
-class RateLimited(Exception):
-    """A request over a limit: 429, try again after `retry_after` seconds."""
-
-    status = 429
-
-    def __init__(self, scope, retry_after):
-        self.scope = scope
-        self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(f"{scope}: rate limited for {self.retry_after}s")
-
-    @property
-    def message(self):
-        minutes = math.ceil(self.retry_after / 60)
-        wait = (
-            f"{minutes} minute{'s' if minutes != 1 else ''}"
-            if self.retry_after > 60
-            else "a minute"
-        )
-        return f"{MESSAGES.get(self.scope, 'Too many requests.')} Please try again in {wait}."
+def limited(scope, retry_after):
+    """The RateLimited for `scope`, with the message that says which limit."""
+    return RateLimited(scope, retry_after, MESSAGES.get(scope, "Too many requests."))
 
 
-class LimiterUnavailable(RateLimited):
-    """The cache is down and the scope fails closed: 503, try again shortly."""
-
-    status = 503
-
-    def __init__(self, scope):
-        super().__init__(scope, 30)
-
-    @property
-    def message(self):
-        area = self.scope.rsplit("-", 1)[0]
-        return f"{UNAVAILABLE_MESSAGES.get(area, 'This is unavailable for a moment.')} Please try again shortly."
+def unavailable(scope):
+    """The LimiterUnavailable (503) for a fail-closed `scope` without its cache."""
+    area = scope.rsplit("-", 1)[0]
+    message = UNAVAILABLE_MESSAGES.get(area, "This is unavailable for a moment.")
+    return LimiterUnavailable(scope, message)
 
 
 def _window(scope, key):
@@ -122,7 +90,7 @@ def _window(scope, key):
 def _cache_failed(scope, error):
     if scope in FAIL_CLOSED:
         logger.error("rate limiter: cache unreachable, refusing %s: %r", scope, error)
-        raise LimiterUnavailable(scope) from error
+        raise unavailable(scope) from error
     logger.warning("rate limiter: cache unreachable, not limiting %s: %r", scope, error)
 
 
@@ -146,7 +114,7 @@ def hit(scope, key):
         _cache_failed(scope, error)
         return 0
     if used > count:
-        raise RateLimited(scope, remaining)
+        raise limited(scope, remaining)
     return used
 
 
@@ -190,7 +158,7 @@ def attempt(scope, key):
     counted = Attempt(scope, cache_key, time.time() + remaining)
     if used > count:
         counted.refund()
-        raise RateLimited(scope, remaining)
+        raise limited(scope, remaining)
     return counted
 
 
@@ -218,7 +186,7 @@ def check(scope, key):
         _cache_failed(scope, error)
         return
     if used >= count:
-        raise RateLimited(scope, remaining)
+        raise limited(scope, remaining)
 
 
 def reset(scope, key):
@@ -268,82 +236,18 @@ def client_key(request):
     return str(address)
 
 
-def rate_limited_response(request, error):
-    """429 (or 503 for a fail-closed limiter without its cache), with Retry-After,
-    as JSON for fetch() callers that ask for it and as a page for everyone else."""
-    headers = {"Retry-After": str(error.retry_after)}
-    if (
-        request.get_preferred_type(["text/html", "application/json"])
-        == "application/json"
-    ):
-        return JsonResponse(
-            {"error": error.message, "retry_after": error.retry_after},
-            status=error.status,
-            headers=headers,
-        )
-    response = render(
-        request, "429.html", {"message": error.message}, status=error.status
-    )
-    response["Retry-After"] = headers["Retry-After"]
-    return response
-
-
 def limit(scope, key=client_key, methods=("POST",)):
     """View decorator: every request with one of `methods` counts against scope
-    for key(request); over the limit the view isn't called and the client gets
-    rate_limited_response."""
+    for key(request); over the limit the view isn't called: RateLimited is
+    raised, and core.middleware answers it."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method in methods:
-                try:
-                    hit(scope, key(request))
-                except RateLimited as error:
-                    return rate_limited_response(request, error)
+                hit(scope, key(request))
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
-
-
-class RateLimitedModelBackend(ModelBackend):
-    """Django's ModelBackend with failed logins counted per (username, client),
-    per username and per client; over a limit, authenticate() raises
-    RateLimited, which the middleware answers with a 429. Covers every login
-    form, the admin's included. Listed first in AUTHENTICATION_BACKENDS.
-
-    A browser with a valid device cookie for the username (accounts.devices)
-    is not subject to the per-username limit: its failures count against
-    that device instead, so an attack on the username from elsewhere doesn't
-    lock the user out of the devices they have logged in on before."""
-
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is None:  # Not a web login (shell, management command).
-            return super().authenticate(request, username, password, **kwargs)
-        if username is None:
-            username = kwargs.get(get_user_model().USERNAME_FIELD)
-        name = (username or "").casefold()
-        client = client_key(request)
-        device = devices.device_for(request, username)
-        keys = {"login-pair": (name, client)}
-        if device is None:
-            keys["login-user"] = name
-        else:
-            keys["login-device"] = device
-        keys["login-client"] = client
-        # Counted before the password is checked, so guesses sent together
-        # get no more tries than the limits; given back if it is right.
-        attempts = attempt_all(keys.items())
-        user = super().authenticate(request, username, password, **kwargs)
-        if user is None:
-            # Stops authenticate() here: the plain ModelBackend listed after
-            # this one (for sessions that name it) would only hash again.
-            raise PermissionDenied
-        for counted in attempts:
-            counted.refund()
-        reset("login-pair", keys["login-pair"])
-        if device is not None:
-            reset("login-device", device)
-        return user

@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.test import Client, TestCase, override_settings
 from django.urls import include, path
 
-from albums.middleware import DATABASE_UNAVAILABLE
+from core.middleware import DATABASE_UNAVAILABLE
 
 
 def unreachable_database():
@@ -57,7 +57,7 @@ class DatabaseUnavailableTestCase(TestCase):
     def test_a_lost_database_answers_503_with_a_page_that_needs_no_database(self):
         self.client.force_login(User.objects.create_user("alice"))
         with (
-            self.assertLogs("albums.middleware", "ERROR") as logs,
+            self.assertLogs("core.middleware", "ERROR") as logs,
             self.assertNumQueries(0),
         ):
             response = self.client.get("/lost/")
@@ -70,7 +70,7 @@ class DatabaseUnavailableTestCase(TestCase):
         self.assertIn("database unavailable: GET /lost/", logs.output[0])
 
     def test_json_callers_get_json(self):
-        with self.assertLogs("albums.middleware", "ERROR"):
+        with self.assertLogs("core.middleware", "ERROR"):
             response = self.client.get("/lost/", HTTP_ACCEPT="application/json")
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response.json(), {"error": DATABASE_UNAVAILABLE})

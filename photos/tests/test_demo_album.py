@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import TestCase, override_settings
 
-from albums.management.commands.demo_album import Command
 from albums.models import Album
 from albums.tests.base import stored_keys
+from photos.management.commands.demo_album import Command
 from photos.models import Photo
 
 on_sqlite = connection.vendor == "sqlite"

@@ -1,4 +1,4 @@
-"""albums.ratelimit: counting, windows, client addresses, failing closed, login
+"""core.ratelimit: counting, windows, client addresses, failing closed, login
 throttling through the real login view, and limits shared between instances
 through a real Redis."""
 
@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import HttpResponse
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
+from django.urls import include, path
 
-from albums import ratelimit
+from core import ratelimit
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 UNREACHABLE_REDIS = {
@@ -142,7 +143,7 @@ class CacheDownTestCase(SimpleTestCase):
         ):
             with (
                 self.subTest(scope=scope),
-                self.assertLogs("albums.ratelimit", "ERROR"),
+                self.assertLogs("core.ratelimit", "ERROR"),
             ):
                 with self.assertRaises(ratelimit.LimiterUnavailable) as raised:
                     ratelimit.hit(scope, "1.2.3.4")
@@ -161,7 +162,7 @@ class CacheDownTestCase(SimpleTestCase):
         ):
             with (
                 self.subTest(scope=scope),
-                self.assertLogs("albums.ratelimit", "WARNING") as logs,
+                self.assertLogs("core.ratelimit", "WARNING") as logs,
             ):
                 self.assertEqual(ratelimit.hit(scope, "1.2.3.4"), 0)
                 ratelimit.check(scope, "1.2.3.4")
@@ -218,7 +219,13 @@ def takedown_view(request):
     return HttpResponse("taken down")
 
 
+urlpatterns = [path("takedown/", takedown_view), path("", include("partyshots.urls"))]
+
+
+@override_settings(ROOT_URLCONF=__name__)
 class LimitDecoratorTestCase(TestCase):
+    """Through the test client, so core.middleware answers the refusal."""
+
     def setUp(self):
         cache.clear()
         self.addCleanup(cache.clear)
@@ -227,13 +234,11 @@ class LimitDecoratorTestCase(TestCase):
     def test_over_the_limit_the_view_is_not_called_and_the_page_says_when_to_retry(
         self,
     ):
-        factory = RequestFactory()
         for _ in range(2):
-            self.assertEqual(takedown_view(factory.post("/")).content, b"taken down")
-        self.assertEqual(
-            takedown_view(factory.get("/")).status_code, 200
-        )  # GETs aren't counted.
-        response = takedown_view(factory.post("/"))
+            self.assertEqual(self.client.post("/takedown/").content, b"taken down")
+        # GETs aren't counted.
+        self.assertEqual(self.client.get("/takedown/").status_code, 200)
+        response = self.client.post("/takedown/")
         self.assertEqual(response.status_code, 429)
         self.assertTrue(1 <= int(response["Retry-After"]) <= 3600)
         self.assertContains(
@@ -247,9 +252,7 @@ class LimitDecoratorTestCase(TestCase):
 
     @limits(takedown_client=(0, 3600))
     def test_fetch_callers_asking_for_json_get_json(self):
-        response = takedown_view(
-            RequestFactory().post("/", HTTP_ACCEPT="application/json")
-        )
+        response = self.client.post("/takedown/", HTTP_ACCEPT="application/json")
         self.assertEqual(response.status_code, 429)
         body = json.loads(response.content)
         self.assertEqual(body["retry_after"], int(response["Retry-After"]))
@@ -330,7 +333,8 @@ class LoginThrottlingTestCase(TestCase):
                 thread.start()
             for thread in threads:
                 thread.join()
-        # Only 3 passwords were tried at all: a right one among the other 9 would have stayed unknown.
+        # Only 3 passwords were tried at all: a right one among the other 9 would
+        # have stayed unknown.
         self.assertEqual(len(checked), 3)
         self.assertEqual(sorted(statuses), [200] * 3 + [429] * 9)
         self.assertEqual(self.login("right-password").status_code, 429)
@@ -383,7 +387,7 @@ class LoginThrottlingTestCase(TestCase):
 
     @override_settings(CACHES=UNREACHABLE_REDIS)
     def test_with_the_cache_down_logins_are_refused_not_unthrottled(self):
-        with self.assertLogs("albums.ratelimit", "ERROR"):
+        with self.assertLogs("core.ratelimit", "ERROR"):
             response = self.login("right-password")
         self.assertContains(
             response, "Logging in is unavailable for a moment.", status_code=503
@@ -394,7 +398,8 @@ class LoginThrottlingTestCase(TestCase):
 
 class SharedRedisTestCase(SimpleTestCase):
     """Two app instances (this process and a subprocess, each with its own Redis
-    connection) draw on one limit. Needs a Redis at TEST_REDIS_URL (CI has one; without it these fail under CI=true, else skip)."""
+    connection) draw on one limit. Needs a Redis at TEST_REDIS_URL (CI has one;
+    without it these fail under CI=true, else skip)."""
 
     def setUp(self):
         if not redis_available():
@@ -421,7 +426,7 @@ class SharedRedisTestCase(SimpleTestCase):
         script = (
             "import django; django.setup()\n"
             "from django.core.cache import cache\n"
-            "from albums import ratelimit\n"
+            "from core import ratelimit\n"
             f"cache.key_prefix = {self.prefix!r}\n"
             "try:\n"
             f"    print(ratelimit.hit('login-pair', {key!r}))\n"

@@ -1,0 +1,118 @@
+"""One place that turns a refusal raised in a view into its answer: a page
+for browsers, JSON for the page's fetch() calls. Views raise; none of them
+formats a 404, a 429 or a 503 itself."""
+
+import logging
+import sqlite3
+
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from core import ratelimit
+from core.errors import (
+    DatabaseUnavailable,
+    LimiterUnavailable,
+    RateLimited,
+    Refusal,
+    StorageUnavailable,
+)
+from core.http import wants_json
+
+logger = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = DatabaseUnavailable.message
+STORAGE_UNAVAILABLE = StorageUnavailable.message
+# SQLSTATE classes of a lost or refused connection: 08 (connection exception),
+# 57P01-03 (server shutting down, crashed, or starting up). Other operational
+# errors (a deadlock, a missing table) are bugs or conflicts, not an outage.
+_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_SQLITE_UNAVAILABLE = (
+    "unable to open database file",
+    "database is locked",
+    "disk i/o error",
+)
+
+
+def is_connection_error(exception):
+    """Whether a database error means the database is unreachable (not a bug)."""
+    if isinstance(exception, InterfaceError):
+        return True
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    if isinstance(cause, sqlite3.OperationalError):
+        return str(cause).lower().startswith(_SQLITE_UNAVAILABLE)
+    sqlstate = getattr(cause, "sqlstate", None)
+    # psycopg gives no SQLSTATE when it never reached the server.
+    return sqlstate is None or sqlstate.startswith(_CONNECTION_SQLSTATES)
+
+
+def refusal_response(request, refusal):
+    """A Refusal's answer, with Retry-After. A 503 is rendered without the
+    request context (no session, no user): the database may be what's gone."""
+    headers = {"Retry-After": str(refusal.retry_after)}
+    if wants_json(request):
+        body = {"error": refusal.message}
+        if isinstance(refusal, RateLimited):
+            body["retry_after"] = refusal.retry_after
+        return JsonResponse(body, status=refusal.status, headers=headers)
+    context = {"message": refusal.message}
+    if refusal.status == 503:
+        html = render_to_string(refusal.template, context)
+        return HttpResponse(html, status=503, headers=headers)
+    response = render(request, refusal.template, context, status=refusal.status)
+    response["Retry-After"] = headers["Retry-After"]
+    return response
+
+
+def not_found(request, exception=None):
+    """The 404 page (also Django's handler404). A NotFound names its own page;
+    a resolver's 404 (no such URL) says nothing of the patterns it tried."""
+    template = getattr(exception, "template", "404.html")
+    args = getattr(exception, "args", ())
+    message = args[0] if args and isinstance(args[0], str) else ""
+    if wants_json(request):
+        return JsonResponse({"error": message or "Not found."}, status=404)
+    return render(request, template, {"message": message}, status=404)
+
+
+class ErrorMiddleware:
+    """Answers the refusals of core.errors, Http404 and a lost database raised
+    anywhere in a view. Innermost in MIDDLEWARE, so it sees them first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            return not_found(request, exception)
+        if isinstance(exception, RateLimited) and not isinstance(
+            exception, LimiterUnavailable
+        ):
+            logger.info(
+                "rate limited: %s %s %s from %s",
+                exception.scope,
+                request.method,
+                request.path,
+                ratelimit.client_ip(request),
+            )
+            return refusal_response(request, exception)
+        if isinstance(exception, StorageUnavailable):
+            # core.storage logged the cause with its traceback.
+            logger.error("storage unavailable: %s %s", request.method, request.path)
+            return refusal_response(request, exception)
+        if isinstance(exception, Refusal):
+            logger.error("%s: %s %s", exception, request.method, request.path)
+            return refusal_response(request, exception)
+        if is_connection_error(exception):
+            detail = " ".join(str(exception).split())[:200]
+            logger.error(
+                "database unavailable: %s %s: %s", request.method, request.path, detail
+            )
+            return refusal_response(request, DatabaseUnavailable())
+        return None

@@ -1,0 +1,176 @@
+"""The format policy: which images we take, what we call them, and the checks
+that refuse the rest (not an allowed format, too many pixels) with a message
+for the person who sent the file."""
+
+import re
+
+import pillow_heif
+from django.conf import settings
+from PIL import Image
+
+# HEIF and AVIF (pillow-heif 1.x opens both); importing photos.images runs this.
+pillow_heif.register_heif_opener()
+
+ALLOWED_FORMATS = [
+    "JPEG",
+    "PNG",
+    "GIF",
+    "WEBP",
+    "HEIF",
+    "AVIF",
+    "TIFF",
+]  # never "MPO": see the corpus README
+CONTENT_TYPES = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+    "HEIF": "image/heic",
+    "AVIF": "image/avif",
+    "TIFF": "image/tiff",
+}
+EXTENSIONS = {
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "HEIF": "heic",
+    "AVIF": "avif",
+    "TIFF": "tif",
+}
+ALLOWED_NAMES = "JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF or TIFF"
+UNSTRIPPABLE_LOCATION = (
+    "file is damaged: it holds a GPS location, but its structure is too broken "
+    "to remove it safely (save it again from a photo app, or turn location off)"
+)
+
+# Every frame of an animation is decoded (a cut-off transfer shows only in the
+# last one), up to this many times the pixel limit in all frames together.
+# uber.gif's 40,000 tiny frames pass in about two seconds.
+MAX_ANIMATION_PIXELS_FACTOR = 10
+
+# Recognisable things that are not images we take, by their first bytes.
+SIGNATURES = [
+    (b"%PDF", "PDF"),
+    (b"%!PS", "PostScript"),
+    (b"\xc5\xd0\xd3\xc6", "EPS"),
+    (b"PK\x03\x04", "ZIP"),
+    (b"BM", "BMP"),
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"8BPS", "PSD"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (b"\x1f\x8b", "gzip"),
+    (b"Rar!", "RAR"),
+    (b"7z\xbc\xaf", "7z"),
+]
+# Formats we name in a refusal when Pillow recognises them (opening reads the
+# header only; EPS is left out so Ghostscript is never near an upload).
+NAMED_BY_PILLOW = [
+    "BMP",
+    "ICO",
+    "PSD",
+    "SGI",
+    "JPEG2000",
+    "PCX",
+    "TGA",
+    "PPM",
+    "DDS",
+    "ICNS",
+    "XBM",
+]
+
+
+class RejectedImage(ValueError):
+    """The file is not an image we accept; the message says why."""
+
+
+def describe_non_image(head, filename=""):
+    """Name what a rejected file is, from its first bytes or its name, if we
+    can tell."""
+    text = head.lstrip()[:512].lower()
+    for signature, name in SIGNATURES:
+        if head.startswith(signature):
+            return name
+    if text.startswith(b"<?xml") and b"<svg" in text or text.startswith(b"<svg"):
+        return "SVG"
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "HTML"
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension in ("svg", "pdf", "bmp", "zip", "eps", "ico", "psd", "html", "txt"):
+        return extension.upper()
+    return None
+
+
+def identify_format(fh):
+    """What Pillow calls this file if it is one of NAMED_BY_PILLOW, or None.
+
+    None too for a header past the pixel limit: such a file is not named (as
+    when Pillow's DecompressionBombWarning was made an error around this)."""
+    try:
+        with Image.open(fh, formats=NAMED_BY_PILLOW) as im:
+            if _pixels(im.size) > settings.PHOTO_MAX_PIXELS:
+                return None
+            return im.format
+    except Exception:
+        return None
+    finally:
+        fh.seek(0)
+
+
+def not_allowed_message(fh, head, filename):
+    """The refusal for a file no allowed format opens, naming what it is if we
+    can tell."""
+    kind = describe_non_image(head, filename)
+    if kind is None:
+        kind = identify_format(fh)
+    if kind:
+        return f"not a supported image type: {kind} (allowed: {ALLOWED_NAMES})"
+    return f"not an image (allowed: {ALLOWED_NAMES})"
+
+
+def too_many_pixels_message(exc=None, pixels=None):
+    """The refusal for an image past settings.PHOTO_MAX_PIXELS: its size from
+    `pixels`, or from the message of Pillow's DecompressionBomb* `exc`."""
+    if pixels is None:
+        match = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(match[1]) if match else 0
+    limit = settings.PHOTO_MAX_PIXELS // 1_000_000
+    if pixels:
+        megapixels = pixels / 1_000_000
+        shown = (
+            f"{megapixels:.0f}"
+            if megapixels >= 100
+            else f"{megapixels:.1f}".removesuffix(".0")
+        )
+        return f"image is {shown} megapixels; the limit is {limit}"
+    return f"image has too many pixels; the limit is {limit} megapixels"
+
+
+def check_pixels(size):
+    """Refuse an image (or one frame of it) of `size` past
+    settings.PHOTO_MAX_PIXELS. The size comes from the header, so this runs
+    before anything is decoded."""
+    pixels = _pixels(size)
+    if pixels > settings.PHOTO_MAX_PIXELS:
+        raise RejectedImage(too_many_pixels_message(pixels=pixels))
+
+
+def check_animation_pixels(decoded, n_frames, frame_size):
+    """Refuse an animation once `decoded`, the pixels of its frames so far
+    (the next one included, before it is decoded), is past
+    MAX_ANIMATION_PIXELS_FACTOR times the limit."""
+    budget = MAX_ANIMATION_PIXELS_FACTOR * settings.PHOTO_MAX_PIXELS
+    if decoded > budget:
+        raise RejectedImage(
+            f"animation is too large: {n_frames} frames of "
+            f"{frame_size[0]}×{frame_size[1]}; "
+            f"the limit is {budget // 1_000_000} megapixels in all"
+        )
+
+
+def _pixels(size):
+    # As Pillow counts them for its own check: an empty side counts as 1.
+    return max(1, size[0]) * max(1, size[1])
