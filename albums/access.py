@@ -1,18 +1,24 @@
 """Finding an album from the code in a URL, for everyone and for its owner.
 
 An album code is a shared secret: whoever has it may see the album. Unknown
-codes and deleted albums get the same 404, and failed lookups are counted per
-client and for everyone together (core.ratelimit) so codes can't be guessed.
+codes and deleted albums get the same 404, and failed lookups of typed codes
+are counted per device, per address and for everyone together (core.ratelimit)
+so codes can't be guessed. Links and QR codes carry a long link token instead,
+which opens the album without any of those limits.
 """
 
 from django.db.models import Q
 
-from albums.codes import normalize_code
+from albums.codes import LINK_TOKEN_LENGTH, normalize_code
 from albums.models import Album
 from core import ratelimit
 from core.errors import NotFound
 
 NO_ALBUM = "No album with that code."
+LINK_GONE = (
+    "This link no longer opens an album: it was deleted, or its host made a new "
+    "link. Ask the host for the new one."
+)
 # Codes this session has opened: they are never refused by the lookup limits,
 # so guests keep their album while someone floods the global limit. Noted when
 # the album page itself is opened (where every link, QR code and join leads),
@@ -21,6 +27,10 @@ SESSION_OPENED_CODES = "opened_album_codes"
 REMEMBERED_ON = "album"
 OPENED_CODES_KEPT = 20
 GLOBAL = "everyone"
+# The device cookie the lookup limits key on (signed, random, a year).
+DEVICE_COOKIE = "visitor"
+DEVICE_SALT = "albums.access.device"
+DEVICE_MAX_AGE = 365 * 24 * 3600
 
 
 class AlbumNotFound(NotFound):
@@ -31,6 +41,16 @@ class AlbumNotFound(NotFound):
 
     def __init__(self):
         super().__init__(NO_ALBUM)
+
+
+class LinkNotFound(NotFound):
+    """A link token that opens nothing: the album was deleted, or its host
+    issued a new code and link since."""
+
+    template = "albums/link_gone.html"
+
+    def __init__(self):
+        super().__init__(LINK_GONE)
 
 
 class TooManyLookups(ratelimit.RateLimited):
@@ -56,7 +76,7 @@ def _known_code(request, code):
     return None
 
 
-def _remember_code(request, code):
+def remember_code(request, code):
     opened = list(request.session.get(SESSION_OPENED_CODES, ()))
     if code not in opened:
         request.session[SESSION_OPENED_CODES] = (opened + [code])[-OPENED_CODES_KEPT:]
@@ -66,50 +86,72 @@ def _album_with_code(code):
     return Album.objects.filter(code=code).select_related("user").first()
 
 
+def device_key(request):
+    """The lookup limits' key for this browser: its device cookie (set by
+    DeviceCookieMiddleware on the first page it gets), else its address. A
+    guest who mistypes codes uses up their own device's allowance, not the
+    venue's; a client that drops cookies shares one with its whole address."""
+    device = request.get_signed_cookie(
+        DEVICE_COOKIE, default=None, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE
+    )
+    if device:
+        return f"device:{device}"
+    return f"address:{ratelimit.client_key(request)}"
+
+
 def find_album(request, typed_code):
     """The album for a typed code, or None (counted as a failed lookup).
 
-    A code new to the requester is counted against the client's and everyone's
-    lookup limits before it is looked up, and the count is given back if the
-    code is right; so at most the limit of wrong codes get an answer per
-    window, however many requests are in flight at once, and a request that
-    doesn't get past the count raises TooManyLookups before any lookup: an
-    answer never tells a blocked guesser whether a code exists. While wrong
-    codes plus lookups in flight fill a limit, right codes new to the
-    requester are refused too (and LimiterUnavailable, a 503, if the
-    limiter's cache is down). Codes the requester already has (see
-    _known_code) are never refused; they are counted only if they miss."""
+    A code new to the requester is counted against the device's, the
+    address's and everyone's lookup limits before it is looked up, and the
+    count is given back if the code is right; so at most the limit of wrong
+    codes get an answer per window, however many requests are in flight at
+    once, and a request that doesn't get past the count raises TooManyLookups
+    before any lookup: an answer never tells a blocked guesser whether a code
+    exists. While wrong codes plus lookups in flight fill a limit, right codes
+    new to the requester are refused too (and LimiterUnavailable, a 503, if
+    the limiter's cache is down). Codes the requester already has (see
+    _known_code) are never refused and never counted, even when they miss: a
+    slideshow left running on a code the host has since renewed polls into a
+    plain 404. Links and QR codes carry the album's link token instead
+    (open_album_link), which no limit applies to."""
     code = normalize_code(typed_code)
     if code is None:  # Can't be a code: nothing to look up, nothing guessed.
         return None
-    client = ratelimit.client_key(request)
-    known = _known_code(request, code)
+    if _known_code(request, code):
+        return _album_with_code(code)
     try:
-        if known:
-            album = _album_with_code(code)
-            if album is None:  # Say, a code this session opened was renewed since.
-                ratelimit.hit("code-lookup-client", client)
-                ratelimit.hit("code-lookup-global", GLOBAL)
-        else:
-            counted = ratelimit.attempt_all(
-                [("code-lookup-client", client), ("code-lookup-global", GLOBAL)]
-            )
-            album = _album_with_code(code)
-            if album is not None:
-                for attempt in counted:
-                    attempt.refund()
+        counted = ratelimit.attempt_all(
+            [
+                ("code-lookup-device", device_key(request)),
+                ("code-lookup-client", ratelimit.client_key(request)),
+                ("code-lookup-global", GLOBAL),
+            ]
+        )
     except ratelimit.LimiterUnavailable:
         raise
     except ratelimit.RateLimited as error:
         raise TooManyLookups(error.scope, error.retry_after, error.reason) from error
-    match = getattr(request, "resolver_match", None)
-    if (
-        album is not None
-        and known is None
-        and match is not None
-        and match.url_name == REMEMBERED_ON
-    ):
-        _remember_code(request, album.code)
+    album = _album_with_code(code)
+    if album is not None:
+        for attempt in counted:
+            attempt.refund()
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == REMEMBERED_ON:
+            remember_code(request, album.code)
+    return album
+
+
+def open_album_link(request, token):
+    """The album whose link token this is (no limit: nobody guesses one), or
+    LinkNotFound. The code is remembered as this session's, so the album's
+    pages and polls never count against the lookup limits."""
+    album = None
+    if len(token) == LINK_TOKEN_LENGTH:
+        album = Album.objects.filter(link_token=token).first()
+    if album is None:
+        raise LinkNotFound
+    remember_code(request, album.code)
     return album
 
 

@@ -10,6 +10,16 @@ _CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
+# Link tokens: what the album's link and QR code carry instead of the code.
+# 24 random bytes (192 bits), URL-safe base64: nobody guesses one, so opening
+# an album by its link needs no lookup limit at all.
+LINK_TOKEN_LENGTH = 32
+
+
+def generate_link_token():
+    return secrets.token_urlsafe(24)
+
+
 def generate_code():
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 

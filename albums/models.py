@@ -3,7 +3,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from albums.codes import format_code, generate_code
+from albums.codes import format_code, generate_code, generate_link_token
 
 
 class AlbumQuerySet(models.QuerySet):
@@ -16,10 +16,14 @@ class AlbumQuerySet(models.QuerySet):
 
 
 class Album(models.Model):
-    # code: what guests type and what links carry (albums.codes). thumbnail
+    # code: what guests type (albums.codes); link_token: what the album's link
+    # and QR code carry, too long to guess (no lookup limit). thumbnail
     # (seed's name): the cover, one of the album's visible photos (the cover
     # rule is photos.models.PhotoManager.refresh_covers).
     code = models.CharField(max_length=16, unique=True, editable=False)
+    link_token = models.CharField(
+        max_length=64, unique=True, editable=False, default=generate_link_token
+    )
     name = models.CharField(max_length=100)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums"
@@ -71,10 +75,16 @@ class Album(models.Model):
             if not Album.objects.filter(code=code).exists():
                 return code
 
+    def get_link_url(self):
+        """The path of the album's link and QR code (see albums.codes)."""
+        return reverse("album_by_link", args=[self.link_token])
+
     def new_code(self):
-        """Give the album a fresh code; links with the old one stop working."""
+        """Give the album a fresh code and link: the old code, links and QR
+        codes stop working."""
         self.code = self.unused_code()
-        self.save(update_fields=["code"])
+        self.link_token = generate_link_token()
+        self.save(update_fields=["code", "link_token"])
 
     def is_owned_by(self, user):
         return user.is_authenticated and (user.pk == self.user_id or user.is_staff)

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from albums.access import (
@@ -13,6 +14,7 @@ from albums.access import (
     find_album,
     get_album_for_owner_or_404,
     get_album_or_404,
+    open_album_link,
 )
 from albums.forms import AlbumForm, AlbumSettingsForm, CoverForm, JoinForm, MergeForm
 from albums.models import Album, Subs
@@ -96,13 +98,20 @@ def album_unfollow(request, code):
 
 
 def album_link(request, album):
-    """The album's absolute URL, for sharing and the QR code."""
-    path = album.get_absolute_url()
+    """The album's link, absolute, for sharing and the QR code: it carries the
+    link token, so opening it counts against no lookup limit."""
+    path = album.get_link_url()
     return (
         settings.SITE_URL + path
         if settings.SITE_URL
         else request.build_absolute_uri(path)
     )
+
+
+@require_safe
+def album_by_link(request, token):
+    """Where the album's link and QR code lead: the album, for anyone."""
+    return redirect(open_album_link(request, token))
 
 
 @require_safe
@@ -134,12 +143,28 @@ def album_settings(request, code):
         form.save()
         messages.success(request, "Settings saved.")
         return redirect("album_settings", album.code)
+    followers = album.subs.select_related("user").order_by("created_at", "pk")
     return render(
         request,
         "albums/settings.html",
-        {"album": album, "form": form},
+        {"album": album, "form": form, "followers": followers},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def album_follower_remove(request, code, follow_id):
+    """The host takes an album off a follower's home page; they keep no access
+    beyond what the code gives anyone."""
+    album = get_album_for_owner_or_404(request, code)
+    follow = get_object_or_404(album.subs.select_related("user"), pk=follow_id)
+    follow.delete()
+    messages.success(
+        request,
+        f"{follow.user.get_username()} no longer follows {album.name}: it is off "
+        "their home page, and they can open it again only with the code or link.",
+    )
+    return redirect("album_settings", album.code)
 
 
 def album_cover(request, code):
@@ -162,14 +187,36 @@ def album_cover(request, code):
 
 @require_POST
 def album_new_code(request, code):
+    """A new code and link; with `remove_followers` (the form's default) the
+    followers go too, since following is how someone with a leaked code keeps
+    the album on their home page."""
     album = get_album_for_owner_or_404(request, code)
     old = album.display_code
-    album.new_code()
-    messages.success(
-        request,
-        f"New code: {album.display_code}. Links, QR codes and cards with {old} no longer work.",
+    with transaction.atomic():
+        album.new_code()
+        removed = 0
+        if request.POST.get("remove_followers"):
+            removed, _ = album.subs.all().delete()
+    kept = album.subs.count()
+    summary = (
+        f"New code: {album.display_code}. Links, QR codes and cards with {old} "
+        "no longer work."
     )
+    if removed:
+        summary += f" {_followers(removed).capitalize()} removed."
+    if kept:
+        summary += (
+            f" {_followers(kept).capitalize()} kept: they still see the album on "
+            "their home page."
+        )
+    else:
+        summary += " Only you, and people you give the new code or link, can open it."
+    messages.success(request, summary)
     return redirect("album_settings", album.code)
+
+
+def _followers(count):
+    return f"{count} follower{'s' if count != 1 else ''}"
 
 
 def album_merge(request, code):

@@ -33,6 +33,7 @@ from core.errors import LimiterUnavailable, RateLimited
 logger = logging.getLogger(__name__)
 
 FAIL_CLOSED = {
+    "code-lookup-device",
     "code-lookup-client",
     "code-lookup-global",
     "login-pair",
@@ -43,8 +44,18 @@ FAIL_CLOSED = {
 CACHE_ERRORS = (RedisError, OSError)
 
 MESSAGES = {
-    "code-lookup-client": "Too many wrong album codes from your connection.",
-    "code-lookup-global": "Too many wrong album codes have been tried on PartyShots just now.",
+    "code-lookup-device": (
+        "Too many wrong album codes from this device. The album's link or QR code "
+        "still opens it."
+    ),
+    "code-lookup-client": (
+        "Too many wrong album codes from your network (everyone on one Wi-Fi shares "
+        "it). The album's link or QR code still opens it."
+    ),
+    "code-lookup-global": (
+        "Too many wrong album codes have been tried on PartyShots just now. The "
+        "album's link or QR code still opens it."
+    ),
     "login-pair": "Too many failed logins for this username from your connection.",
     "login-user": "Too many failed logins for this username.",
     "login-device": "Too many failed logins for this username on this device.",

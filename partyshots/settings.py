@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.devices.DeviceCookieMiddleware",
+    "albums.middleware.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost, so it sees exceptions from views before anything else does.
@@ -237,9 +238,13 @@ else:
 # Rate limits (core.ratelimit), each "count/period" from RATE_LIMIT_<NAME>.
 # Fixed windows: after `count` hits a key waits for the window to end.
 RATE_LIMITS = {
-    # Wrong (well-formed) album codes: per client, and from everyone together,
-    # so guessing codes is hopeless even from many addresses (README has the sums).
-    "code-lookup-client": envrate("RATE_LIMIT_CODE_LOOKUP_CLIENT", "30/h"),
+    # Wrong (well-formed) typed album codes: per device (a signed cookie, or
+    # the address for clients without one), per address with a ceiling a whole
+    # venue's Wi-Fi can share, and from everyone together, so guessing codes is
+    # hopeless even from many addresses (README has the sums). Links and QR
+    # codes carry a long token instead and count against none of these.
+    "code-lookup-device": envrate("RATE_LIMIT_CODE_LOOKUP_DEVICE", "30/h"),
+    "code-lookup-client": envrate("RATE_LIMIT_CODE_LOOKUP_CLIENT", "600/h"),
     "code-lookup-global": envrate("RATE_LIMIT_CODE_LOOKUP_GLOBAL", "60/m"),
     # Failed logins. Per (username, client) pair, so a stranger can't lock the
     # owner out from elsewhere; per username a softer, short window, so even a

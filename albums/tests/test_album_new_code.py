@@ -1,4 +1,4 @@
-from albums.models import Album
+from albums.models import Album, Subs
 from albums.tests.base import AlbumTestCase
 
 
@@ -54,3 +54,51 @@ class AlbumNewCodeTestCase(AlbumTestCase):
         self.assertEqual(self.client.get(self.url).status_code, 405)
         self.album.refresh_from_db()
         self.assertEqual(self.album.code, self.old_code)
+
+
+class NewCodeFollowersTestCase(AlbumTestCase):
+    """Following keeps an album on someone's home page whatever its code: a new
+    code offers to remove the followers, and says who keeps access."""
+
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/new-code/"
+        self.client.force_login(self.alice)
+
+    def test_followers_go_with_the_old_code_by_default(self):
+        old_link = self.album.get_link_url()
+        response = self.client.post(self.url, {"remove_followers": "1"}, follow=True)
+        self.assertContains(response, "1 follower removed.")
+        self.assertContains(response, "Only you, and people you give the new code")
+        self.assertFalse(Subs.objects.filter(album=self.album).exists())
+        self.album.refresh_from_db()
+        # The follower no longer finds it on their home page, nor by the old code or link.
+        self.client.force_login(self.charlie)
+        self.assertNotContains(self.client.get("/"), self.album.code)
+        self.assertEqual(self.client.get(old_link).status_code, 404)
+        self.assertEqual(self.client.get(self.url.replace("new-code/", "")).status_code, 404)
+
+    def test_followers_kept_when_the_host_unticks_it(self):
+        response = self.client.post(self.url, follow=True)
+        self.assertContains(
+            response, "1 follower kept: they still see the album on their home page."
+        )
+        self.album.refresh_from_db()
+        self.client.force_login(self.charlie)
+        self.assertContains(self.client.get("/"), self.album.get_absolute_url())
+
+    def test_the_settings_page_offers_it_ticked(self):
+        response = self.client.get(f"/a/{self.album.code}/settings/")
+        self.assertContains(
+            response,
+            '<input type="checkbox" name="remove_followers" value="1" '
+            'id="remove-followers" checked>',
+            html=True,
+        )
+
+    def test_a_new_code_replaces_the_link_too(self):
+        old_token = self.album.link_token
+        self.client.post(self.url)
+        self.album.refresh_from_db()
+        self.assertNotEqual(self.album.link_token, old_token)
+        self.assertEqual(len(self.album.link_token), 32)

@@ -14,7 +14,7 @@ class AlbumShareTestCase(AlbumTestCase):
                 self.login_as(user)
                 response = self.client.get(self.url)
                 self.assertContains(
-                    response, f'value="http://testserver/a/{self.album.code}/"'
+                    response, f'value="http://testserver/l/{self.album.link_token}/"'
                 )
                 self.assertContains(response, "<svg")
                 self.assertContains(response, "Open your camera and scan")
@@ -24,7 +24,7 @@ class AlbumShareTestCase(AlbumTestCase):
         response = self.client.get(self.url)
         svg = response.context["qr_svg"]
         self.assertIn('class="qr-code"', svg)
-        self.assertIn(f"QR code for http://testserver/a/{self.album.code}/", svg)
+        self.assertIn(f"QR code for http://testserver/l/{self.album.link_token}/", svg)
         self.assertNotIn("<script", svg)
         self.assertNotIn("style=", svg)
 
@@ -32,7 +32,7 @@ class AlbumShareTestCase(AlbumTestCase):
     def test_site_url_is_used_when_set(self):
         response = self.client.get(self.url)
         self.assertContains(
-            response, f'value="https://photos.example.org/a/{self.album.code}/"'
+            response, f'value="https://photos.example.org/l/{self.album.link_token}/"'
         )
         self.assertContains(response, "photos.example.org</span>")
 

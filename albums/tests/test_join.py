@@ -3,7 +3,8 @@ from django.conf import settings
 from albums.models import Album
 from albums.tests.base import AlbumTestCase
 
-LOOKUP_FAILURES_ALLOWED = settings.RATE_LIMITS["code-lookup-client"][0]
+# Typed codes are limited per device first (a cookie the test client keeps).
+LOOKUP_FAILURES_ALLOWED = settings.RATE_LIMITS["code-lookup-device"][0]
 
 
 class JoinTestCase(AlbumTestCase):
@@ -57,6 +58,7 @@ class JoinTestCase(AlbumTestCase):
         )
 
     def test_failed_lookups_are_limited_per_client(self):
+        self.client.get("/")  # the home page gives the device its cookie
         for _ in range(LOOKUP_FAILURES_ALLOWED):
             self.assertEqual(
                 self.client.get("/join/", {"code": "ZZZZZZZZ"}).status_code, 404
@@ -83,16 +85,19 @@ class JoinTestCase(AlbumTestCase):
 
         with override_settings(TRUSTED_PROXY_COUNT=1):
             for _ in range(LOOKUP_FAILURES_ALLOWED):
-                # A client forging the first entry still gets counted by its real address.
+                # A client forging the first entry still gets counted by its real
+                # address (without a device cookie, the address is its device).
                 self.client.get(
                     "/join/",
                     {"code": "ZZZZZZZZ"},
                     HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1",
                 )
+                self.client.cookies.clear()
             blocked = self.client.get(
                 "/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.1"
             )
             self.assertEqual(blocked.status_code, 429)
+            self.client.cookies.clear()
             other = self.client.get(
                 "/join/", {"code": self.album.code}, HTTP_X_FORWARDED_FOR="198.51.100.2"
             )

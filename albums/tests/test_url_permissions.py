@@ -53,9 +53,10 @@ def statuses(spec):
 class Entry:
     """How to call one URL name and what each role gets.
 
-    `args` is what the URL takes: "" (nothing), "code", "photo" (code and a
-    photo id), "takedown" (code and a take-down request id) or "reset"
-    (a password-reset uid and token). `post` makes the POST data from the
+    `args` is what the URL takes: "" (nothing), "code", "link" (the album's
+    link token), "photo" (code and a photo id), "follow" (code and a follower's
+    Subs id), "takedown" (code and a take-down request id) or "reset" (a
+    password-reset uid and token). `post` makes the POST data from the
     test case and the role's user; valid data, so an allowed POST really acts."""
 
     args: str
@@ -149,6 +150,8 @@ PERMISSIONS = {
         lambda case, user: {"name": "Another party"},
     ),
     "album": Entry("code", "200", "405"),
+    # The album's link and QR code: anyone with the token gets the album.
+    "album_by_link": Entry("link", "302", "405"),
     "album_follow": Entry("code", "302 302 405 405 405 405 405", LOGGED_IN_POST),
     "album_unfollow": Entry("code", "302 302 405 405 405 405 405", LOGGED_IN_POST),
     "album_share": Entry("code", "200", "405"),
@@ -160,6 +163,7 @@ PERMISSIONS = {
         lambda case, user: {"photo": case.photo.pk},
     ),
     "album_new_code": Entry("code", "405", OWNER_ONLY_POST),
+    "album_follower_remove": Entry("follow", "405", OWNER_ONLY_POST),
     "album_merge": Entry(
         "code",
         OWNER_ONLY_GET,
@@ -299,6 +303,10 @@ class URLPermissionTests(BaseTestCase):
             )
         if entry.args == "code":
             return reverse(name, args=[self.album.code]) + entry.query(self)
+        if entry.args == "link":
+            return reverse(name, args=[self.album.link_token])
+        if entry.args == "follow":
+            return reverse(name, args=[self.album.code, self.album.subs.first().pk])
         if entry.args == "photo":
             if photo is None:
                 photo = self.guest_photo if role == "guest" else self.photo

@@ -32,7 +32,7 @@ class DemoAlbumTests(TestCase):
             out, _err = run("--if-empty")
         album = Album.objects.get()
         self.assertIn(album.display_code, out)
-        self.assertIn(f"http://127.0.0.1:8000/a/{album.code}/", out)
+        self.assertIn(f"http://127.0.0.1:8000{album.get_link_url()}", out)
         self.assertIn("log in as demo with the password", out)
         password = out.split("with the password ")[1].split()[0]
         self.assertTrue(album.user.check_password(password))
@@ -51,7 +51,7 @@ class DemoAlbumTests(TestCase):
             out, _err = run("--if-empty")
         album = Album.objects.get()
         self.assertIn(album.display_code, out)
-        self.assertIn(f"http://127.0.0.1:8000/a/{album.code}/", out)
+        self.assertIn(f"http://127.0.0.1:8000{album.get_link_url()}", out)
         self.assertIn("6 photos", out)
         self.assertIn("changepassword demo", out)
         self.assertEqual(Photo.objects.count(), 6)

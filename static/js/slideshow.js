@@ -29,14 +29,31 @@
   var newestId = 0;
   var paused = false;
   var slideTimer = null;
+  var refreshTimer = null;
   var current = stage.querySelector("[data-slide]");
   var visible = null;   // count and id_sum of the album's last answer
 
+  // Set once the album answers 404 (deleted, merged, or a new code): the show
+  // stops asking, so a forgotten TV doesn't poll a dead code all night.
+  var gone = false;
+  var GONE = "This album is gone or has moved (the host may have made a new code). " +
+    "Ask the host for the new link.";
+
   function getJson(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
+      if (response.status === 404) gone = true;
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     });
+  }
+
+  function stopIfGone() {
+    if (!gone) return false;
+    setStatus(GONE);
+    clearTimeout(slideTimer);
+    clearInterval(refreshTimer);
+    show.classList.add("is-gone");
+    return true;
   }
 
   // All pages from `url` on, following "next".
@@ -172,9 +189,9 @@
       if (hadNone && photos.length) { advance(); schedule(); }
       return reconcile();
     }).catch(function () {
-      setStatus("Can't reach PartyShots just now; trying again…");
+      if (!stopIfGone()) setStatus("Can't reach PartyShots just now; trying again…");
     }).then(function () {
-      setTimeout(poll, pollMs);
+      if (!gone) setTimeout(poll, pollMs);
     });
   }
 
@@ -246,9 +263,10 @@
     else advance();
     schedule();
   }).catch(function () {
-    setStatus("Can't reach PartyShots just now; trying again…");
+    if (!stopIfGone()) setStatus("Can't reach PartyShots just now; trying again…");
   }).then(function () {
+    if (gone) return;
     setTimeout(poll, pollMs);
-    setInterval(refresh, REFRESH_MS);
+    refreshTimer = setInterval(refresh, REFRESH_MS);
   });
 })();

@@ -108,6 +108,12 @@
       if (result && result.status !== "unavailable") upload.finish(result);
       else if (xhr.status >= 500 || xhr.status === 429 || (result && result.status === "unavailable")) {
         upload.failed((result && result.message) || (body && body.error) || "The server is busy (HTTP " + xhr.status + ").");
+      } else if (xhr.status === 404) {
+        // Deleted, merged or given a new code: nothing here will ever work.
+        var gone = "This album is gone or has moved (the host may have made a new code). " +
+          "Ask the host for the new link.";
+        upload.set("rejected", gone);
+        lockForm(gone);
       } else {
         upload.set("rejected", (body && body.error) || "The server could not take this file (HTTP " + xhr.status + ").");
         if (xhr.status === 403) lockForm(body && body.error);

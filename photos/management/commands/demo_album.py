@@ -153,7 +153,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"  Code: {album.display_code}")
-        self.stdout.write(f"  Open: {base}{album.get_absolute_url()}")
+        self.stdout.write(f"  Open: {base}{album.get_link_url()}")
 
     def refusal(self):
         """Why no demo album may be made here, or None on the embedded default."""
