@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.deletion import delete_accounts
 from albums.admin import count_of
 from albums.models import Album
 from photos.models import Photo
@@ -34,6 +35,12 @@ class UserAdmin(DjangoUserAdmin):
                 photo_count=count_of(Photo.objects.all(), "user"),
             )
         )
+
+    def delete_model(self, request, obj):
+        delete_accounts(User._default_manager.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_accounts(queryset)
 
     @admin.display(description="albums", ordering="album_count")
     def albums_link(self, user):

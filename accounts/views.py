@@ -3,13 +3,13 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.deletion import delete_accounts
 from accounts.forms import AccountForm, DeleteAccountForm, SignupForm
 from core import ratelimit
-from photos.models import Photo, covers_refreshed_once
+from photos.models import Photo
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,11 +72,10 @@ def account_delete(request):
     form = DeleteAccountForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = user.get_username()
-        # The cascade takes albums, their photos and uploads elsewhere; each
-        # photo's storage objects go once this transaction commits
-        # (photos/signals.py).
-        with transaction.atomic(), covers_refreshed_once():
-            user.delete()
+        # The cascade takes albums, their photos and uploads elsewhere (rows
+        # locked first, so uploads in flight can't break it); each photo's
+        # storage objects go once this transaction commits (photos/signals.py).
+        delete_accounts(user._meta.model._default_manager.filter(pk=user.pk))
         logout(request)
         messages.success(
             request, f"The account {username} and everything in it has been deleted."

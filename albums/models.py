@@ -14,6 +14,25 @@ class AlbumQuerySet(models.QuerySet):
             last_upload=models.Max("photos__created_at"),
         ).annotate(last_activity=models.functions.Coalesce("last_upload", "created_at"))
 
+    def lock_for_delete(self):
+        """Lock these albums' rows (FOR UPDATE, in id order) until the
+        transaction ends, before anything of them is deleted. An upload holds
+        FOR NO KEY UPDATE on its album's row while it adds a photo
+        (photos.ingest), which conflicts: a delete waits for the upload and
+        takes its photo along, and an upload waits for the delete and finds
+        no album, instead of the delete failing on the new photo's foreign
+        key. Returns their ids. (SQLite has no row locks, and needs none.)"""
+        return list(
+            self.order_by("pk").select_for_update().values_list("pk", flat=True)
+        )
+
+    def delete(self):
+        """Delete these albums (their photos by cascade), rows locked first."""
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            Album.objects.using(self.db).filter(pk__in=pks).lock_for_delete()
+            return super().delete()
+
 
 class Album(models.Model):
     # code: what guests type (albums.codes); link_token: what the album's link
@@ -85,6 +104,13 @@ class Album(models.Model):
         self.code = self.unused_code()
         self.link_token = generate_link_token()
         self.save(update_fields=["code", "link_token"])
+
+    def delete(self, *args, **kwargs):
+        """Delete the album and its photos, its row locked first
+        (AlbumQuerySet.lock_for_delete: never beside an upload adding to it)."""
+        with transaction.atomic():
+            Album.objects.filter(pk=self.pk).lock_for_delete()
+            return super().delete(*args, **kwargs)
 
     def is_owned_by(self, user):
         return user.is_authenticated and (user.pk == self.user_id or user.is_staff)

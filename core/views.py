@@ -1,9 +1,21 @@
-"""Views of the shared core: the local storage's signed media URLs."""
+"""Views of the shared core: the local storage's signed media URLs, and its
+stand-in for S3's pre-signed PUTs of direct uploads."""
 
-from django.http import FileResponse, Http404
-from django.views.decorators.http import require_safe
+import hmac
+import time
+
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core import storage
+from core.storage import local
 
 # Even opened as a page, a user's file runs nothing and loads nothing.
 MEDIA_CSP = "default-src 'none'; sandbox"
@@ -30,4 +42,38 @@ def media(request, name):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = MEDIA_CSP
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@csrf_exempt  # authorised by its signature, as an S3 pre-signed PUT is
+@require_http_methods(["PUT"])
+def upload_part(request, key):
+    """Receive one part of a direct upload on the local storage: the stand-in
+    for S3's pre-signed PUT, checked the same way (key, upload, part number,
+    exact size and content type signed; minutes to live)."""
+    query = request.GET
+    try:
+        number, size, expires = (
+            int(query[name]) for name in ("part", "size", "Expires")
+        )
+        upload_id, content_type = query["upload"], query["type"]
+    except (KeyError, ValueError):
+        return HttpResponseForbidden("This upload link is not valid.")
+    expected = local.upload_signature(
+        key, upload_id, number, size, content_type, expires
+    )
+    if not hmac.compare_digest(query.get("Signature", ""), expected):
+        return HttpResponseForbidden("This upload link is not valid.")
+    if expires < time.time():
+        return HttpResponseForbidden("This upload link has expired.")
+    if request.headers.get("Content-Length") != str(size):
+        return HttpResponseBadRequest(f"This part must be exactly {size} bytes.")
+    try:
+        etag = storage.write_upload_part(key, upload_id, number, request, size)
+    except FileNotFoundError:
+        raise Http404("No such upload.") from None
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    response = HttpResponse(status=200)
+    response["ETag"] = etag
     return response

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotocoreConfig
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -83,8 +84,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses a body too large for its address, or a request the apps would
+    # refuse anyway (REQUEST_BODY_CHECKS), before anything reads the body:
+    # after sessions and users, before CSRF (which reads request.POST).
+    "core.middleware.RequestBodyMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.devices.DeviceCookieMiddleware",
     "albums.middleware.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -118,6 +123,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has no row locks: a transaction that reads before it writes (an
+    # upload counts, then inserts: photos.ingest) takes the write lock when it
+    # begins, so two of them wait their turn rather than fail as a deadlock.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -162,6 +172,21 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_AUTH = True
     AWS_QUERYSTRING_EXPIRE = STORAGE_URL_EXPIRY
     AWS_LOCATION = os.environ.get("AWS_LOCATION", "")
+    # Bounded waits: S3 that accepts connections and never answers holds a
+    # request (connect + read) x attempts, not botocore's 60 s reads retried.
+    # A config given here replaces django-storages' own, so it carries the
+    # addressing style and signature version too (and the fast URL signer,
+    # core.storage.presign, still checks its URLs against botocore's).
+    AWS_S3_CLIENT_CONFIG = BotocoreConfig(
+        s3={"addressing_style": AWS_S3_ADDRESSING_STYLE},
+        signature_version=AWS_S3_SIGNATURE_VERSION,
+        connect_timeout=float(os.environ.get("AWS_S3_CONNECT_TIMEOUT", "5")),
+        read_timeout=float(os.environ.get("AWS_S3_READ_TIMEOUT", "20")),
+        retries={
+            "mode": "standard",
+            "total_max_attempts": envint("AWS_S3_ATTEMPTS", 2),
+        },
+    )
     STORAGE_BACKEND = "storages.backends.s3.S3Storage"
 else:
     STORAGE_BACKEND = "core.storage.local.LocalSignedStorage"
@@ -202,11 +227,37 @@ STORAGES = {
 # photos.uploads.SizeLimitUploadHandler stops storing a file past the limit.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_MB", 40) * 1024 * 1024
 PHOTO_MAX_PIXELS = envint("PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
+# Decoding work per file (photos.images): every frame of an animation is
+# decoded, up to this many pixels in all frames together and this much CPU
+# time, so no file within the limits costs much more than a second.
+PHOTO_MAX_DECODE_PIXELS = envint("PHOTO_MAX_DECODE_MEGAPIXELS", 75) * 1_000_000
+PHOTO_MAX_DECODE_SECONDS = float(os.environ.get("PHOTO_MAX_DECODE_SECONDS", "1"))
 FILE_UPLOAD_HANDLERS = [
     "photos.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# Files one upload request may carry (Django refuses more).
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("UPLOAD_MAX_FILES", 100)
+
+# Request bodies (core.requestbody): refused before they are read when the
+# declared length is over the limit, cut off with a 413 when a chunked one
+# passes it. Everywhere the general limit; the upload URL takes its files
+# plus the form around them.
+REQUEST_BODY_MAX_BYTES = envint("REQUEST_MAX_KB", 2560) * 1024
+# Direct uploads (photos.direct_uploads) go in parts of this size: S3's
+# smallest is 5 MiB; on the local storage each part is one PUT to us.
+UPLOAD_PART_BYTES = envint("UPLOAD_PART_MB", 8) * 1024 * 1024
+REQUEST_BODY_LIMITS = {
+    "upload": PHOTO_MAX_BYTES * DATA_UPLOAD_MAX_NUMBER_FILES + REQUEST_BODY_MAX_BYTES,
+    "upload_part": UPLOAD_PART_BYTES,
+}
+# Checks that may refuse a request before its body is read (an upload to an
+# album that doesn't exist, is locked, or is over its rate limits).
+REQUEST_BODY_CHECKS = ["photos.precheck.upload_precheck"]
+# A body that sends nothing this many seconds is answered 408 and dropped
+# (core.asgi, the production web process).
+REQUEST_BODY_TIMEOUT = envint("REQUEST_BODY_TIMEOUT", 30)
 
 # Quotas for what an album and a guest may hold (enforced by the upload view).
 ALBUM_MAX_PHOTOS = envint("ALBUM_MAX_PHOTOS", 5000)
@@ -234,6 +285,28 @@ else:
             "LOCATION": "partyshots",
         }
     }
+
+# Background work: Celery with Redis as the broker (CELERY_BROKER_URL, else
+# REDIS_URL). With neither (the embedded default) tasks run in the web process
+# right after the request's transaction commits, so `./dev serve` stays one
+# command. Tasks take ids, are acknowledged only once done (a worker killed
+# mid-task leaves its task to another) and may run twice: each is idempotent.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+# Queue names: deployments (or test runs) that share one Redis each use their own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "images")
+CELERY_TASK_ROUTES = {"photos.tasks.process_video": {"queue": "video"}}
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 120)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
+# A task a worker took and never acknowledged goes back to the queue after
+# this long (Redis transport); longer than any task may run.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * CELERY_TASK_TIME_LIMIT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Rate limits (core.ratelimit), each "count/period" from RATE_LIMIT_<NAME>.
 # Fixed windows: after `count` hits a key waits for the window to end.
@@ -306,7 +379,8 @@ CONTENT_SECURITY_POLICY = {
         # masks (.upload-locked, .empty-state); no template, script or admin
         # page uses data: images.
         "img-src": [SELF, "data:", *STORAGE_ORIGINS],
-        "connect-src": [SELF],
+        # Direct uploads PUT their parts to the bucket's pre-signed URLs.
+        "connect-src": [SELF, *STORAGE_ORIGINS],
         "font-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],

@@ -6,6 +6,7 @@ from core import views as core_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("media/<path:name>", core_views.media, name="media"),
+    path("storage/upload/<path:key>", core_views.upload_part, name="upload_part"),
     path("accounts/", include("accounts.urls")),
     path("", include("albums.urls")),
     path("", include("photos.urls")),

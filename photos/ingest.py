@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
+from albums.access import NO_ALBUM
+from albums.models import Album
 from core import storage
 from photos import images
 from photos.models import Photo
@@ -38,6 +40,11 @@ ADDED, DUPLICATE, REJECTED, UNAVAILABLE = (
 )
 # Outcome.refusal, for a rejection that is not about the file itself.
 ALBUM_FULL, ALBUM_BYTES_FULL, GUEST_QUOTA = "album-full", "album-bytes-full", "guest"
+ALBUM_GONE = "album-gone"  # deleted (or merged away) while the file came in
+GUEST_QUOTA_REACHED = (
+    "You have added {} photos as a guest, the most one guest may add. "
+    "Log in to add more."
+)
 
 
 @dataclass
@@ -85,8 +92,9 @@ def _megabytes(size):
 
 def album_quota_refusal(album, size):
     """A rejection if one more photo of `size` bytes takes `album` past
-    ALBUM_MAX_PHOTOS or ALBUM_MAX_BYTES, else None. Uploads racing in at the
-    same moment may each pass: a quota, not an exact ceiling."""
+    ALBUM_MAX_PHOTOS or ALBUM_MAX_BYTES, else None. Exact only under the
+    album's row lock, as add() checks it again before inserting; on its own
+    (before the costly work) uploads racing in may each pass."""
     totals = album.photos.aggregate(count=models.Count("id"), size=models.Sum("size"))
     if totals["count"] >= settings.ALBUM_MAX_PHOTOS:
         message = (
@@ -100,12 +108,69 @@ def album_quota_refusal(album, size):
     return None
 
 
-def add(album, file, *, user=None, guest_name="", filename=None):
+def guest_quota_refusal(guest_key):
+    """A rejection if the guest whose key this is (photos.guests) has added
+    GUEST_SESSION_MAX_PHOTOS photos (counted from the rows), else None."""
+    added = Photo.objects.filter(user__isnull=True, guest_key=guest_key).count()
+    if added >= settings.GUEST_SESSION_MAX_PHOTOS:
+        message = GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS)
+        return Outcome(REJECTED, message, refusal=GUEST_QUOTA)
+    return None
+
+
+def _refusal(album, size, guest_key):
+    """The quota refusal for one more photo of `size` bytes, or None."""
+    if full := album_quota_refusal(album, size):
+        return full
+    if guest_key and (full := guest_quota_refusal(guest_key)):
+        return full
+    return None
+
+
+def _refusal_under_lock(album, account, sha256, size, guest_key):
+    """Lock the uploader's account row, then the album's row, until the
+    transaction ends; then why the photo may not be added after all (the
+    album is gone, has the file already, or is full), or None.
+
+    FOR NO KEY UPDATE (select_for_update(no_key=True)), not FOR SHARE: it
+    conflicts with the FOR UPDATE that deleting an album or an account takes
+    first (Album.delete(), AlbumQuerySet.delete(), accounts.deletion), so an
+    album is never deleted between this check and the insert: the delete
+    waits for this transaction and takes the new photo with it, or this waits
+    for the delete and finds no album. Unlike FOR SHARE it also conflicts
+    with itself, so two uploads into one album take turns counting and
+    inserting and the quotas hold exactly. It doesn't conflict with the FOR
+    KEY SHARE of foreign-key checks (a follow, a tag). Account, then album:
+    the order accounts.deletion locks them in, so the two can't deadlock.
+    SQLite has no row locks (a plain SELECT there) and writes one transaction
+    at a time."""
+    if account is not None:
+        list(
+            account._meta.model._default_manager.select_for_update(no_key=True)
+            .filter(pk=account.pk)
+            .values_list("pk", flat=True)
+        )
+    if not Album.objects.select_for_update(no_key=True).filter(pk=album.pk).exists():
+        return Outcome(REJECTED, NO_ALBUM, refusal=ALBUM_GONE)
+    if existing := album.photos.filter(sha256=sha256).first():
+        return Outcome(DUPLICATE, "already in the album", existing)
+    return _refusal(album, size, guest_key)
+
+
+def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
     """Check one file and store it in `album` through the whole pipeline:
-    size, duplicate by sha256, the album's quota, the image checks and
-    renditions (photos.images), the storage objects, then the row. Returns an
-    Outcome and never raises for a bad file; whatever was written before a
-    failure is removed."""
+    size, duplicate by sha256, the album's quota (and a guest's, by
+    `guest_key`, photos.guests), the image checks and renditions
+    (photos.images), the storage objects, then the row. Returns an Outcome
+    and never raises for a bad file; whatever was written before a failure
+    is removed.
+
+    The duplicate and quota checks run twice: before the costly work, and
+    again under the album's row lock (_refusal_under_lock) in the transaction that
+    inserts the row, so parallel uploads can't overshoot a quota and an
+    album deleted meanwhile gets no photo (the outcome is ALBUM_GONE)."""
+    account = user if user is not None and user.is_authenticated else None
+    guest_key = "" if account else guest_key
     display_name = clean_filename(filename or getattr(file, "name", ""))
     size = getattr(file, "size", None)
     if size is not None and size > settings.PHOTO_MAX_BYTES:
@@ -124,7 +189,7 @@ def add(album, file, *, user=None, guest_name="", filename=None):
     existing = album.photos.filter(sha256=sha256).first()
     if existing:
         return Outcome(DUPLICATE, "already in the album", existing)
-    if full := album_quota_refusal(album, size):
+    if full := _refusal(album, size, guest_key):
         return full
 
     try:
@@ -174,26 +239,30 @@ def add(album, file, *, user=None, guest_name="", filename=None):
         return Outcome(UNAVAILABLE, UNAVAILABLE_MESSAGE)
 
     now = timezone.now()
-    account = user if user is not None and user.is_authenticated else None
     try:
         with transaction.atomic():
-            photo = Photo.objects.create(
-                album=album,
-                user=account,
-                guest_name="" if account else guest_name[:60],
-                filename=display_name,
-                content_type=rendered.content_type,
-                size=size,
-                width=rendered.width,
-                height=rendered.height,
-                taken_at=rendered.taken_at or now,
-                created_at=now,
-                sha256=sha256,
-                location_free_size=(
-                    len(location_free) if location_free is not None else None
-                ),
-                **keys,
-            )
+            refused = _refusal_under_lock(album, account, sha256, size, guest_key)
+            if refused is None:
+                photo = Photo.objects.create(
+                    album=album,
+                    user=account,
+                    guest_name="" if account else guest_name[:60],
+                    guest_key=guest_key,
+                    filename=display_name,
+                    content_type=rendered.content_type,
+                    size=size,
+                    width=rendered.width,
+                    height=rendered.height,
+                    taken_at=rendered.taken_at or now,
+                    created_at=now,
+                    sha256=sha256,
+                    location_free_size=(
+                        len(location_free) if location_free is not None else None
+                    ),
+                    **keys,
+                )
+                # Under the album's lock: no other upload can take the cover.
+                Photo.objects.cover_first_photo(photo)
     except IntegrityError:
         storage.delete(written)
         existing = album.photos.filter(sha256=sha256).first()
@@ -205,5 +274,7 @@ def add(album, file, *, user=None, guest_name="", filename=None):
         logger.exception("could not save photo %s for album %s", display_name, album.pk)
         storage.delete(written)
         return Outcome(UNAVAILABLE, UNAVAILABLE_MESSAGE)
-    Photo.objects.cover_first_photo(photo)
+    if refused is not None:
+        storage.delete(written)  # no row refers to them: delete at once
+        return refused
     return Outcome(ADDED, "added", photo)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from albums.models import Album
 from core import storage
@@ -87,14 +88,17 @@ class PhotoManager(models.Manager.from_queryset(PhotoQuerySet)):
         else:
             pending.add(album_id)
 
-    def visible_in(self, album, user, uploaded_ids=()):
+    def visible_in(self, album, user, guest_key=""):
         """Photos of `album` this person may see: hidden ones only for the
-        album owner, staff and their uploader (an account, or a guest's
-        session). Each photo's .album is `album` itself, no query per photo."""
+        album owner, staff and their uploader (an account, or the guest whose
+        cookie's key is `guest_key`, photos.guests). Each photo's .album is
+        `album` itself, no query per photo."""
         photos = album.photos.all()
         if album.is_owned_by(user):
             return photos
-        shown = models.Q(hidden=False) | models.Q(pk__in=list(uploaded_ids))
+        shown = models.Q(hidden=False)
+        if guest_key:
+            shown |= models.Q(user__isnull=True, guest_key=guest_key)
         if user.is_authenticated:
             shown |= models.Q(user=user)
         return photos.filter(shown)
@@ -125,6 +129,9 @@ class Photo(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     filename = models.CharField(max_length=255)
     guest_name = models.CharField(max_length=60, blank=True)
+    # Who added a guest's photo (no account): a keyed hash of their browser's
+    # guest cookie (photos.guests); empty for photos added with an account.
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveBigIntegerField(help_text="Bytes of the original.")
     width = models.PositiveIntegerField(help_text="After orientation.")
@@ -173,7 +180,7 @@ class Photo(models.Model):
     def viewer_url(self):
         return reverse("photo", args=[self.album.code, self.pk])
 
-    def download_for(self, user, session_photo_ids=()):
+    def download_for(self, user, guest_key=""):
         """(key, content type, filename) of the original as this person may have it:
         without location unless they uploaded it, own the album, or the album keeps location."""
         is_owner = user.is_authenticated and user.pk == self.album.user_id
@@ -181,7 +188,7 @@ class Photo(models.Model):
             not self.location_free_link
             or self.album.keep_location
             or is_owner
-            or self.is_uploaded_by(user, session_photo_ids)
+            or self.is_uploaded_by(user, guest_key)
         ):
             return self.link, self.content_type, self.filename
         filename = self.filename
@@ -189,19 +196,27 @@ class Photo(models.Model):
             filename = filename.rsplit(".", 1)[0] + ".jpg"
         return self.location_free_link, images.RENDITION_CONTENT_TYPE, filename
 
-    def download_size_for(self, user, session_photo_ids=()):
-        key = self.download_for(user, session_photo_ids)[0]
+    def download_size_for(self, user, guest_key=""):
+        key = self.download_for(user, guest_key)[0]
         return self.size if key == self.link else self.location_free_size
 
-    def is_uploaded_by(self, user, session_photo_ids=()):
+    def is_uploaded_by(self, user, guest_key=""):
+        """Whether `user` (an account), or the guest whose cookie's key is
+        `guest_key` (photos.guests), added this photo."""
         if self.user_id:
             return user.is_authenticated and user.pk == self.user_id
-        return self.pk in session_photo_ids
+        return bool(guest_key) and constant_time_compare(self.guest_key, guest_key)
 
-    def can_edit(self, user, session_photo_ids=()):
+    def can_edit(self, user, guest_key=""):
         """Delete it or change its description: its uploader, the album owner, staff."""
-        return self.is_uploaded_by(user, session_photo_ids) or self.album.is_owned_by(
-            user
+        return self.is_uploaded_by(user, guest_key) or self.album.is_owned_by(user)
+
+    def is_visible_to(self, user, guest_key=""):
+        """Whether this person may see it (as PhotoManager.visible_in decides)."""
+        return (
+            not self.hidden
+            or self.album.is_owned_by(user)
+            or self.is_uploaded_by(user, guest_key)
         )
 
     @property
@@ -283,3 +298,69 @@ class TakedownRequest(models.Model):
     @property
     def is_pending(self):
         return self.dismissed_at is None
+
+
+class UploadQuerySet(models.QuerySet):
+    def in_flight(self):
+        """Announced or sent but not yet checked: they count against quotas."""
+        return self.filter(status__in=[Upload.PENDING, Upload.PROCESSING])
+
+
+class Upload(models.Model):
+    """A file on its way into an album, sent by the browser straight to
+    storage (photos.uploads): announced (pending), sent and checked by a
+    worker (processing), then added, duplicate or rejected with a message,
+    which the page shows on the file's row. `token` is the browser's handle
+    for it: long and random, so nobody else can sign, finish or read it."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    STATUSES = [
+        (PENDING, "Waiting for its bytes"),
+        (PROCESSING, "Being checked"),
+        (ADDED, "Added"),
+        (DUPLICATE, "Already in the album"),
+        (REJECTED, "Refused"),
+    ]
+
+    album = models.ForeignKey("albums.Album", models.CASCADE, related_name="uploads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who sends it; empty for a guest without an account.",
+    )
+    guest_name = models.CharField(max_length=60, blank=True)
+    # The sending guest's key (photos.guests), passed on to the Photo.
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+    token = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(help_text="Bytes, as the browser declared.")
+    # Where the bytes go (under incoming/), and S3's multipart upload id
+    # (empty for a single PUT).
+    key = models.CharField(max_length=255, unique=True)
+    multipart_id = models.CharField(max_length=255, blank=True)
+    part_size = models.PositiveBigIntegerField()
+    parts = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=STATUSES, default=PENDING, db_index=True
+    )
+    message = models.TextField(blank=True)
+    photo = models.ForeignKey(
+        Photo, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the browser said all bytes were sent."
+    )
+
+    objects = UploadQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"

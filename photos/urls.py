@@ -5,6 +5,25 @@ from photos import views
 urlpatterns = [
     path("a/<str:code>/", views.album, name="album"),
     path("a/<str:code>/upload/", views.upload, name="upload"),
+    path("a/<str:code>/uploads/", views.upload_start, name="upload_start"),
+    path(
+        "a/<str:code>/uploads/<str:token>/", views.upload_status, name="upload_status"
+    ),
+    path(
+        "a/<str:code>/uploads/<str:token>/sign/",
+        views.upload_sign,
+        name="upload_sign",
+    ),
+    path(
+        "a/<str:code>/uploads/<str:token>/parts/",
+        views.upload_parts,
+        name="upload_parts",
+    ),
+    path(
+        "a/<str:code>/uploads/<str:token>/finish/",
+        views.upload_finish,
+        name="upload_finish",
+    ),
     path("a/<str:code>/photos.json", views.album_photos_json, name="album_photos_json"),
     path("a/<str:code>/download/", views.album_download, name="album_download"),
     path("a/<str:code>/slideshow/", views.slideshow, name="slideshow"),

@@ -1,9 +1,12 @@
+import json
+import logging
 import math
 from urllib.parse import urlsplit
 from zipfile import ZIP_STORED
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
@@ -13,14 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 from zipstream import ZipStream
 
 from albums.access import get_album_for_owner_or_404, get_album_or_404
 from albums.models import Album, Subs
 from core import ratelimit, storage
+from core.errors import StorageUnavailable
 from core.http import wants_json
-from photos import ingest
+from photos import direct_uploads, guests, ingest
 from photos.forms import (
     BulkModerationForm,
     DescriptionForm,
@@ -30,53 +35,29 @@ from photos.forms import (
 from photos.ingest import clean_filename
 from photos.models import Photo, Tag, TakedownRequest
 
-# Session keys: a guest without an account is recognised by their session.
+# Session keys: a guest's name and take-down requests. Which photos a guest
+# added is on their rows (photos.guests), not in the session.
 SESSION_GUEST_NAME = "guest_name"
-SESSION_PHOTO_IDS = "uploaded_photo_ids"
 SESSION_TAKEDOWN_IDS = "takedown_photo_ids"
 JSON_PAGE_SIZE = 100
-GUEST_QUOTA_REACHED = (
-    "You have added {} photos as a guest, the most one guest may add. "
-    "Log in to add more."
-)
 JSON_MAX_PAGE_SIZE = 200
 PHOTOS_PER_PAGE = 60
 SORTS = {"taken": ("taken_at", "id"), "uploaded": ("created_at", "id")}
 
 
-def _session_photo_ids(request):
-    return set(request.session.get(SESSION_PHOTO_IDS, ()))
+logger = logging.getLogger(__name__)
 
 
 def _get_photo_or_404(request, code, photo_id):
-    """The album and one of its photos this person may see, and the ids of the
-    photos their guest session uploaded."""
+    """The album and one of its photos this person may see, and their guest
+    key (photos.guests; "" without a guest cookie)."""
     album = get_album_or_404(request, code)
-    session_ids = _session_photo_ids(request)
+    guest_key = guests.key(request)
     photo = get_object_or_404(
-        Photo.objects.visible_in(album, request.user, session_ids).select_related(
-            "user"
-        ),
+        Photo.objects.visible_in(album, request.user, guest_key).select_related("user"),
         pk=photo_id,
     )
-    return album, photo, session_ids
-
-
-def _remember_uploads(request, photo_ids):
-    """Note in a guest's session the photos they added, so they may edit them.
-
-    A phone sends several files at once, and each request loaded the session
-    when it began: merge with what the others stored meanwhile, so no id is lost."""
-    if not photo_ids:
-        return
-    stored = []
-    if request.session.session_key:
-        stored = type(request.session)(request.session.session_key).get(
-            SESSION_PHOTO_IDS, []
-        )
-    request.session[SESSION_PHOTO_IDS] = sorted(
-        {*stored, *request.session.get(SESSION_PHOTO_IDS, ()), *photo_ids}
-    )
+    return album, photo, guest_key
 
 
 def _photo_json(photo):
@@ -107,39 +88,66 @@ REFUSAL_STATUS = {
     ingest.ALBUM_FULL: 403,
     ingest.ALBUM_BYTES_FULL: 413,
     ingest.GUEST_QUOTA: 403,
+    ingest.ALBUM_GONE: 404,
 }
+TOO_MANY_FILES = (
+    "You chose more than {limit} files: at most {limit} files can be sent at once. "
+    "Choose fewer and send the rest afterwards."
+)
 
 
 def _outcome_status(outcome):
     return REFUSAL_STATUS.get(outcome.refusal) or OUTCOME_STATUS[outcome.status]
 
 
+def _upload_refused(request, album, error, status):
+    """The upload answer when no file was looked at: `error` says why."""
+    if wants_json(request):
+        return JsonResponse({"error": error, "results": []}, status=status)
+    context = {
+        "album": album,
+        "album_url": album.get_absolute_url(),
+        "error": error,
+        "results": [],
+    }
+    return render(request, "photos/upload_results.html", context, status=status)
+
+
+@csrf_exempt  # checked by csrf_protect in _upload, once the files are read
 @require_POST
 def upload(request, code):
-    """Add the posted files (`photos`, one or many) to the album, each on its own."""
+    """Add the posted files (`photos`, one or many) to the album, each on its own.
+
+    The files are read here first: a post of more than
+    DATA_UPLOAD_MAX_NUMBER_FILES raises TooManyFilesSent when the body is
+    read, and if the CSRF middleware read it first (for the form's token)
+    the answer would be a bare "Bad Request (400)". Such a post gets a clear
+    400 and changes nothing; every other post goes through the same CSRF
+    check as any view (csrf_protect) before anything is stored."""
+    try:
+        request.FILES  # noqa: B018 (reads and parses the body)
+    except TooManyFilesSent:
+        album = get_album_or_404(request, code)
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return _upload_refused(request, album, TOO_MANY_FILES.format(limit=limit), 400)
+    return _upload(request, code)
+
+
+@csrf_protect
+def _upload(request, code):
     album = get_album_or_404(request, code)
     refusal = album.upload_refusal(request.user)
     files = request.FILES.getlist("photos")
     if refusal or not files:
         error = refusal or "Choose at least one photo to upload."
-        status = 403 if refusal else 400
-        if wants_json(request):
-            return JsonResponse({"error": error, "results": []}, status=status)
-        context = {
-            "album": album,
-            "album_url": album.get_absolute_url(),
-            "error": error,
-            "results": [],
-        }
-        return render(request, "photos/upload_results.html", context, status=status)
+        return _upload_refused(request, album, error, 403 if refusal else 400)
 
-    # Every file counts, per client and per album, before any is looked at.
-    for _file in files:
-        ratelimit.hit("upload-client", ratelimit.client_key(request))
-        ratelimit.hit("upload-album", album.pk)
+    # Every file counts, per client and per album, before any is looked at:
+    # one count of them all per limit (a cache that is down costs one wait).
+    ratelimit.hit("upload-client", ratelimit.client_key(request), count=len(files))
+    ratelimit.hit("upload-album", album.pk, count=len(files))
 
-    guest_name = ""
-    guest_uploads = 0
+    guest_name = guest_key = ""
     if not request.user.is_authenticated:
         form = GuestNameForm(request.POST)
         if form.is_valid() and form.cleaned_data["guest_name"].strip():
@@ -147,50 +155,58 @@ def upload(request, code):
                 "guest_name"
             ].strip()
         guest_name = request.session.get(SESSION_GUEST_NAME, "")
-        guest_uploads = Photo.objects.filter(pk__in=_session_photo_ids(request)).count()
+        # The photos this browser adds are recorded as its own on their rows
+        # (photos.guests), and the guest quota counts them there.
+        guest_key = guests.ensure_key(request)
 
     results = []
+    gone = None  # the album was deleted meanwhile: the rest aren't looked at
     for file in files:
         name = clean_filename(file.name)
-        if (
-            not request.user.is_authenticated
-            and guest_uploads >= settings.GUEST_SESSION_MAX_PHOTOS
-        ):
-            result = ingest.Outcome(
-                ingest.REJECTED,
-                GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS),
-                refusal=ingest.GUEST_QUOTA,
-            )
+        if gone is not None:
+            result = ingest.Outcome(ingest.REJECTED, gone, refusal=ingest.ALBUM_GONE)
         else:
             result = ingest.add(
-                album, file, user=request.user, guest_name=guest_name, filename=name
+                album,
+                file,
+                user=request.user,
+                guest_name=guest_name,
+                guest_key=guest_key,
+                filename=name,
             )
-        if result.status == ingest.ADDED:
-            guest_uploads += 1
+        if result.refusal == ingest.ALBUM_GONE:
+            gone = result.message
+        if (
+            result.status == ingest.DUPLICATE
+            and result.photo is not None
+            and not result.photo.is_visible_to(request.user, guest_key)
+        ):
+            # A hidden photo: "already in the album", and nothing more of it.
+            result.photo = None
         if result.status == ingest.REJECTED:
             result.message = f"{name}: {result.message}"
         results.append((name, result))
-    if not request.user.is_authenticated:
-        _remember_uploads(
-            request,
-            [result.photo.pk for _name, result in results if result.status == "added"],
-        )
 
-    # The most telling status of all the files': 503 (try again), a full
-    # album (413/403), a bad file (400), then 201 if any was added, else 200.
+    # The most telling status of all the files': 404 (the album is gone), 503
+    # (try again), a full album (413/403), a bad file (400), then 201 if any
+    # was added, else 200.
     statuses = {_outcome_status(result) for _name, result in results}
-    status = next(code for code in (503, 413, 403, 400, 201, 200) if code in statuses)
+    status = next(
+        code for code in (404, 503, 413, 403, 400, 201, 200) if code in statuses
+    )
     if wants_json(request):
-        return JsonResponse(
+        response = JsonResponse(
             {"results": [_result_json(name, result) for name, result in results]},
             status=status,
         )
-    context = {
-        "album": album,
-        "album_url": album.get_absolute_url(),
-        "results": results,
-    }
-    return render(request, "photos/upload_results.html", context, status=status)
+    else:
+        context = {
+            "album": album,
+            "album_url": album.get_absolute_url(),
+            "results": results,
+        }
+        response = render(request, "photos/upload_results.html", context, status=status)
+    return guests.keep_cookie(request, response, renew=bool(guest_key))
 
 
 @require_safe
@@ -199,8 +215,15 @@ def album(request, code):
     if code != album.code:
         return redirect(album)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "taken"
+    upload_refusal = album.upload_refusal(request.user)
+    if request.user.is_authenticated or upload_refusal:
+        guest_key = guests.key(request)
+    else:
+        # The guest cookie comes with the page, before its script sends
+        # several files at once (each would make a cookie of its own).
+        guest_key = guests.ensure_key(request)
     photos = (
-        Photo.objects.visible_in(album, request.user, _session_photo_ids(request))
+        Photo.objects.visible_in(album, request.user, guest_key)
         .select_related("user")
         .prefetch_related(
             Prefetch("tags", queryset=Tag.objects.filter(key=Tag.DESCRIPTION))
@@ -213,7 +236,7 @@ def album(request, code):
         and request.user.pk != album.user_id
         and Subs.objects.filter(album=album, user=request.user).exists()
     )
-    return render(
+    response = render(
         request,
         "albums/album.html",
         {
@@ -224,23 +247,25 @@ def album(request, code):
             "can_follow": request.user.is_authenticated
             and request.user.pk != album.user_id,
             "is_follower": is_follower,
-            "upload_refusal": album.upload_refusal(request.user),
+            "upload_refusal": upload_refusal,
+            "upload_max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
         },
     )
+    return guests.keep_cookie(request, response)
 
 
 @require_safe
 def photo(request, code, photo_id):
     """One photo large, with its description, uploader, date and actions."""
-    album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
-    visible = Photo.objects.visible_in(album, request.user, session_ids)
+    album, photo, guest_key = _get_photo_or_404(request, code, photo_id)
+    visible = Photo.objects.visible_in(album, request.user, guest_key)
     earlier = Q(taken_at__lt=photo.taken_at) | Q(
         taken_at=photo.taken_at, id__lt=photo.pk
     )
     later = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
     previous = visible.filter(earlier).order_by("-taken_at", "-id").first()
     following = visible.filter(later).order_by("taken_at", "id").first()
-    can_edit = photo.can_edit(request.user, session_ids)
+    can_edit = photo.can_edit(request.user, guest_key)
     return render(
         request,
         "photos/photo.html",
@@ -266,14 +291,14 @@ def photo(request, code, photo_id):
 @require_safe
 def photo_download(request, code, photo_id):
     """Redirect to a short-lived URL of the original, as this person may have it."""
-    _album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
-    key, content_type, filename = photo.download_for(request.user, session_ids)
+    _album, photo, guest_key = _get_photo_or_404(request, code, photo_id)
+    key, content_type, filename = photo.download_for(request.user, guest_key)
     return redirect(storage.url(key, content_type=content_type, download_as=filename))
 
 
 def photo_delete(request, code, photo_id):
-    album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
-    if not photo.can_edit(request.user, session_ids):
+    album, photo, guest_key = _get_photo_or_404(request, code, photo_id)
+    if not photo.can_edit(request.user, guest_key):
         return _forbidden(
             request,
             "Only the person who uploaded this photo or the album's host can delete it.",
@@ -283,8 +308,6 @@ def photo_delete(request, code, photo_id):
             request, "photos/photo_delete.html", {"album": album, "photo": photo}
         )
     photo.delete()  # the files go once this commits, a deleted cover is replaced (photos.signals)
-    if photo_id in session_ids:
-        request.session[SESSION_PHOTO_IDS] = sorted(session_ids - {photo_id})
     if wants_json(request):
         return JsonResponse({"deleted": photo_id})
     messages.success(request, f"Deleted {photo.filename}.")
@@ -293,8 +316,8 @@ def photo_delete(request, code, photo_id):
 
 @require_POST
 def photo_description(request, code, photo_id):
-    album, photo, session_ids = _get_photo_or_404(request, code, photo_id)
-    if not photo.can_edit(request.user, session_ids):
+    album, photo, guest_key = _get_photo_or_404(request, code, photo_id)
+    if not photo.can_edit(request.user, guest_key):
         return _forbidden(
             request,
             "Only the person who uploaded this photo or the album's host can describe it.",
@@ -436,7 +459,7 @@ def _client_hash(request):
 @ratelimit.limit("takedown-client")
 def photo_takedown(request, code, photo_id):
     """Anyone who can see a photo may ask the album's host to take it down."""
-    album, photo, _session_ids = _get_photo_or_404(request, code, photo_id)
+    album, photo, _guest_key = _get_photo_or_404(request, code, photo_id)
     context = {"album": album, "album_url": album.get_absolute_url(), "photo": photo}
     if request.method != "POST":
         return render(
@@ -517,7 +540,7 @@ def album_photos_json(request, code):
     were hidden, deleted or unhidden since. Then `?ids=1` lists just the
     visible ids in upload order (no URLs to sign: cheap even for 5,000)."""
     album = get_album_or_404(request, code)
-    photos = Photo.objects.visible_in(album, request.user, _session_photo_ids(request))
+    photos = Photo.objects.visible_in(album, request.user, guests.key(request))
     if request.GET.get("ids"):
         return JsonResponse(
             {"ids": list(photos.order_by("id").values_list("id", flat=True))}
@@ -577,35 +600,64 @@ def album_photos_json(request, code):
 def album_download(request, code):
     """The whole album as one ZIP, streamed as it is read from storage."""
     album = get_album_or_404(request, code)
-    session_ids = _session_photo_ids(request)
-    photos = Photo.objects.visible_in(album, request.user, session_ids).in_album_order()
+    guest_key = guests.key(request)
+    photos = Photo.objects.visible_in(album, request.user, guest_key).in_album_order()
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     names = set()
     entries = []
     for photo in photos.iterator(chunk_size=1000):
-        key, _content_type, filename = photo.download_for(request.user, session_ids)
-        size = photo.download_size_for(request.user, session_ids)
+        key, _content_type, filename = photo.download_for(request.user, guest_key)
+        size = photo.download_size_for(request.user, guest_key)
         taken = timezone.localtime(photo.taken_at)
         entries.append(
             (key, _unique_name(f"{taken:%Y-%m-%d %H.%M.%S} {filename}", names), size)
         )
     if any(size is None for _key, _name, size in entries):
         archive = ZipStream(compress_type=ZIP_STORED)
-    for (_key, name, size), chunks in zip(
-        entries,
-        storage.iter_objects([key for key, _name, _size in entries]),
-        strict=True,
-    ):
+    objects = storage.iter_objects([key for key, _name, _size in entries])
+    if objects:
+        # Storage down shows before the answer starts (a 503 page), not as
+        # a download that breaks off after a few bytes.
+        objects[0] = _opened(objects[0], entries[0][0])
+    for (_key, name, size), chunks in zip(entries, objects, strict=True):
         archive.add(chunks, name, size=size)
     # The generator, not the ZipStream, so closing the response (a client that
     # goes away) closes it and the storage stream it is reading at once.
     response = StreamingHttpResponse(iter(archive), content_type="application/zip")
-    response["Content-Disposition"] = storage.content_disposition(
-        f"{clean_filename(album.name, 'zip')}.zip"
-    )
+    response["Content-Disposition"] = storage.content_disposition(_zip_filename(album))
     if archive.sized:
         response["Content-Length"] = len(archive)
     return response
+
+
+def _opened(chunks, key):
+    """The object's chunks (an iterator from storage.iter_objects) with the
+    first one already read, so a storage failure raises StorageUnavailable
+    now; closing the result closes the object's stream."""
+    empty = object()
+    try:
+        first = next(chunks, empty)
+    except Exception as exc:
+        logger.exception("could not read storage object %s for a ZIP", key)
+        raise StorageUnavailable from exc
+
+    def rest():
+        try:
+            if first is not empty:
+                yield first
+                yield from chunks
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+
+    return rest()
+
+
+def _zip_filename(album):
+    """The album's name as a ZIP's file name. A slash in a name is part of it
+    ("Sam & Alex 12/06/2026"), not a folder: it becomes a dash."""
+    name = album.name.replace("/", "-").replace("\\", "-")
+    return f"{clean_filename(name, 'zip')}.zip"
 
 
 # Slideshow timing, overridable per screen with ?every=<seconds per photo>
@@ -633,7 +685,7 @@ def slideshow(request, code):
     JavaScript the page shows the newest photo and reloads itself."""
     album = get_album_or_404(request, code)
     newest = (
-        Photo.objects.visible_in(album, request.user, _session_photo_ids(request))
+        Photo.objects.visible_in(album, request.user, guests.key(request))
         .select_related("user")
         .prefetch_related("tags")
         .order_by("-id")
@@ -671,3 +723,138 @@ def _forbidden(request, message):
     if wants_json(request):
         return JsonResponse({"error": message}, status=403)
     return render(request, "photos/forbidden.html", {"message": message}, status=403)
+
+
+# Uploads straight to storage (photos.direct_uploads): the page's JavaScript
+# starts each file, sends its parts to the signed URLs, finishes it, then
+# polls its status. Every answer is JSON; an upload is found by its album's
+# code and its own long token, so nobody else can sign, finish or read it.
+
+
+def _posted(request):
+    """The fields posted as a JSON object (the page) or as a form."""
+    if request.content_type != "application/json":
+        return request.POST.dict()
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise direct_uploads.Refused("Send a JSON object.")
+    return body
+
+
+def _whole_number(value):
+    """`value` as an int (a JSON number or a form's digits), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _upload_json(upload):
+    photo = upload.photo
+    return {
+        "token": upload.token,
+        "status": upload.status,
+        "message": upload.message,
+        "size": upload.size,
+        "parts": upload.parts,
+        "part_size": upload.part_size,
+        "photo": _photo_json(photo) if photo and not photo.hidden else None,
+    }
+
+
+def _refused(refusal):
+    return JsonResponse({"error": refusal.message}, status=refusal.status)
+
+
+def _get_upload_or_404(request, code, token):
+    album = get_album_or_404(request, code)
+    return album, get_object_or_404(album.uploads.select_related("photo"), token=token)
+
+
+@require_POST
+def upload_start(request, code):
+    """Announce one file ({"name", "size", "type"}); the answer says where
+    its bytes go (sign each part, then finish)."""
+    album = get_album_or_404(request, code)
+    try:
+        body = _posted(request)
+        ratelimit.hit("upload-client", ratelimit.client_key(request))
+        ratelimit.hit("upload-album", album.pk)
+        guest_name = ""
+        if not request.user.is_authenticated:
+            if str(body.get("guest_name", "")).strip():
+                request.session[SESSION_GUEST_NAME] = str(body["guest_name"]).strip()[
+                    :60
+                ]
+            guest_name = request.session.get(SESSION_GUEST_NAME, "")
+        size = _whole_number(body.get("size"))
+        upload = direct_uploads.start(
+            album,
+            user=request.user,
+            guest_name=guest_name,
+            guest_key=""
+            if request.user.is_authenticated
+            else guests.ensure_key(request),
+            filename=str(body.get("name", "")),
+            size=-1 if size is None else size,
+            content_type=str(body.get("type", "")),
+        )
+    except direct_uploads.Refused as refusal:
+        return _refused(refusal)
+    base = reverse("upload_status", args=[album.code, upload.token])
+    response = JsonResponse(
+        {
+            **_upload_json(upload),
+            "sign_url": base + "sign/",
+            "parts_url": base + "parts/",
+            "finish_url": base + "finish/",
+            "status_url": base,
+        },
+        status=201,
+    )
+    guests.keep_cookie(request, response, renew=True)
+    return response
+
+
+@require_POST
+def upload_sign(request, code, token):
+    """A signed URL for one part ({"part": n})."""
+    _album, upload = _get_upload_or_404(request, code, token)
+    try:
+        number = _whole_number(_posted(request).get("part"))
+        if number is None:
+            raise direct_uploads.Refused("Say which part, as a number.")
+        return JsonResponse(direct_uploads.sign(upload, number))
+    except direct_uploads.Refused as refusal:
+        return _refused(refusal)
+
+
+@require_safe
+def upload_parts(request, code, token):
+    """The parts storage already has, for resuming after a dropped connection."""
+    _album, upload = _get_upload_or_404(request, code, token)
+    return JsonResponse({"parts": direct_uploads.sent_parts(upload)})
+
+
+@require_POST
+def upload_finish(request, code, token):
+    """Every part is sent: the file goes to a worker to be checked (202)."""
+    _album, upload = _get_upload_or_404(request, code, token)
+    try:
+        upload = direct_uploads.finish(upload)
+    except direct_uploads.Refused as refusal:
+        return _refused(refusal)
+    return JsonResponse(_upload_json(upload), status=202)
+
+
+@require_safe
+def upload_status(request, code, token):
+    """Where the file is: pending, processing, added, duplicate or rejected."""
+    _album, upload = _get_upload_or_404(request, code, token)
+    return JsonResponse(_upload_json(upload))

@@ -1,8 +1,10 @@
 from django.contrib.auth.models import User
+from django.test import TransactionTestCase
 from django.urls import reverse
 
 from albums.models import Album, Subs
 from albums.tests.base import BaseTestCase, store_photo, stored_keys
+from albums.tests.races import needs_row_locks, upload_while_deleting
 from photos.models import Photo
 
 
@@ -111,3 +113,33 @@ class AccountDeleteTestCase(BaseTestCase):
         for callback in callbacks:
             callback()
         self.assertEqual(set(stored_keys()), set(self.bob_photo.storage_keys))
+
+
+@needs_row_locks
+class AccountDeleteRaceTestCase(TransactionTestCase):
+    """Deleting an account while a guest uploads to one of its albums, with
+    real threads."""
+
+    def test_an_upload_into_an_album_of_an_account_being_deleted_gets_no_album(self):
+        host = User.objects.create_user("host", password="password")
+        album = Album.objects.create(name="Party", user=host)
+        store_photo(album, color=(1, 2, 3))
+        host_client = self.client_class()
+        host_client.force_login(host)
+
+        deleted, upload = upload_while_deleting(
+            self,
+            album,
+            lambda: host_client.post(
+                reverse("account_delete"), {"password": "password"}
+            ),
+        )
+        self.assertRedirects(deleted, "/", fetch_redirect_response=False)
+        self.assertFalse(User.objects.filter(pk=host.pk).exists())
+        self.assertFalse(Album.objects.exists())
+        self.assertFalse(Photo.objects.exists())
+        self.assertEqual(upload.status_code, 404)
+        self.assertEqual(
+            upload.json()["results"][0]["message"], "late.jpg: No album with that code."
+        )
+        self.assertEqual(stored_keys(), [])

@@ -86,6 +86,16 @@ class BaseTestCase(TestCase):
             self.client.logout()
 
 
+class TwoAlbumsTestCase(BaseTestCase):
+    """BaseTestCase, and bob's own album (other_album): for what must not reach
+    from one album into another."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.other_album = Album.objects.create(name="Bob's trip", user=cls.bob)
+
+
 def bulk_photos(album, count, user=None, **fields):
     """`count` photo rows in one query, with no storage objects behind them:
     enough for pages that only list photos (their URLs are merely signed)."""

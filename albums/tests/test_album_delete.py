@@ -1,5 +1,9 @@
+from django.contrib.auth.models import User
+from django.test import TransactionTestCase
+
 from albums.models import Album
 from albums.tests.base import AlbumTestCase, store_photo, stored_keys
+from albums.tests.races import needs_row_locks, upload_while_deleting
 from photos.models import Photo
 
 
@@ -66,3 +70,31 @@ class AlbumDeleteTestCase(AlbumTestCase):
                     self.assertEqual(self.client.post(self.url).status_code, 404)
         self.assertTrue(Album.objects.filter(pk=self.album.pk).exists())
         self.assertEqual(len(stored_keys(f"albums/{self.album.pk}/")), 9)
+
+
+@needs_row_locks
+class AlbumDeleteRaceTestCase(TransactionTestCase):
+    """Deleting an album while a guest uploads to it, with real threads."""
+
+    def test_an_upload_into_an_album_being_deleted_gets_no_album(self):
+        host = User.objects.create_user("host", password="password")
+        album = Album.objects.create(name="Party", user=host)
+        kept = store_photo(album, color=(1, 2, 3))
+        host_client = self.client_class()
+        host_client.force_login(host)
+
+        deleted, upload = upload_while_deleting(
+            self, album, lambda: host_client.post(f"/a/{album.code}/delete/")
+        )
+        self.assertRedirects(deleted, "/", fetch_redirect_response=False)
+        self.assertFalse(Album.objects.filter(pk=album.pk).exists())
+        self.assertFalse(Photo.objects.exists())
+        self.assertEqual(upload.status_code, 404)
+        (result,) = upload.json()["results"]
+        self.assertEqual(
+            (result["status"], result["message"], result["photo"]),
+            ("rejected", "late.jpg: No album with that code.", None),
+        )
+        # The kept photo's files went with the album, the upload's at once.
+        self.assertEqual(stored_keys(), [])
+        self.assertTrue(kept.storage_keys)

@@ -76,7 +76,9 @@ class NewCodeFollowersTestCase(AlbumTestCase):
         self.client.force_login(self.charlie)
         self.assertNotContains(self.client.get("/"), self.album.code)
         self.assertEqual(self.client.get(old_link).status_code, 404)
-        self.assertEqual(self.client.get(self.url.replace("new-code/", "")).status_code, 404)
+        self.assertEqual(
+            self.client.get(self.url.replace("new-code/", "")).status_code, 404
+        )
 
     def test_followers_kept_when_the_host_unticks_it(self):
         response = self.client.post(self.url, follow=True)

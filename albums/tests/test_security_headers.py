@@ -21,7 +21,6 @@ EXPECTED_DIRECTIVES = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "connect-src": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
     "base-uri": ["'none'"],
@@ -74,6 +73,10 @@ class SecurityHeadersTestCase(BaseTestCase):
         for name, sources in EXPECTED_DIRECTIVES.items():
             self.assertEqual(directives.get(name), sources, name)
         self.assertEqual(directives["img-src"][:2], ["'self'", "data:"])
+        # The page's uploads PUT straight to the bucket, and nowhere else.
+        self.assertEqual(
+            directives["connect-src"], ["'self'", *settings.STORAGE_ORIGINS]
+        )
         return directives
 
     def test_every_main_page_sends_the_headers(self):

@@ -158,3 +158,42 @@ def open_signed(name, query):
     of the local storage, None when its signature is forged or expired.
     Raises OSError when there is nothing to serve (on S3, always)."""
     return backend().open_signed(name, query)
+
+
+# Direct uploads (see StorageBackend): the browser sends the bytes, the server
+# only signs, checks and assembles.
+
+
+def start_upload(key, content_type, parts):
+    return backend().start_upload(key, content_type, parts)
+
+
+def sign_upload_part(key, upload_id, number, size, content_type, expire=600):
+    return backend().sign_upload_part(
+        key, upload_id, number, size, content_type, expire
+    )
+
+
+def upload_parts(key, upload_id):
+    return backend().upload_parts(key, upload_id)
+
+
+def finish_upload(key, upload_id, parts):
+    backend().finish_upload(key, upload_id, parts)
+
+
+def abort_upload(key, upload_id):
+    backend().abort_upload(key, upload_id)
+
+
+def unfinished_uploads(prefix=""):
+    yield from backend().unfinished_uploads(prefix)
+
+
+def size(key):
+    return backend().size(key)
+
+
+def write_upload_part(key, upload_id, number, stream, size):
+    """For the local backend's upload endpoint (core.views.upload_part)."""
+    return backend().write_part(key, upload_id, number, stream, size)

@@ -49,3 +49,40 @@ class StorageBackend:
         a signed URL of ours names, or None when its signature is forged or
         expired. Raises OSError when there is no such object to serve."""
         raise NotImplementedError
+
+    # Direct uploads: the browser sends an upload's bytes straight to storage,
+    # one signed PUT per part, under a key the server chose. An upload of one
+    # part is a plain PUT of the object; more parts make a multipart upload.
+    # Every signed URL binds the key, the part number and the exact size (and
+    # the content type for a single PUT), and expires in minutes.
+
+    def start_upload(self, key, content_type, parts):
+        """Begin an upload of `parts` parts to `key`; returns its upload id
+        ("" for a single PUT)."""
+        raise NotImplementedError
+
+    def sign_upload_part(self, key, upload_id, number, size, content_type, expire):
+        """{"url", "method", "headers"} for sending part `number` of `size`
+        bytes (the whole object when upload_id is "")."""
+        raise NotImplementedError
+
+    def upload_parts(self, key, upload_id):
+        """[{"number", "size", "etag"}] of the parts storage has so far."""
+        raise NotImplementedError
+
+    def finish_upload(self, key, upload_id, parts):
+        """Assemble the parts ([{"number", "etag"}]) into the object `key`."""
+        raise NotImplementedError
+
+    def abort_upload(self, key, upload_id):
+        """Drop an unfinished upload's parts (nothing for a single PUT)."""
+        raise NotImplementedError
+
+    def unfinished_uploads(self, prefix):
+        """Yield (key, upload_id, started) of multipart uploads never
+        finished or aborted, for reconcile_storage."""
+        raise NotImplementedError
+
+    def size(self, key):
+        """The stored object's size in bytes (FileNotFoundError if none)."""
+        return self.storage.size(key)

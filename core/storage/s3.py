@@ -63,6 +63,93 @@ class S3Backend(StorageBackend):
         # S3 serves its own pre-signed URLs: nothing is served from here.
         raise FileNotFoundError(name)
 
+    def start_upload(self, key, content_type, parts):
+        if parts == 1:
+            return ""
+        answer = self.client.create_multipart_upload(
+            Bucket=self.storage.bucket_name,
+            Key=self.name(key),
+            ContentType=content_type,
+        )
+        return answer["UploadId"]
+
+    def sign_upload_part(self, key, upload_id, number, size, content_type, expire):
+        # botocore signs ContentLength (and ContentType) into SignedHeaders:
+        # S3 refuses a body of any other length.
+        params = {"Bucket": self.storage.bucket_name, "Key": self.name(key)}
+        headers = {}
+        if upload_id:
+            operation = "upload_part"
+            params.update(UploadId=upload_id, PartNumber=number, ContentLength=size)
+        else:
+            operation = "put_object"
+            params.update(ContentLength=size, ContentType=content_type)
+            headers["Content-Type"] = content_type
+        url = self.client.generate_presigned_url(
+            operation, Params=params, ExpiresIn=expire, HttpMethod="PUT"
+        )
+        return {"url": url, "method": "PUT", "headers": headers}
+
+    def upload_parts(self, key, upload_id):
+        if not upload_id:
+            return []
+        found = []
+        paginator = self.client.get_paginator("list_parts")
+        for page in paginator.paginate(
+            Bucket=self.storage.bucket_name, Key=self.name(key), UploadId=upload_id
+        ):
+            for part in page.get("Parts", ()):
+                found.append(
+                    {
+                        "number": part["PartNumber"],
+                        "size": part["Size"],
+                        "etag": part["ETag"],
+                    }
+                )
+        return found
+
+    def finish_upload(self, key, upload_id, parts):
+        if not upload_id:
+            return
+        self.client.complete_multipart_upload(
+            Bucket=self.storage.bucket_name,
+            Key=self.name(key),
+            UploadId=upload_id,
+            MultipartUpload={
+                "Parts": [
+                    {"PartNumber": part["number"], "ETag": part["etag"]}
+                    for part in sorted(parts, key=lambda part: part["number"])
+                ]
+            },
+        )
+
+    def abort_upload(self, key, upload_id):
+        if upload_id:
+            self.client.abort_multipart_upload(
+                Bucket=self.storage.bucket_name, Key=self.name(key), UploadId=upload_id
+            )
+
+    def unfinished_uploads(self, prefix):
+        location = self.name("")
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(
+            Bucket=self.storage.bucket_name, Prefix=location + prefix
+        ):
+            for upload in page.get("Uploads", ()):
+                key = upload["Key"][len(location) :]
+                yield key, upload["UploadId"], upload["Initiated"]
+
+    def size(self, key):
+        try:
+            answer = self.client.head_object(
+                Bucket=self.storage.bucket_name, Key=self.name(key)
+            )
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                raise FileNotFoundError(key) from exc
+            raise
+        return answer["ContentLength"]
+
 
 class S3ReadAhead:
     """Reads objects in turn with the next one's GET already sent: at most two

@@ -3,12 +3,10 @@ and S3 (moto) serves them."""
 
 import datetime
 import functools
-import socket
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
-import pytest
 import requests
 from botocore.config import Config
 from botocore.credentials import Credentials, ReadOnlyCredentials
@@ -17,7 +15,6 @@ from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import SimpleTestCase, override_settings
-from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
 from core import storage
@@ -90,6 +87,14 @@ CONFIGS = {
 }
 
 
+def deployed_client_config(addressing_style=None):
+    """settings.AWS_S3_CLIENT_CONFIG (timeouts, retries) as settings.py makes
+    it for a setup with this AWS_S3_ADDRESSING_STYLE."""
+    return settings.AWS_S3_CLIENT_CONFIG.merge(
+        Config(s3={"addressing_style": addressing_style})
+    )
+
+
 def make_backend(**options):
     options = {
         "bucket_name": "partyshots-bench",
@@ -98,6 +103,9 @@ def make_backend(**options):
         "security_token": None,
         "endpoint_url": None,
         "signature_version": "s3v4",
+        # As deployed: the client config with timeouts and retries, which
+        # replaces django-storages' own (addressing style included).
+        "client_config": deployed_client_config(options.get("addressing_style")),
         **options,
     }
     return S3Storage(**options)
@@ -211,6 +219,19 @@ class PresignedUrlIdentityTests(SimpleTestCase):
                 )
             )
 
+    def test_the_deployed_client_config_keeps_the_fast_signer(self):
+        # Timeouts and retries change no URL: every setup above is signed
+        # with them in its client config, and the fast signer stays on.
+        config = settings.AWS_S3_CLIENT_CONFIG
+        self.assertEqual((config.connect_timeout, config.read_timeout), (5, 20))
+        self.assertEqual(config.retries, {"mode": "standard", "total_max_attempts": 2})
+        for name in CONFIGS:
+            backend, _presigner = configured(name)
+            with self.subTest(config=name):
+                self.assertEqual(backend.client_config.read_timeout, 20)
+        self.assertIsNotNone(storage.backend().presigner)
+        self.assertIs(storage.backend().storage.client_config, config)
+
     def test_each_url_reads_the_keys_again(self):
         backend, presigner = configured("us-east-1 virtual host")
         now = SIGNED_AT.replace(tzinfo=datetime.UTC).timestamp()
@@ -288,30 +309,16 @@ class StorageUrlTests(SimpleTestCase):
         )
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def moto_server():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{server._port}"
-    server.stop()
-
-
-def test_moto_serves_fast_presigned_urls_over_http(moto_server):
+def test_moto_serves_fast_presigned_urls_over_http(s3_endpoint):
     """A real HTTP GET of the URL: the right object, with the signed
     response overrides applied."""
     backend = make_backend(
-        region_name="us-east-1", endpoint_url=moto_server, bucket_name="presign-http"
+        region_name="us-east-1", endpoint_url=s3_endpoint, bucket_name="presign-http"
     )
     boto3.client(
         "s3",
         region_name="us-east-1",
-        endpoint_url=moto_server,
+        endpoint_url=s3_endpoint,
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
     ).create_bucket(Bucket="presign-http")
@@ -332,7 +339,7 @@ def test_moto_serves_fast_presigned_urls_over_http(moto_server):
                 ),
             },
         )
-        assert url.startswith(moto_server + "/presign-http/")
+        assert url.startswith(s3_endpoint + "/presign-http/")
         response = requests.get(url, timeout=10)
         assert response.status_code == 200, (key, response.text)
         assert response.content == content

@@ -20,6 +20,8 @@ from django.test import RequestFactory, SimpleTestCase, TestCase, override_setti
 from django.urls import include, path
 
 from core import ratelimit
+from core.tests.support import in_ci
+from core.tests.test_storage import SilentServer
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 UNREACHABLE_REDIS = {
@@ -167,6 +169,87 @@ class CacheDownTestCase(SimpleTestCase):
                 self.assertEqual(ratelimit.hit(scope, "1.2.3.4"), 0)
                 ratelimit.check(scope, "1.2.3.4")
             self.assertIn(f"not limiting {scope}", logs.output[0])
+
+
+class CountTestCase(SimpleTestCase):
+    def setUp(self):
+        cache.clear()
+        self.addCleanup(cache.clear)
+
+    @limits(upload_client=(10, 3600))
+    def test_many_at_once_count_as_many_in_one_step(self):
+        self.assertEqual(ratelimit.hit("upload-client", "1.2.3.4", count=4), 4)
+        self.assertEqual(ratelimit.hit("upload-client", "1.2.3.4", count=6), 10)
+        with self.assertRaises(ratelimit.RateLimited):
+            ratelimit.hit("upload-client", "1.2.3.4", count=2)
+        self.assertEqual(ratelimit.hit("upload-client", "5.6.7.8", count=11 - 1), 10)
+
+
+def hanging_redis(port):
+    """CACHES on a Redis that accepts connections and never answers (a
+    SilentServer), with the production settings' one-second timeouts."""
+    return {
+        "default": {
+            **settings.CACHES["default"],
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+class CacheHangsTestCase(SimpleTestCase):
+    """A cache that hangs costs a request one timeout: after its first error
+    the limiter doesn't ask it again until the next request."""
+
+    def setUp(self):
+        server = SilentServer()
+        self.addCleanup(server.close)
+        override = override_settings(CACHES=hanging_redis(server.port))
+        override.enable()
+        self.addCleanup(override.disable)
+
+    def timed(self, function, *args, **kwargs):
+        started = time.monotonic()
+        result = function(*args, **kwargs)
+        return result, time.monotonic() - started
+
+    def test_one_wait_per_request_then_fail_closed_or_open_at_once(self):
+        with self.assertLogs("core.ratelimit", "WARNING") as logs:
+            used, first = self.timed(ratelimit.hit, "upload-client", "1.2.3.4")
+            self.assertEqual(used, 0)  # not limited: this scope fails open
+            used, second = self.timed(ratelimit.hit, "upload-album", 7, count=20)
+            self.assertEqual(used, 0)
+            started = time.monotonic()
+            # Fail closed where promised, still without waiting.
+            with self.assertRaises(ratelimit.LimiterUnavailable):
+                ratelimit.hit("login-pair", ("alice", "1.2.3.4"))
+            with self.assertRaises(ratelimit.LimiterUnavailable):
+                ratelimit.check("code-lookup-global", "everyone")
+            ratelimit.attempt("signup-client", "1.2.3.4").refund()
+            ratelimit.reset("login-pair", ("alice", "1.2.3.4"))
+            rest = time.monotonic() - started
+        self.assertGreaterEqual(first, 0.9)
+        self.assertLess(second + rest, 0.5)
+        self.assertIn("not limiting upload-album", "\n".join(logs.output))
+        # The next request asks the cache again (request_started calls this).
+        ratelimit.forget_cache_error()
+        with self.assertLogs("core.ratelimit", "WARNING"):
+            _used, again = self.timed(ratelimit.hit, "upload-client", "1.2.3.4")
+        self.assertGreaterEqual(again, 0.9)
+
+    def test_another_cache_is_asked_at_once(self):
+        with self.assertLogs("core.ratelimit", "WARNING"):
+            ratelimit.hit("upload-client", "1.2.3.4")
+        with override_settings(
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "another",
+                }
+            }
+        ):
+            self.assertEqual(ratelimit.hit("upload-client", "1.2.3.4"), 1)
 
 
 class ClientAddressTestCase(SimpleTestCase):
@@ -403,7 +486,7 @@ class SharedRedisTestCase(SimpleTestCase):
 
     def setUp(self):
         if not redis_available():
-            if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            if in_ci():
                 self.fail(f"no Redis at {REDIS_URL}: CI needs one")
             self.skipTest(f"no Redis at {REDIS_URL}")
         self.prefix = f"test-{uuid.uuid4().hex}"

@@ -4,7 +4,7 @@ models, no storage. Use it as `from photos import images`, then
 
 - formats.py: the policy. Which formats we take (an explicit allowlist, named
   in ALLOWED_NAMES), their content types and extensions, the pixel limit and
-  the animation budget, naming what a refused file is, RejectedImage and its
+  the decoding budget, naming what a refused file is, RejectedImage and its
   messages. Importing the package registers pillow-heif's HEIF/AVIF opener.
 - renditions.py: process(), which checks an upload and makes its Renditions
   (thumbnail, display image, copy without location) from one decode; resizing,
@@ -24,7 +24,6 @@ from photos.images.formats import (
     ALLOWED_NAMES,
     CONTENT_TYPES,
     EXTENSIONS,
-    MAX_ANIMATION_PIXELS_FACTOR,
     UNSTRIPPABLE_LOCATION,
     RejectedImage,
     describe_non_image,
@@ -46,7 +45,6 @@ __all__ = [
     "CONTENT_TYPES",
     "DISPLAY_SIZE",
     "EXTENSIONS",
-    "MAX_ANIMATION_PIXELS_FACTOR",
     "RENDITION_CONTENT_TYPE",
     "THUMBNAIL_SIZE",
     "UNSTRIPPABLE_LOCATION",

@@ -3,6 +3,7 @@ that refuse the rest (not an allowed format, too many pixels) with a message
 for the person who sent the file."""
 
 import re
+import time
 
 import pillow_heif
 from django.conf import settings
@@ -47,9 +48,11 @@ UNSTRIPPABLE_LOCATION = (
 )
 
 # Every frame of an animation is decoded (a cut-off transfer shows only in the
-# last one), up to this many times the pixel limit in all frames together.
-# uber.gif's 40,000 tiny frames pass in about two seconds.
-MAX_ANIMATION_PIXELS_FACTOR = 10
+# last one), within a budget per file checked before each frame:
+# settings.PHOTO_MAX_DECODE_PIXELS in all frames together (a 377 kB GIF of ten
+# 49-megapixel frames took five seconds of CPU) and PHOTO_MAX_DECODE_SECONDS
+# of the thread's CPU time since the file was opened (uber.gif's 40,000 tiny
+# frames took over one).
 
 # Recognisable things that are not images we take, by their first bytes.
 SIGNATURES = [
@@ -161,13 +164,25 @@ def check_pixels(size):
 def check_animation_pixels(decoded, n_frames, frame_size):
     """Refuse an animation once `decoded`, the pixels of its frames so far
     (the next one included, before it is decoded), is past
-    MAX_ANIMATION_PIXELS_FACTOR times the limit."""
-    budget = MAX_ANIMATION_PIXELS_FACTOR * settings.PHOTO_MAX_PIXELS
+    settings.PHOTO_MAX_DECODE_PIXELS."""
+    budget = settings.PHOTO_MAX_DECODE_PIXELS
     if decoded > budget:
         raise RejectedImage(
             f"animation is too large: {n_frames} frames of "
             f"{frame_size[0]}×{frame_size[1]}; "
             f"the limit is {budget // 1_000_000} megapixels in all"
+        )
+
+
+def check_decode_time(started, n_frames, frame_size):
+    """Refuse an animation once checking it has taken more than
+    settings.PHOTO_MAX_DECODE_SECONDS of this thread's CPU time since
+    `started` (a time.thread_time())."""
+    budget = settings.PHOTO_MAX_DECODE_SECONDS
+    if time.thread_time() - started > budget:
+        raise RejectedImage(
+            f"animation takes too long to check: {n_frames} frames of "
+            f"{frame_size[0]}×{frame_size[1]}; the limit is {budget:g} s of decoding"
         )
 
 

@@ -10,6 +10,8 @@ from PIL import Image
 
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 ORIENTATION, DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x0112, 0x9003, 0x9011
+# The widest offset a time zone has (Kiribati, +14:00; -12:00 the other way).
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
 
 
 # Reading EXIF (and XMP, for a location). Call these after load(): see the
@@ -39,8 +41,9 @@ def has_location(im, exif):
 
 
 def taken_at(exif):
-    """DateTimeOriginal with OffsetTimeOriginal; naive times are in
-    settings.TIME_ZONE."""
+    """DateTimeOriginal, in UTC: with OffsetTimeOriginal when it is a real
+    offset (within ±14:00, as time zones are); without one, or with one out of
+    range (+99:99, -24:00), it is read in settings.TIME_ZONE."""
     try:
         ifd = exif.get_ifd(EXIF_IFD)
         value = ifd.get(DATETIME_ORIGINAL)
@@ -57,14 +60,23 @@ def taken_at(exif):
         return None
     if not 1900 <= taken.year <= 2200:
         return None
-    if isinstance(offset, str):
-        match = re.fullmatch(r"([+-])(\d\d):(\d\d)", offset.strip("\x00 "))
-        if match:
-            delta = datetime.timedelta(hours=int(match[2]), minutes=int(match[3]))
-            if match[1] == "-":
-                delta = -delta
-            return taken.replace(tzinfo=datetime.timezone(delta))
-    return timezone.make_aware(taken)
+    zone = _utc_offset(offset)
+    aware = timezone.make_aware(taken) if zone is None else taken.replace(tzinfo=zone)
+    return aware.astimezone(datetime.UTC)
+
+
+def _utc_offset(offset):
+    """The zone of an EXIF offset ("+02:00", "-05:30"), or None if it is
+    missing or no time zone's (minutes past 59, hours past 14)."""
+    if not isinstance(offset, str):
+        return None
+    match = re.fullmatch(r"([+-])(\d\d):(\d\d)", offset.strip("\x00 "))
+    if not match or int(match[3]) >= 60:
+        return None
+    delta = datetime.timedelta(hours=int(match[2]), minutes=int(match[3]))
+    if delta > MAX_UTC_OFFSET:
+        return None
+    return datetime.timezone(-delta if match[1] == "-" else delta)
 
 
 # Removing location from a JPEG without touching the image data.

@@ -6,6 +6,7 @@ management (everything shown is sRGB) live here too."""
 import datetime
 import functools
 import io
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from photos.images.formats import (
     EXTENSIONS,
     RejectedImage,
     check_animation_pixels,
+    check_decode_time,
     check_pixels,
     not_allowed_message,
     too_many_pixels_message,
@@ -91,6 +93,7 @@ def process(fh, filename=""):
     """Check the image in file object `fh` and make its renditions from one decode.
 
     Raises RejectedImage with a message for the person who sent it."""
+    started = time.thread_time()
     fh = _Unclosable(fh)
     fh.seek(0)
     head = fh.read(1024)
@@ -120,7 +123,7 @@ def process(fh, filename=""):
         raise RejectedImage("file is truncated or damaged") from None
     try:
         check_pixels(im.size)  # opening read the header only
-        return _renditions(im, fh)
+        return _renditions(im, fh, started)
     except RejectedImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -133,9 +136,11 @@ def process(fh, filename=""):
         im.close()
 
 
-def _renditions(im, fh):
+def _renditions(im, fh, started):
     """The Renditions of the open image `im` (from `fh`), whose size is
-    checked; decodes every frame, each checked before it is decoded."""
+    checked; decodes every frame, each checked before it is decoded against
+    the pixel limit and the decoding budget (since `started`, a
+    time.thread_time())."""
     image_format = im.format
     full_size = im.size
     n_frames = getattr(im, "n_frames", 1)
@@ -173,6 +178,7 @@ def _renditions(im, fh):
             check_pixels(im.size)
             decoded += im.size[0] * im.size[1]
             check_animation_pixels(decoded, n_frames, im.size)
+            check_decode_time(started, n_frames, im.size)
             im.load()
 
     width, height = full_size
@@ -311,7 +317,8 @@ def _shrink(image, box, reducing_gap=3.0):
 
 def _orient(image, orientation):
     method = TRANSPOSE_METHODS.get(orientation)
-    return image.transpose(method) if method else image
+    # Not `if method`: FLIP_LEFT_RIGHT (orientation 2, mirrored) is 0.
+    return image.transpose(method) if method is not None else image
 
 
 # Modes and colour management.

@@ -2,7 +2,6 @@ import contextlib
 import datetime
 import io
 import os
-import socket
 import threading
 import time
 import uuid
@@ -10,7 +9,7 @@ import zipfile
 from unittest import mock
 
 import pytest
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.response import StreamingBody
 from django.core.signals import request_finished
 from django.db import close_old_connections
@@ -21,6 +20,7 @@ from django.utils import timezone
 from albums.tests.base import BaseTestCase, make_image_bytes
 from core import storage
 from core.storage.s3 import S3ReadAhead
+from core.tests.support import local_storage
 from photos.models import Photo
 from photos.tests.helpers import add_photo, corpus_bytes, has_gps, read_object
 from photos.views import album_download
@@ -83,6 +83,35 @@ class AlbumDownloadTests(BaseTestCase):
         self.client.force_login(self.alice)
         self.assertEqual(len(self.download().namelist()), 4)
 
+    def test_storage_down_gives_the_503_page_not_a_zip_that_breaks_off(self):
+        # It answered 200 and stopped after the first entry's 66-byte header.
+        failure = EndpointConnectionError(endpoint_url="https://s3.example.com")
+        with (
+            mock.patch.object(S3ReadAhead, "_get", side_effect=failure),
+            self.assertLogs("photos.views", "ERROR"),
+        ):
+            response = self.client.get(self.url)
+        self.assertFalse(response.streaming)
+        self.assertContains(
+            response, "can&#x27;t reach its photo storage", status_code=503
+        )
+        self.assertEqual(response["Retry-After"], "30")
+        self.assertNotIn("Content-Disposition", response)
+
+    def test_the_zip_is_named_after_the_album_slashes_and_all(self):
+        self.album.name = "Sam & Alex 12/06/2026"
+        self.album.save()
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(
+            'filename="Sam & Alex 12-06-2026.zip"', response["Content-Disposition"]
+        )
+        self.assertIn(
+            "filename*=UTF-8''Sam%20%26%20Alex%2012-06-2026.zip",
+            response["Content-Disposition"],
+        )
+        b"".join(response.streaming_content)
+
     def test_unknown_album_404(self):
         self.assertEqual(
             self.client.get(reverse("album_download", args=["ZZZZZZZZ"])).status_code,
@@ -94,26 +123,19 @@ class LocalStorageDownloadTests(BaseTestCase):
     """The same ZIP and download from the local signed storage (no bucket)."""
 
     def setUp(self):
-        import shutil
-        import tempfile
-
-        from django.test import override_settings
-
-        media_root = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, media_root)
-        local = override_settings(
-            MEDIA_ROOT=media_root,
-            STORAGES={
-                "default": {"BACKEND": "core.storage.local.LocalSignedStorage"},
-                "staticfiles": {
-                    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-                },
-            },
-        )
-        local.enable()
-        self.addCleanup(local.disable)
+        self.enterContext(local_storage())
         self.original = corpus_bytes("real_photos/DSCN0010.jpg")
         self.photo = add_photo(self.album, self.original, "DSCN0010.jpg")
+
+    def test_a_missing_first_object_gives_the_503_page(self):
+        storage.delete([self.photo.link])
+        self.client.force_login(self.alice)
+        with self.assertLogs("photos.views", "ERROR"):
+            response = self.client.get(
+                reverse("album_download", args=[self.album.code])
+            )
+        self.assertEqual(response.status_code, 503)
+        self.assertFalse(response.streaming)
 
     def test_zip_and_signed_download(self):
         self.client.force_login(self.alice)
@@ -130,37 +152,6 @@ class LocalStorageDownloadTests(BaseTestCase):
         self.assertEqual(served["Content-Type"], "image/jpeg")
         self.assertIn("attachment", served["Content-Disposition"])
         self.assertFalse(has_gps(b"".join(served.streaming_content)))
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    """moto's S3 server over real HTTP on loopback, as the browser tests use; it
-    shares the in-process mock's state, so the test bucket exists there too."""
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_over_http(settings, s3_endpoint):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "endpoint_url": s3_endpoint,
-                "bucket_name": settings.AWS_STORAGE_BUCKET_NAME,
-                "region_name": "us-east-1",
-                "addressing_style": "path",
-            },
-        },
-    }
 
 
 @pytest.mark.usefixtures("s3_over_http")

@@ -2,18 +2,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from albums.models import Album
-from albums.tests.base import BaseTestCase, bulk_photos, store_photo, stored_keys
+from albums.tests.base import (
+    BaseTestCase,
+    TwoAlbumsTestCase,
+    bulk_photos,
+    store_photo,
+    stored_keys,
+)
 from photos.models import Photo, TakedownRequest
 
 
-class BulkModerationTests(BaseTestCase):
+class BulkModerationTests(TwoAlbumsTestCase):
     """The album grid as a form: the owner ticks photos and hides, unhides or deletes them."""
-
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.other_album = Album.objects.create(name="Bob's trip", user=cls.bob)
 
     def setUp(self):
         self.photos = [

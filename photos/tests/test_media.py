@@ -4,7 +4,6 @@ Locally (LocalSignedStorage) the `media` view serves an object only for an
 unexpired, untampered signed URL; on S3 the URL is a SigV4 pre-signed one.
 """
 
-import tempfile
 import time
 from datetime import UTC, datetime
 from unittest import mock
@@ -20,8 +19,7 @@ from albums.tests.base import make_image_bytes, stored_keys
 from core import storage
 from core.storage.local import LocalSignedStorage
 from core.storage.presign import DEFAULT_URL_WINDOW
-
-LOCAL_STORAGE = {"BACKEND": "core.storage.local.LocalSignedStorage"}
+from core.tests.support import local_storage
 
 
 def split(url):
@@ -34,13 +32,7 @@ def split(url):
 
 class LocalMediaTestCase(TestCase):
     def setUp(self):
-        media_root = self.enterContext(tempfile.TemporaryDirectory())
-        self.enterContext(
-            override_settings(
-                STORAGES={**settings.STORAGES, "default": LOCAL_STORAGE},
-                MEDIA_ROOT=media_root,
-            )
-        )
+        media_root = self.enterContext(local_storage())
         self.assertIsInstance(default_storage, LocalSignedStorage)
         self.media_root = media_root
         self.data = make_image_bytes()

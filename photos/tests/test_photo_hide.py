@@ -1,18 +1,12 @@
 from django.urls import reverse
 
-from albums.models import Album
-from albums.tests.base import BaseTestCase, store_photo
+from albums.tests.base import BaseTestCase, TwoAlbumsTestCase, store_photo
 from photos.models import Photo
 from photos.tests.helpers import JSON, remember_upload
 
 
-class PhotoHideTests(BaseTestCase):
+class PhotoHideTests(TwoAlbumsTestCase):
     """Hiding and unhiding one photo: the album's owner and staff only."""
-
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.other_album = Album.objects.create(name="Bob's trip", user=cls.bob)
 
     def setUp(self):
         self.photo = store_photo(self.album, user=self.charlie, filename="charlie.jpg")

@@ -1,25 +1,19 @@
 import io
 import os
-import shutil
-import tempfile
 import time
 from unittest import mock
 
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
 
 from albums.tests.base import BaseTestCase, make_image_bytes, store_photo, stored_keys
 from core import storage
 from core.storage.local import LocalSignedStorage
+from core.tests.support import local_storage
 from photos.management.commands import reconcile_storage
-from photos.models import Photo
-
-LOCAL_STORAGES = {
-    "default": {"BACKEND": "core.storage.local.LocalSignedStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+from photos.models import Photo, Upload
+from photos.tests.direct_helpers import post_json, put_part, start
 
 
 def reconcile(*args):
@@ -188,19 +182,16 @@ class ReconcileLocalTests(SeededMessMixin, BaseTestCase):
     """On the local folder, where old orphans are made by setting their mtime."""
 
     def setUp(self):
-        media_root = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, media_root)
-        settings = override_settings(STORAGES=LOCAL_STORAGES, MEDIA_ROOT=media_root)
-        settings.enable()
-        self.addCleanup(settings.disable)
-        self.media_root = media_root
+        self.media_root = self.enterContext(local_storage())
         self.seed()
         self.new_orphan = f"albums/{self.album.pk}/uploading.jpg"
         storage.save(self.new_orphan, b"in flight", "image/jpeg")
         two_hours_ago = time.time() - 7200
         for key in stored_keys():
             if key != self.new_orphan:
-                os.utime(os.path.join(media_root, key), (two_hours_ago, two_hours_ago))
+                os.utime(
+                    os.path.join(self.media_root, key), (two_hours_ago, two_hours_ago)
+                )
 
     def test_uses_the_local_folder(self):
         self.assertIsInstance(default_storage, LocalSignedStorage)
@@ -260,3 +251,47 @@ class FolderListingsTests(BaseTestCase):
             [c.args for c in list_objects.call_args_list],
             [(folder,), ("elsewhere/",), (folder,)],
         )
+
+
+class AbandonedUploadTests(BaseTestCase):
+    """Direct uploads that never finished, or never got processed, are ended
+    with their parts and objects; uploads still on their way are left alone."""
+
+    def setUp(self):
+        self.enterContext(local_storage())
+
+    def test_abandoned_uploads_end_and_their_bytes_go(self):
+        data = make_image_bytes()
+        # Never finished: one part of a two-part upload sent.
+        big = start(self.client, self.album, "big.jpg", 9 * 1024 * 1024).json()
+        signed = post_json(self.client, big["sign_url"], {"part": 1}).json()
+        put_part(self.client, signed, b"\0" * big["part_size"])
+        # Sent in one PUT, never finished.
+        small = start(self.client, self.album, "small.jpg", len(data)).json()
+        signed = post_json(self.client, small["sign_url"], {"part": 1}).json()
+        put_part(self.client, signed, data)
+        # A stray object under incoming/ that no upload refers to.
+        storage.save(f"incoming/{self.album.pk}/stray", data, "image/jpeg")
+        self.assertEqual(len(list(storage.unfinished_uploads("incoming/"))), 1)
+
+        dry = reconcile("--grace-seconds", "0")
+        self.assertIn("Uploads: 2 abandoned, 0 unfinished multipart uploads", dry)
+        self.assertEqual(Upload.objects.in_flight().count(), 2)
+
+        output = reconcile("--grace-seconds", "0", "--delete")
+        self.assertIn(
+            "Uploads: 2 abandoned, 1 unfinished multipart uploads, 2 stray objects",
+            output,
+        )
+        self.assertIn("(removed).", output)
+        self.assertFalse(Upload.objects.in_flight().exists())
+        self.assertEqual(
+            set(Upload.objects.values_list("status", flat=True)), {"rejected"}
+        )
+        self.assertEqual(list(storage.unfinished_uploads("incoming/")), [])
+        self.assertEqual(stored_keys("incoming/"), [])
+
+    def test_uploads_on_their_way_are_left_alone(self):
+        start(self.client, self.album, "a.jpg", 1000)
+        output = reconcile("--grace-seconds", "3600", "--delete")
+        self.assertNotIn("Uploads:", output)

@@ -2,15 +2,14 @@
 a page: a PNG/HTML or JPEG/HTML polyglot uploaded through the view, then
 fetched through the URL the photo page gives, on both storage backends."""
 
-import tempfile
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 from django.conf import settings
-from django.test import override_settings
 from django.urls import reverse
 
 from albums.tests.base import AlbumTestCase
+from core.tests.support import local_storage
 from core.views import MEDIA_CSP
 from photos.models import Photo
 from photos.tests.helpers import corpus_bytes, upload
@@ -44,16 +43,7 @@ class PolyglotTestsMixin:
 class LocalPolyglotTests(PolyglotTestsMixin, AlbumTestCase):
     def setUp(self):
         super().setUp()
-        media_root = self.enterContext(tempfile.TemporaryDirectory())
-        self.enterContext(
-            override_settings(
-                STORAGES={
-                    **settings.STORAGES,
-                    "default": {"BACKEND": "core.storage.local.LocalSignedStorage"},
-                },
-                MEDIA_ROOT=media_root,
-            )
-        )
+        self.enterContext(local_storage())
 
     def test_polyglots_are_served_as_images_in_a_sandbox(self):
         for path, content_type in POLYGLOTS.items():

@@ -2,21 +2,15 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
-from albums.models import Album
-from albums.tests.base import BaseTestCase, store_photo
+from albums.tests.base import TwoAlbumsTestCase, store_photo
 from photos.models import Photo, TakedownRequest
 from photos.tests.helpers import JSON
 
 TWO_PER_HOUR = {**settings.RATE_LIMITS, "takedown-client": (2, 3600)}
 
 
-class PhotoTakedownTests(BaseTestCase):
+class PhotoTakedownTests(TwoAlbumsTestCase):
     """Anyone who can see a photo can ask the album's host to take it down."""
-
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.other_album = Album.objects.create(name="Bob's trip", user=cls.bob)
 
     def setUp(self):
         self.photo = store_photo(self.album, user=self.charlie, filename="group.jpg")

@@ -1,21 +1,15 @@
-from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from albums.models import Album
-from albums.tests.base import BaseTestCase, store_photo, stored_keys
+from albums.tests.admin_base import AdminTestCase
+from albums.tests.base import TwoAlbumsTestCase, store_photo, stored_keys
 from photos.models import Photo, TakedownRequest
 
 
-class TakedownResolveTests(BaseTestCase):
+class TakedownResolveTests(TwoAlbumsTestCase):
     """The owner sees pending take-down requests on the settings page and removes
     the photo or dismisses them."""
-
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.other_album = Album.objects.create(name="Bob's trip", user=cls.bob)
 
     def setUp(self):
         self.photo = store_photo(self.album, user=self.charlie, filename="group.jpg")
@@ -144,21 +138,14 @@ class TakedownResolveTests(BaseTestCase):
         self.assertEqual(self.client.get(self.dismiss_url).status_code, 405)
 
 
-class TakedownAdminTests(BaseTestCase):
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.admin = User.objects.create_superuser(
-            "admin", "admin@example.org", "password"
-        )
-
+class TakedownAdminTests(AdminTestCase):
     def setUp(self):
+        super().setUp()
         self.photo = store_photo(self.album, user=self.charlie, filename="group.jpg")
         TakedownRequest.objects.create(photo=self.photo, reason="Please remove me")
         TakedownRequest.objects.create(
             photo=self.photo, reason="Dealt with", dismissed_at=timezone.now()
         )
-        self.client.force_login(self.admin)
 
     def test_index_shows_the_pending_count(self):
         response = self.client.get(reverse("admin:index"))
@@ -182,19 +169,15 @@ class TakedownAdminTests(BaseTestCase):
         )
 
     def test_changelist_queries_do_not_grow_with_rows(self):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         url = reverse("admin:photos_takedownrequest_changelist")
-        self.client.get(url)
-        with CaptureQueriesContext(connection) as few:
-            self.client.get(url)
+        self.queries_for(url)  # warm per-process caches
+        _response, few = self.queries_for(url)
         TakedownRequest.objects.bulk_create(
             TakedownRequest(photo=self.photo, reason=f"r{i}") for i in range(30)
         )
-        with CaptureQueriesContext(connection) as many:
-            self.assertContains(self.client.get(url), "r29")
-        self.assertEqual(len(many), len(few))
+        response, many = self.queries_for(url)
+        self.assertContains(response, "r29")
+        self.assertEqual(many, few)
 
     def test_dismiss_action(self):
         url = reverse("admin:photos_takedownrequest_changelist")

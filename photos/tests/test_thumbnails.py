@@ -3,13 +3,15 @@
 import io
 import struct
 import threading
+import time
 import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
+from django.conf import settings
 from django.test import SimpleTestCase, override_settings
-from PIL import Image, ImageFile
+from PIL import Image, ImageChops, ImageFile, ImageOps, ImageStat
 
 from photos import images
 from photos.tests.helpers import assert_no_metadata, corpus_bytes, has_gps, jpeg_markers
@@ -91,6 +93,83 @@ def make_jpeg(size, **options):
         out = io.BytesIO()
         im.resize(size).save(out, "JPEG", **{"quality": 90, **options})
         return out.getvalue()
+
+
+def mean_difference(image, reference):
+    """Mean absolute difference per channel (0-255) between `image` and
+    `reference` scaled to its size: about 0-4 for the same picture through a
+    resize and JPEG, tens for one mirrored or turned."""
+    reference = reference.convert("RGB").resize(image.size, Image.Resampling.LANCZOS)
+    difference = ImageChops.difference(image.convert("RGB"), reference)
+    return sum(ImageStat.Stat(difference).mean) / 3
+
+
+ORIENTATION_SETS = ("Landscape", "Portrait")
+SAME_PICTURE = 10  # mean_difference below this: the same picture, the same way up
+
+
+def upright_original(data):
+    with Image.open(io.BytesIO(data)) as im:
+        return ImageOps.exif_transpose(im).convert("RGB")
+
+
+def with_gps(data, image_format):
+    """The photo in `data`, a third of its size, saved again as
+    `image_format` with its pixels as stored and its EXIF Orientation, plus a
+    GPS location."""
+    with Image.open(io.BytesIO(data)) as im:
+        exif = Image.Exif()
+        exif[0x0112] = im.getexif().get(0x0112, 1)
+        exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 0.0)})
+        out = io.BytesIO()
+        im.reduce(3).save(out, image_format, exif=exif)
+        return out.getvalue()
+
+
+class OrientationTests(SimpleTestCase):
+    """Every EXIF orientation comes out the right way up, compared by content
+    with the original turned by Pillow (ImageOps.exif_transpose), not only by
+    shape: orientation 2 (mirrored) kept its shape and came out mirrored."""
+
+    def test_thumbnail_and_display_image_are_the_upright_original(self):
+        for kind in ORIENTATION_SETS:
+            for orientation in range(1, 9):
+                data = corpus_bytes(f"orientation/{kind}_{orientation}.jpg")
+                upright = upright_original(data)
+                rendered = images.process(io.BytesIO(data))
+                self.assertEqual(rendered.orientation, orientation)
+                for name in ("thumbnail", "display"):
+                    with (
+                        self.subTest(kind=kind, orientation=orientation, image=name),
+                        Image.open(io.BytesIO(getattr(rendered, name))) as shown,
+                    ):
+                        self.assertEqual(
+                            dict(shown.getexif()), {}
+                        )  # drawn upright, no tag
+                        self.assertLess(mean_difference(shown, upright), SAME_PICTURE)
+
+    def test_location_free_copies_are_the_upright_original(self):
+        # JPEG: the same image data with its Orientation tag kept; other
+        # formats: a JPEG drawn upright.
+        for kind in ORIENTATION_SETS:
+            for orientation in range(1, 9):
+                original = corpus_bytes(f"orientation/{kind}_{orientation}.jpg")
+                upright = upright_original(original)
+                for image_format in ("JPEG", "PNG"):
+                    data = with_gps(original, image_format)
+                    rendered = images.process(io.BytesIO(data))
+                    self.assertTrue(rendered.has_location)
+                    copy = rendered.location_free or images.jpeg_without_metadata(
+                        data, rendered.orientation
+                    )
+                    with self.subTest(
+                        kind=kind, orientation=orientation, format=image_format
+                    ):
+                        self.assertFalse(has_gps(copy))
+                        self.assertLess(
+                            mean_difference(upright_original(copy), upright),
+                            SAME_PICTURE,
+                        )
 
 
 class DisplayImageTests(SimpleTestCase):
@@ -180,7 +259,7 @@ class AnimationTests(SimpleTestCase):
         ):
             images.process(io.BytesIO(cut))
 
-    @override_settings(PHOTO_MAX_PIXELS=100_000)
+    @override_settings(PHOTO_MAX_DECODE_PIXELS=1_000_000)
     def test_an_animation_past_the_pixel_budget_is_refused_with_its_size(self):
         with self.assertRaisesMessage(
             images.RejectedImage,
@@ -188,6 +267,55 @@ class AnimationTests(SimpleTestCase):
             "the limit is 1 megapixels in all",
         ):
             images.process(io.BytesIO(make_gif(100)))
+
+    def test_a_small_gif_of_huge_frames_costs_about_a_second_not_five(self):
+        # 370 kB, within every limit on its own: ten frames of 49 megapixels.
+        # Decoding all ten took 5 s of CPU; the budget (75 megapixels in all
+        # frames by default) refuses it before the second.
+        data = gif_of_repeated_frame((7000, 7000), 10)
+        self.assertLess(len(data), settings.PHOTO_MAX_BYTES)
+        started = time.thread_time()
+        with self.assertRaisesMessage(
+            images.RejectedImage,
+            "animation is too large: 10 frames of 7000×7000; "
+            "the limit is 75 megapixels in all",
+        ):
+            images.process(io.BytesIO(data))
+        self.assertLess(time.thread_time() - started, 1.5)
+
+    @override_settings(PHOTO_MAX_DECODE_SECONDS=0.2)
+    def test_an_animation_past_the_time_budget_is_refused(self):
+        # 40,000 frames of one pixel: no pixel budget stops it, time does.
+        started = time.thread_time()
+        with self.assertRaisesMessage(
+            images.RejectedImage,
+            "animation takes too long to check: 40000 frames of 1×1; "
+            "the limit is 0.2 s of decoding",
+        ):
+            images.process(io.BytesIO(corpus_bytes("hostile/uber.gif")))
+        self.assertLess(time.thread_time() - started, 0.6)
+        # A short one is within it.
+        self.assertEqual(images.process(io.BytesIO(make_gif(20))).format, "GIF")
+
+
+def gif_of_repeated_frame(size, frames):
+    """A GIF of `frames` copies of one blank frame of `size`: tiny for its
+    pixels, and quick to make (one frame encoded)."""
+    im = Image.new("P", size, 0)
+    im.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
+    out = io.BytesIO()
+    im.save(out, "GIF")
+    data = out.getvalue()
+    # Header and screen descriptor, the global colour table, any extensions,
+    # then the image: repeat it before the trailer.
+    position = 13 + ((3 << ((data[10] & 7) + 1)) if data[10] & 0x80 else 0)
+    while data[position] == 0x21:
+        position += 2
+        while data[position]:
+            position += data[position] + 1
+        position += 1
+    assert data[position] == 0x2C and data[-1] == 0x3B
+    return data[:position] + data[position:-1] * frames + b";"
 
 
 def png_header_only(width, height):

@@ -1,8 +1,9 @@
+import datetime
 import hashlib
 import io
 
 import pytest
-from django.contrib.auth.models import User
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -10,27 +11,25 @@ from PIL import Image, ImageCms, ImageStat
 
 from albums.models import Album
 from albums.tests.base import BaseTestCase, make_image_bytes, stored_keys
+from photos import guests, images
 from photos.models import Photo
 from photos.tests.helpers import (
+    DECODE_BUDGET,
+    DECODE_BUDGET_MESSAGE,
     JSON,
     ROWS,
     assert_no_metadata,
     corpus_bytes,
+    guest_token,
     has_gps,
     jpeg_markers,
     open_image,
     read_object,
     upload,
 )
-from photos.views import SESSION_GUEST_NAME, SESSION_PHOTO_IDS
+from photos.views import SESSION_GUEST_NAME
 
 SLOW = {"hostile/under_limit_zeros_7071x7071.png", "formats/iphone_xr_rotated.heic"}
-
-
-@pytest.fixture
-def album(db):
-    owner = User.objects.create_user("host")
-    return Album.objects.create(name="Party", user=owner)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row["path"] for row in ROWS])
@@ -38,6 +37,11 @@ def test_corpus_verdict(client, album, row):
     name = row["path"].rsplit("/", 1)[-1]
     response = upload(client, album, name, corpus_bytes(row["path"]))
     (result,) = response.json()["results"]
+    if row["path"] in DECODE_BUDGET and response.status_code == 400:
+        assert DECODE_BUDGET_MESSAGE in result["message"], result
+        assert not Photo.objects.exists()
+        assert stored_keys() == []
+        return
     if row["expected"] == "reject":
         assert response.status_code == 400, result
         assert result["status"] == "rejected"
@@ -102,6 +106,39 @@ class UploadTests(BaseTestCase):
         )
         self.assertEqual(Photo.objects.count(), 1)
         self.assertEqual(stored_keys(), keys)
+
+    def test_a_duplicate_of_a_hidden_photo_tells_nothing_more_of_it(self):
+        data = make_image_bytes()
+        self.client.force_login(self.bob)
+        upload(self.client, self.album, "bob.jpg", data)
+        photo = Photo.objects.get()
+        Photo.objects.filter(pk=photo.pk).update(hidden=True)
+        for user in (None, self.charlie):  # a guest, a follower
+            with self.subTest(user=user):
+                self.login_as(user)
+                response = upload(self.client, self.album, "copy.jpg", data)
+                self.assertEqual(response.status_code, 200)
+                (result,) = response.json()["results"]
+                self.assertEqual(
+                    (result["status"], result["photo"]), ("duplicate", None)
+                )
+                page = self.client.post(
+                    reverse("upload", args=[self.album.code]),
+                    {"photos": SimpleUploadedFile("copy.jpg", data)},
+                )
+                self.assertContains(page, "already in the album")
+                for secret in (photo.tlink, photo.viewer_url()):
+                    self.assertNotIn(secret, response.content.decode())
+                    self.assertNotIn(secret, page.content.decode())
+        # Its uploader and the album's owner, who see it, get it as before.
+        for user in (self.bob, self.alice):
+            with self.subTest(user=user):
+                self.login_as(user)
+                (result,) = upload(self.client, self.album, "copy.jpg", data).json()[
+                    "results"
+                ]
+                self.assertEqual(result["photo"]["id"], photo.pk)
+        self.assertEqual(Photo.objects.count(), 1)
 
     def test_trailing_dots_and_spaces_are_dropped_from_the_name_shown_and_kept(self):
         names = [
@@ -216,6 +253,38 @@ class UploadTests(BaseTestCase):
         self.assertEqual(
             photo.taken_at.isoformat(), "2025-09-07T18:16:43+00:00"
         )  # 14:16:43-04:00
+
+    @override_settings(TIME_ZONE="Europe/Paris")
+    def test_taken_at_offsets_out_of_range_mean_local_time(self):
+        # +99:99 and -24:00 are no offsets at all (they made the photo
+        # "truncated or damaged"), ±23:59 none any time zone has (PostgreSQL
+        # refused to store them: "storage is unavailable", forever). Each is
+        # read as having no offset: local time (TIME_ZONE), stored in UTC.
+        expected = {
+            "+99:99": "2026-06-12T16:30:00+00:00",  # 18:30 in Paris (UTC+2)
+            "-24:00": "2026-06-12T16:30:00+00:00",
+            "+23:59": "2026-06-12T16:30:00+00:00",
+            "-23:59": "2026-06-12T16:30:00+00:00",
+            "+12:60": "2026-06-12T16:30:00+00:00",
+            "+14:00": "2026-06-12T04:30:00+00:00",  # the widest real ones
+            "-12:00": "2026-06-13T06:30:00+00:00",
+            "+05:45": "2026-06-12T12:45:00+00:00",
+            "-00:00": "2026-06-12T18:30:00+00:00",
+        }
+        for number, (offset, taken) in enumerate(expected.items()):
+            with self.subTest(offset=offset):
+                exif = Image.Exif()
+                exif.get_ifd(0x8769).update(
+                    {0x9003: "2026:06:12 18:30:00", 0x9011: offset}
+                )
+                name = f"offset{number}.jpg"
+                data = make_image_bytes(color=(number, 9, 9), exif=exif.tobytes())
+                response = upload(self.client, self.album, name, data)
+                self.assertEqual(response.status_code, 201, response.json())
+                photo = Photo.objects.get(filename=name)
+                self.assertEqual(photo.taken_at.isoformat(), taken)
+                rendered = images.process(io.BytesIO(data))
+                self.assertIs(rendered.taken_at.tzinfo, datetime.UTC)
 
     def test_taken_at_without_exif_is_upload_time(self):
         upload(self.client, self.album, "a.png", make_image_bytes(format="PNG"))
@@ -350,10 +419,52 @@ class UploadTests(BaseTestCase):
             201,
         )
 
+    def test_more_files_than_allowed_at_once_get_a_clear_answer(self):
+        # As a browser without JavaScript posts the form: the CSRF token in the
+        # body, checked for real.
+        client = self.client_class(enforce_csrf_checks=True)
+        client.get(self.album.get_absolute_url())
+        self.assertContains(
+            client.get(self.album.get_absolute_url()), "at most 100 at a time"
+        )
+        token = client.cookies["csrftoken"].value
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        files = [SimpleUploadedFile(f"{n}.jpg", b"x") for n in range(limit + 1)]
+        message = (
+            f"You chose more than {limit} files: at most {limit} files can be sent "
+            "at once."
+        )
+        page = client.post(self.url, {"csrfmiddlewaretoken": token, "photos": files})
+        self.assertContains(page, message, status_code=400)
+        self.assertContains(page, "Back to the album", status_code=400)
+        for file in files:
+            file.seek(0)
+        response = client.post(
+            self.url, {"csrfmiddlewaretoken": token, "photos": files}, **JSON
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn(message, response.json()["error"])
+        self.assertEqual((Photo.objects.count(), stored_keys()), (0, []))
+        # As many as allowed go through, CSRF checked as ever.
+        ok = client.post(
+            self.url,
+            {
+                "csrfmiddlewaretoken": token,
+                "photos": SimpleUploadedFile("a.jpg", make_image_bytes()),
+            },
+            **JSON,
+        )
+        self.assertEqual(ok.status_code, 201)
+        refused = client.post(
+            self.url, {"photos": SimpleUploadedFile("b.jpg", make_image_bytes())}
+        )
+        self.assertEqual(refused.status_code, 403)
+        self.assertEqual(Photo.objects.count(), 1)
+
     def test_get_not_allowed(self):
         self.assertEqual(self.client.get(self.url).status_code, 405)
 
-    def test_guest_name_remembered_and_uploads_tracked_in_session(self):
+    def test_guest_name_remembered_and_uploads_recorded_as_the_guests(self):
         upload(
             self.client,
             self.album,
@@ -366,7 +477,10 @@ class UploadTests(BaseTestCase):
         self.assertEqual([p.guest_name for p in photos], ["Dana", "Dana"])
         self.assertEqual([p.user for p in photos], [None, None])
         self.assertEqual(self.client.session[SESSION_GUEST_NAME], "Dana")
-        self.assertEqual(self.client.session[SESSION_PHOTO_IDS], [p.pk for p in photos])
+        # Not a list in the session: each row says which guest cookie added it.
+        self.assertNotIn("uploaded_photo_ids", self.client.session)
+        key = guests.key_for_token(guest_token(self.client))
+        self.assertEqual([p.guest_key for p in photos], [key, key])
 
     def test_logged_in_user_is_the_uploader_whatever_the_form_says(self):
         self.client.force_login(self.bob)

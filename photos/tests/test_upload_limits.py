@@ -2,14 +2,23 @@
 photos and bytes per album and photos per guest session (quotas). Refused
 with a clear message and a 4xx; nothing is stored."""
 
+import threading
+import time
+from unittest import mock
+
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
 
+from albums.models import Album
 from albums.tests.base import AlbumTestCase, bulk_photos, make_image_bytes, stored_keys
-from photos import ingest
+from albums.tests.races import in_thread, needs_row_locks
+from core.tests.test_ratelimit import hanging_redis
+from core.tests.test_storage import SilentServer
+from photos import images, ingest
 from photos.models import Photo
 from photos.tests.helpers import JSON, upload
 from photos.views import _outcome_status
@@ -73,6 +82,39 @@ class UploadRateLimitTests(AlbumTestCase):
         )
         self.assertEqual(response.status_code, 429)
         self.assertEqual((Photo.objects.count(), stored_keys()), (0, []))
+
+
+class CacheHangsTests(AlbumTestCase):
+    """A Redis that hangs (accepts, never answers) costs an upload request one
+    timeout of the cache (1 s), not one per limit per file: 20 photos took 41 s."""
+
+    def post(self, count):
+        files = [SimpleUploadedFile(f"{n}.jpg", image(n)) for n in range(count)]
+        started = time.monotonic()
+        response = self.client.post(
+            reverse("upload", args=[self.album.code]), {"photos": files}, **JSON
+        )
+        return response, time.monotonic() - started
+
+    def test_twenty_photos_in_one_post_wait_for_the_cache_once(self):
+        # The guest opened the album (its code needs no lookup limit then).
+        self.client.get(self.album.get_absolute_url())
+        _response, baseline = self.post(20)  # the same work with the cache up
+        Photo.objects.all().delete()
+        server = SilentServer()
+        self.addCleanup(server.close)
+        with (
+            override_settings(CACHES=hanging_redis(server.port)),
+            self.assertLogs("core.ratelimit", "WARNING"),
+        ):
+            response, seconds = self.post(20)
+            self.assertEqual(response.status_code, 201)
+            self.assertEqual(Photo.objects.count(), 20)
+            # One file per request, as the page sends them: one wait each.
+            single, one = self.post(1)
+        self.assertLess(seconds, baseline + 2.5)
+        self.assertEqual(single.status_code, 200)  # 0.jpg again: a duplicate
+        self.assertLess(one, 2)
 
 
 class AlbumQuotaTests(AlbumTestCase):
@@ -173,6 +215,94 @@ class GuestQuotaTests(AlbumTestCase):
         Photo.objects.first().delete()
         self.assertEqual(
             upload(self.client, self.album, "2.jpg", image(2)).status_code, 201
+        )
+
+
+@needs_row_locks
+class ParallelQuotaTests(TransactionTestCase):
+    """Uploads sent at the same moment each pass the first quota check (before
+    the costly work); the one under the album's row lock, just before the
+    insert, holds the quota exactly. Real threads, each with its own
+    database connection."""
+
+    def setUp(self):
+        host = User.objects.create_user("host")
+        self.album = Album.objects.create(name="Party", user=host)
+        self.url = reverse("upload", args=[self.album.code])
+
+    def upload_at_once(self, clients):
+        """Each client posts one photo at the same moment; all of them are
+        past the first checks before any adds its row. Their answers."""
+        together = threading.Barrier(len(clients))
+        real_process = images.process
+
+        def process_together(*args, **kwargs):
+            rendered = real_process(*args, **kwargs)
+            together.wait(timeout=30)
+            return rendered
+
+        def post(client, number):
+            return client.post(
+                self.url,
+                {"photos": SimpleUploadedFile(f"{number}.jpg", image(number))},
+                **JSON,
+            )
+
+        with mock.patch.object(images, "process", process_together):
+            running = [
+                in_thread(post, client, number) for number, client in enumerate(clients)
+            ]
+            for thread, _result in running:
+                thread.join(timeout=60)
+        for _thread, result in running:
+            if "error" in result:
+                raise result["error"]
+        return [result["value"] for _thread, result in running]
+
+    @override_settings(ALBUM_MAX_PHOTOS=5)
+    def test_eight_at_once_into_an_album_capped_at_five_add_five(self):
+        clients = []
+        for number in range(8):
+            client = self.client_class(REMOTE_ADDR=f"192.0.2.{number}")
+            client.get(self.album.get_absolute_url())
+            clients.append(client)
+        responses = self.upload_at_once(clients)
+        self.assertEqual(
+            sorted(response.status_code for response in responses),
+            [201] * 5 + [403] * 3,
+        )
+        self.assertEqual(self.album.photos.count(), 5)
+        refused = [r.json()["results"][0] for r in responses if r.status_code == 403]
+        self.assertTrue(
+            all(
+                "This album is full: 5 photos" in result["message"]
+                for result in refused
+            )
+        )
+        # Their files went at once: only the five photos' objects are left.
+        self.assertEqual(
+            stored_keys(),
+            sorted(
+                key for photo in self.album.photos.all() for key in photo.storage_keys
+            ),
+        )
+
+    @override_settings(GUEST_SESSION_MAX_PHOTOS=3)
+    def test_five_at_once_from_a_guest_capped_at_three_add_three(self):
+        page = self.client.get(self.album.get_absolute_url())
+        clients = []
+        for _number in range(5):
+            client = self.client_class()
+            client.cookies = page.cookies  # one phone: one session, one guest cookie
+            clients.append(client)
+        responses = self.upload_at_once(clients)
+        self.assertEqual(
+            sorted(response.status_code for response in responses),
+            [201] * 3 + [403] * 2,
+        )
+        self.assertEqual(self.album.photos.count(), 3)
+        self.assertEqual(
+            len(set(self.album.photos.values_list("guest_key", flat=True))), 1
         )
 
 

@@ -1,44 +1,83 @@
 // Uploads on the album page (templates/photos/upload_form.html), enhanced:
-// choosing photos starts uploading them, one request per file and a few at a
-// time (data-parallel). Each file gets a row with its progress, then its
-// thumbnail, or the server's reason when it was rejected. Transfers that fail
-// (connection lost, server busy or down) are retried a few times with growing
-// pauses (data-retry-delay-ms, data-retries), then offer a Retry button. Leaving
-// the page while files are still going asks first, and added photos appear at
-// the top of the grid. Files dragged from the desktop can be dropped anywhere on
-// the upload card (highlighted while they are over it) and go through the same
-// queue; a drop elsewhere on the page is swallowed rather than opening the
-// file. Without JavaScript the form posts all files at once and the server
-// answers with a results page.
+// choosing photos starts uploading them, a few files at a time
+// (data-parallel), each straight to storage (photos/direct_uploads.py):
+//
+//   POST data-start-url {name, size, type, guest_name}  -> token and urls
+//   POST sign_url {part: n} -> {url, method, headers}; PUT that part's bytes
+//   GET parts_url -> the parts storage already has (to resume from them)
+//   POST finish_url -> processing; GET status_url until added, duplicate or
+//   rejected
+//
+// Each file gets a row with its progress and bytes sent, then its thumbnail,
+// or the server's reason when it was refused. A transfer that fails
+// (connection lost, server busy or down) is tried again by itself with
+// growing pauses (data-retry-delay-ms doubling up to data-retry-max-delay-ms)
+// for data-give-up-ms (10 minutes) of failing before it offers Retry; when the
+// connection comes back (online, or the page shown again) the queue goes on
+// at once. A file sent in parts resumes from the parts storage already has.
+// A part that stops moving for data-stall-ms (45 s) and a request to the site
+// unanswered for data-request-timeout-ms (30 s) count as failures. While the
+// server checks a sent file the page asks for its status every data-poll-ms,
+// backing off to data-poll-max-ms.
+//
+// The queue outlives the page: files not yet in the album are kept in
+// IndexedDB (the file itself, its upload's urls and the album code) and
+// resume when the album page opens again; each is removed once it is added,
+// a duplicate or refused. Without IndexedDB (some private modes) it simply
+// works without that. A Web Lock per file keeps two tabs of the same album
+// from sending the same file. The screen is kept on while files are going
+// (Screen Wake Lock), leaving the page while any are not finished asks first,
+// and added photos appear at the top of the grid. Files dragged from the
+// desktop can be dropped anywhere on the upload card (highlighted while they
+// are over it); a drop elsewhere on the page is swallowed rather than opening
+// the file. Without JavaScript the form posts all files at once to
+// /a/<code>/upload/ and the server answers with a results page.
 (function () {
   "use strict";
 
   var form = document.querySelector("form[data-upload-form]");
-  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  if (!form || !form.dataset.startUrl || !window.fetch || !window.XMLHttpRequest || !window.Promise) return;
 
   var input = form.querySelector("input[type=file]");
-  var list = form.parentNode.querySelector("[data-upload-results]");
-  var parallel = parseInt(form.dataset.parallel, 10) || 3;
-  var retries = form.dataset.retries ? parseInt(form.dataset.retries, 10) : 3;
-  var summary = document.createElement("p");
-  summary.className = "upload-summary";
+  var card = form.parentNode; // the form goes when uploads close; the card stays
+  var list = card.querySelector("[data-upload-results]");
+  var albumCode = form.dataset.album || "";
+  var startUrl = form.dataset.startUrl;
+  var GONE = "This album is gone or has moved (the host may have made a new code). " +
+    "Ask the host for the new link.";
+  var OFFLINE = "No connection.";
+  var DROPPED = "The connection dropped.";
+  // Rows in these states are not finished: leaving the page asks first.
+  var UNFINISHED = ["pending", "uploading", "retrying", "processing", "failed"];
+  // ...and in these the page is working on them: the screen is kept on.
+  var WORKING = ["pending", "uploading", "retrying", "processing"];
+  var FINAL = ["added", "duplicate", "rejected"];
+  var MiB = 1024 * 1024;
+
+  var notice = el("p", "upload-notice");
+  notice.setAttribute("role", "status");
+  notice.hidden = true;
+  var summary = el("p", "upload-summary");
   summary.setAttribute("aria-live", "polite");
+  list.parentNode.insertBefore(notice, list);
   list.parentNode.insertBefore(summary, list);
 
   var queue = [];   // uploads waiting for a free slot
-  var uploads = []; // every upload of this page visit
+  var uploads = []; // every upload shown on this page
   var running = 0;
-  // The server remembers a guest's uploads in their session. Until it has
-  // answered once, a guest may have none yet, and parallel first requests
-  // would each start a session of their own: so the first file goes alone.
+  var stopped = false; // the album is gone: nothing more is sent
+  // The first file goes alone until the server has answered once (a guest's
+  // first request may set up their session); then data-parallel at a time.
   var answered = false;
+  var restoredCount = 0;
 
   form.classList.add("upload-enhanced");
   list.classList.add("upload-results-live");
 
-  function retryDelay(attempt) {
-    var base = parseInt(form.dataset.retryDelayMs, 10);
-    return (isNaN(base) ? 1000 : base) * Math.pow(2, attempt - 1);
+  // Timings are read when used, so a test can shorten them on a loaded page.
+  function setting(name, fallback) {
+    var value = parseInt(form.dataset[name], 10);
+    return isNaN(value) ? fallback : value;
   }
 
   function el(tag, className, text) {
@@ -53,23 +92,134 @@
     return /[.!?)]$/.test(text) ? text : text + ".";
   }
 
-  function Upload(file) {
+  function megabytes(bytes) {
+    return (bytes / MiB).toFixed(1);
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  function guestName() {
+    return form.elements.guest_name ? form.elements.guest_name.value : "";
+  }
+
+  // ---- Talking to the server ------------------------------------------------
+
+  // What went wrong with a step: `kind` says what to do about it.
+  //   retry    transient (connection, busy server): try again after a pause
+  //   refused  this file is refused (the server's reason)
+  //   closed   uploads closed or the album full (403 on start): lock the form
+  //   gone     the album is gone (404 on start): stop everything
+  //   lost     the server does not know this upload any more: start it again
+  //   conflict the upload is further along than the page thought: look again
+  //   stopped  the page stopped this upload meanwhile: do nothing
+  function Problem(kind, message, retryAfterMs) {
+    this.kind = kind;
+    this.message = message;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  function csrfToken() {
+    return form.elements.csrfmiddlewaretoken ? form.elements.csrfmiddlewaretoken.value : "";
+  }
+
+  // A JSON request to the site; resolves to {status, body}, rejects with a
+  // Problem when no answer came.
+  function api(method, url, body) {
+    var headers = {"Accept": "application/json", "X-Requested-With": "XMLHttpRequest"};
+    if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller && setTimeout(function () { controller.abort(); }, setting("requestTimeoutMs", 30000));
+    return fetch(url, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined,
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        var data = null;
+        try { data = JSON.parse(text); } catch (e) { /* not JSON: a proxy's or server's error page */ }
+        return {status: response.status, body: data && typeof data === "object" ? data : {}};
+      });
+    }).catch(function () {
+      throw new Problem("retry", navigator.onLine === false ? OFFLINE : DROPPED);
+    }).finally(function () {
+      clearTimeout(timer);
+    });
+  }
+
+  // The body of a successful answer, or the Problem the answer means.
+  function expectOk(answer, onStart) {
+    var status = answer.status;
+    var error = answer.body.error;
+    if (status >= 200 && status < 300) return answer.body;
+    if (status === 404) throw new Problem(onStart ? "gone" : "lost", GONE);
+    if (status === 429) {
+      var seconds = parseInt(answer.body.retry_after, 10);
+      throw new Problem("retry", error || "Too many uploads right now.", isNaN(seconds) ? undefined : seconds * 1000);
+    }
+    if (status >= 500 || status === 408) throw new Problem("retry", error || "The server is busy (HTTP " + status + ").");
+    if (status === 409) throw new Problem("conflict", error || "This upload changed meanwhile.");
+    if (status === 403 && onStart) throw new Problem("closed", error || "Uploads are closed.");
+    throw new Problem("refused", error || "The server could not take this file (HTTP " + status + ").");
+  }
+
+  // ---- One file ----------------------------------------------------------------
+
+  function Upload(file, record) {
     this.file = file;
-    this.attempt = 0;
-    this.state = "pending";
+    this.id = record ? record.id : newId();
+    this.name = (record && record.name) || file.name || "photo";
+    this.size = file.size;
+    this.type = (record && record.type) || file.type || "";
+    this.guestName = record ? record.guestName || "" : guestName();
+    this.session = record ? record.session || null : null; // the start answer
+    this.recheck = !!this.session; // ask the server where it is before sending
+    this.phase = "send";           // send, check (sent, being checked), done
+    this.stored = (record && record.stored) || {}; // part number -> bytes storage has
+    this.restored = !!record;      // kept from an earlier visit
+    this.sending = 0;              // bytes of the part in flight
+    this.failures = 0;             // failures in a row
+    this.failingSince = 0;         // when this run of failures began
+    this.conflicts = 0;
+    this.restarts = 0;
+    this.generation = 0;           // bumped to abandon whatever is in flight
+    this.timer = null;
+    this.xhr = null;
+    this.queued = false;
+    this.active = false;
+    this.again = false;            // go round again as soon as the slot is free
+    this.pollDelay = 0;
+    this.checkingSince = 0;        // when the server began checking it
+    this.notBefore = 0;            // a rate limit's Retry-After
+
     this.item = el("li", "upload-result upload-result-pending");
     this.thumb = el("span", "upload-thumb-placeholder");
     this.thumb.setAttribute("aria-hidden", "true");
-    this.name = el("span", "upload-name", file.name);
+    this.nameNode = el("span", "upload-name", this.name);
     this.progress = el("progress");
     this.progress.max = 100;
     this.progress.value = 0;
-    this.progress.setAttribute("aria-label", "Upload of " + file.name);
+    this.progress.setAttribute("aria-label", "Upload of " + this.name);
     this.message = el("span", "upload-message", "Waiting…");
-    this.item.append(this.thumb, this.name, this.progress, this.message);
+    // The progress bar tells screen readers how far it is; the numbers
+    // changing many times a second would only chatter in the live region.
+    this.bytes = el("span", "upload-bytes");
+    this.bytes.setAttribute("aria-hidden", "true");
+    this.item.append(this.thumb, this.nameNode, this.progress, this.message);
     this.item.upload = this;
     list.appendChild(this.item);
+    this.state = "pending";
   }
+
+  Upload.prototype.final = function () {
+    return FINAL.indexOf(this.state) >= 0;
+  };
 
   Upload.prototype.set = function (state, text) {
     this.state = state;
@@ -77,61 +227,334 @@
     this.message.textContent = text;
     var button = this.item.querySelector("button");
     if (button) button.remove();
-    if (state !== "pending" && state !== "uploading" && state !== "retrying") this.progress.remove();
+    if (FINAL.indexOf(state) >= 0) {
+      this.progress.remove();
+    } else {
+      if (!this.progress.isConnected) this.item.insertBefore(this.progress, this.message);
+      if (state !== "processing") this.message.append(" ", this.bytes);
+    }
+    this.showBytes();
     updateSummary();
   };
 
-  Upload.prototype.start = function () {
-    var upload = this;
-    running += 1;
-    upload.attempt += 1;
-    if (!upload.progress.isConnected) upload.item.insertBefore(upload.progress, upload.message);
-    upload.progress.value = 0;
-    upload.set("uploading", upload.attempt > 1 ? "Uploading (try " + upload.attempt + ")…" : "Uploading…");
-
-    var data = new FormData();
-    data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
-    if (form.elements.guest_name) data.append("guest_name", form.elements.guest_name.value);
-    data.append("photos", upload.file, upload.file.name);
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
-    xhr.upload.addEventListener("progress", function (event) {
-      if (event.lengthComputable) upload.progress.value = Math.round((100 * event.loaded) / event.total);
-    });
-    xhr.addEventListener("load", function () {
-      answered = true;
-      var body = null;
-      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON: a proxy's or server's error page */ }
-      var result = body && body.results && body.results[0];
-      if (result && result.status !== "unavailable") upload.finish(result);
-      else if (xhr.status >= 500 || xhr.status === 429 || (result && result.status === "unavailable")) {
-        upload.failed((result && result.message) || (body && body.error) || "The server is busy (HTTP " + xhr.status + ").");
-      } else if (xhr.status === 404) {
-        // Deleted, merged or given a new code: nothing here will ever work.
-        var gone = "This album is gone or has moved (the host may have made a new code). " +
-          "Ask the host for the new link.";
-        upload.set("rejected", gone);
-        lockForm(gone);
-      } else {
-        upload.set("rejected", (body && body.error) || "The server could not take this file (HTTP " + xhr.status + ").");
-        if (xhr.status === 403) lockForm(body && body.error);
-      }
-      done();
-    });
-    ["error", "abort", "timeout"].forEach(function (name) {
-      xhr.addEventListener(name, function () {
-        upload.failed("The connection dropped.");
-        done();
-      });
-    });
-    xhr.send(data);
+  Upload.prototype.partSize = function (number) {
+    var session = this.session;
+    if (number < session.parts) return session.part_size;
+    return session.size - session.part_size * (session.parts - 1);
   };
 
-  Upload.prototype.finish = function (result) {
+  Upload.prototype.sent = function () {
+    var total = this.sending;
+    for (var number in this.stored) total += this.stored[number];
+    return Math.min(total, this.size);
+  };
+
+  Upload.prototype.showBytes = function () {
+    var sent = this.state === "processing" ? this.size : this.sent();
+    this.progress.value = this.size ? Math.floor((100 * sent) / this.size) : 0;
+    this.bytes.textContent = megabytes(sent) + " of " + megabytes(this.size) + " MB";
+  };
+
+  // A step went through: the next failure starts a new run of pauses.
+  Upload.prototype.ok = function () {
+    this.failures = 0;
+    this.failingSince = 0;
+    this.conflicts = 0;
+  };
+
+  // Throws "stopped" if the page gave up on this run meanwhile.
+  Upload.prototype.still = function (generation) {
+    if (generation !== this.generation || stopped) throw new Problem("stopped");
+  };
+
+  // One turn with a slot: start, look where it is, send the missing parts,
+  // finish. Resolves when the slot is free again.
+  Upload.prototype.run = async function () {
+    var generation = this.generation;
+    if (this.phase === "check") this.set("processing", "Checking…");
+    else if (this.restored && this.recheck && !this.failures) this.set("uploading", "Resuming…");
+    else this.set("uploading", this.failures ? "Uploading again…" : "Uploading…");
+    try {
+      if (!this.session) await this.begin(generation);
+      if (this.recheck) await this.lookAgain(generation);
+      if (this.phase === "send") {
+        await this.sendParts(generation);
+        await this.finish(generation);
+      }
+    } catch (problem) {
+      if (!(problem instanceof Problem)) {
+        setTimeout(function () { throw problem; }); // a bug: let it show
+        problem = new Problem("retry", "Something went wrong.");
+      }
+      if (generation === this.generation) this.problem(problem);
+    }
+  };
+
+  Upload.prototype.begin = async function (generation) {
+    var answer = await api("POST", startUrl, {
+      name: this.name, size: this.size, type: this.type, guest_name: this.guestName,
+    });
+    if (!answered) {
+      answered = true;
+      setTimeout(pump); // the others may go now, side by side
+    }
+    this.still(generation);
+    this.session = expectOk(answer, true);
+    this.ok();
+    this.stored = {};
+    this.recheck = false;
+    this.phase = "send";
+    remember(this, false);
+  };
+
+  // After a failure or a reload: where is this upload? Already being checked
+  // or done (its finish went through), or which parts storage has.
+  Upload.prototype.lookAgain = async function (generation) {
+    var status = expectOk(await api("GET", this.session.status_url));
+    this.still(generation);
+    this.ok();
+    this.recheck = false;
+    if (status.status !== "pending") {
+      this.phase = "check";
+      this.pollDelay = 0;
+      this.checkingSince = Date.now();
+      this.answer(status);
+      return;
+    }
+    this.phase = "send";
+    var stored = {};
+    if (this.session.parts > 1) {
+      var parts = expectOk(await api("GET", this.session.parts_url)).parts || [];
+      this.still(generation);
+      var upload = this;
+      parts.forEach(function (part) {
+        if (part.size === upload.partSize(part.number)) stored[part.number] = part.size;
+      });
+    }
+    this.stored = stored; // storage's word, not what the page remembered
+    this.sending = 0;
+    this.showBytes();
+  };
+
+  Upload.prototype.sendParts = async function (generation) {
+    for (var number = 1; number <= this.session.parts; number++) {
+      if (this.stored[number]) continue;
+      var signed = expectOk(await api("POST", this.session.sign_url, {part: number}));
+      this.still(generation);
+      await this.put(number, signed);
+      this.still(generation);
+      this.stored[number] = this.partSize(number);
+      this.sending = 0;
+      this.ok();
+      this.showBytes();
+      if (number < this.session.parts) remember(this, false);
+    }
+  };
+
+  // PUT part `number` to its signed URL, with progress; resolves with the
+  // ETag storage gave it.
+  Upload.prototype.put = function (number, signed) {
+    var upload = this;
+    var start = (number - 1) * upload.session.part_size;
+    var blob = upload.file.slice(start, start + upload.partSize(number));
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      var stall = null;
+      var settled = false;
+      // A connection that stops moving without an error (a dead zone keeps
+      // TCP waiting for minutes) is given up on and tried again.
+      function watch() {
+        clearTimeout(stall);
+        stall = setTimeout(function () { xhr.abort(); }, setting("stallMs", 45000));
+      }
+      function end(error, value) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(stall);
+        if (upload.xhr === xhr) upload.xhr = null;
+        if (error) reject(error); else resolve(value);
+      }
+      upload.xhr = xhr;
+      xhr.open(signed.method || "PUT", signed.url);
+      var headers = signed.headers || {};
+      Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
+      xhr.upload.addEventListener("progress", function (event) {
+        watch();
+        upload.sending = Math.min(event.loaded, blob.size);
+        upload.showBytes();
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          end(null, xhr.getResponseHeader("ETag"));
+        } else {
+          end(new Problem("retry", xhr.status >= 500
+            ? "The server is busy (HTTP " + xhr.status + ")."
+            : "The upload was interrupted (HTTP " + xhr.status + ")."));
+        }
+      });
+      ["error", "abort", "timeout"].forEach(function (name) {
+        xhr.addEventListener(name, function () {
+          end(new Problem("retry", navigator.onLine === false ? OFFLINE : DROPPED));
+        });
+      });
+      watch();
+      xhr.send(blob);
+    });
+  };
+
+  Upload.prototype.finish = async function (generation) {
+    this.set("processing", "Checking…");
+    var answer = expectOk(await api("POST", this.session.finish_url));
+    this.still(generation);
+    this.ok();
+    this.phase = "check";
+    this.pollDelay = 0;
+    this.checkingSince = Date.now();
+    this.answer(answer);
+  };
+
+  // The server's word on the upload (finish or status): done, or still being
+  // checked (poll), or somehow waiting for bytes again.
+  Upload.prototype.answer = function (status) {
+    if (FINAL.indexOf(status.status) >= 0) {
+      this.done(status);
+    } else if (status.status === "pending") {
+      this.phase = "send";
+      this.recheck = true;
+      this.again = true;
+    } else {
+      this.set("processing", "Checking…");
+    }
+  };
+
+  // Ask how the check is going, every data-poll-ms at first, then less often
+  // (up to data-poll-max-ms); `wait`, if given, instead of the next pause.
+  Upload.prototype.poll = function (wait) {
+    var upload = this;
+    clearTimeout(upload.timer);
+    if (wait === undefined) {
+      upload.pollDelay = upload.pollDelay
+        ? Math.min(upload.pollDelay * 1.5, setting("pollMaxMs", 5000))
+        : setting("pollMs", 1000);
+      wait = upload.pollDelay;
+    }
+    var generation = upload.generation;
+    upload.timer = setTimeout(async function () {
+      upload.timer = null;
+      try {
+        var status = expectOk(await api("GET", upload.session.status_url));
+        upload.still(generation);
+        upload.ok();
+        upload.answer(status);
+        if (upload.phase === "check") {
+          if (Date.now() - upload.checkingSince < setting("giveUpMs", 10 * 60 * 1000)) upload.poll();
+          else upload.giveUp("The server has not finished checking this photo."); // Retry asks again
+        }
+      } catch (problem) {
+        if (!(problem instanceof Problem)) throw problem;
+        if (generation === upload.generation) upload.problem(problem);
+      }
+      if (upload.again) {
+        upload.again = false;
+        enqueue(upload);
+      }
+    }, wait);
+  };
+
+  Upload.prototype.problem = function (problem) {
+    this.sending = 0;
+    switch (problem.kind) {
+      case "stopped":
+        return;
+      case "gone":
+        stopAll(GONE);
+        return;
+      case "closed":
+        this.done({status: "rejected", message: problem.message});
+        lockForm(problem.message);
+        return;
+      case "refused":
+        this.done({status: "rejected", message: problem.message});
+        return;
+      case "lost":
+        // The server has forgotten this upload (or the album is gone, which
+        // starting again will tell): start it again from the beginning.
+        if (this.restarts < 2) {
+          this.restarts += 1;
+          this.session = null;
+          this.stored = {};
+          this.recheck = false;
+          this.phase = "send";
+          this.again = true;
+          return;
+        }
+        break;
+      case "conflict":
+        // Finished already (an answer that was lost), or parts missing: look
+        // again at once, a few times, before counting it as a failure.
+        this.recheck = true;
+        if (this.conflicts < 3) {
+          this.conflicts += 1;
+          this.again = true;
+          return;
+        }
+        break;
+    }
+    this.recheck = true;
+    this.failed(problem);
+  };
+
+  // A transient failure: try again after a pause that doubles from
+  // data-retry-delay-ms to data-retry-max-delay-ms, for data-give-up-ms of
+  // failing; then offer Retry (the file stays kept for the next visit).
+  Upload.prototype.failed = function (problem) {
+    var upload = this;
+    var now = Date.now();
+    if (!upload.failingSince) upload.failingSince = now;
+    upload.failures += 1;
+    var reason = navigator.onLine === false ? OFFLINE : problem.message;
+    if (now - upload.failingSince >= setting("giveUpMs", 10 * 60 * 1000)) {
+      upload.giveUp(reason + " Not uploaded.");
+      return;
+    }
+    var base = setting("retryDelayMs", 1000);
+    var wait = Math.min(setting("retryMaxDelayMs", 60 * 1000), base * Math.pow(2, upload.failures - 1));
+    if (problem.retryAfterMs !== undefined) wait = Math.max(wait, problem.retryAfterMs);
+    upload.notBefore = problem.retryAfterMs !== undefined ? now + wait : 0;
+    upload.set("retrying", reason + " Trying again in " + Math.max(1, Math.round(wait / 1000)) + " s…");
+    clearTimeout(upload.timer);
+    upload.timer = setTimeout(function () {
+      upload.timer = null;
+      enqueue(upload);
+    }, wait);
+  };
+
+  // Stop trying by itself and offer Retry (and the connection coming back
+  // tries again too).
+  Upload.prototype.giveUp = function (message) {
+    var upload = this;
+    clearTimeout(upload.timer);
+    upload.timer = null;
+    upload.recheck = true;
+    upload.set("failed", message);
+    var button = el("button", "button button-secondary", "Retry");
+    button.type = "button";
+    button.setAttribute("aria-label", "Retry " + upload.name);
+    button.addEventListener("click", function () {
+      upload.ok();
+      enqueue(upload);
+    });
+    upload.item.appendChild(button);
+  };
+
+  Upload.prototype.done = function (result) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.phase = "done";
+    forget(this);
+    var name = this.name;
     var message = result.status === "rejected"
-      ? sentence(result.message.replace(this.file.name + ": ", ""))
+      ? sentence(String(result.message || "Refused").replace(name + ": ", ""))
       : result.status === "duplicate" ? "Already in the album." : "Added.";
     this.set(result.status, message);
     if (result.photo && result.photo.thumbnail_url) {
@@ -142,54 +565,88 @@
       img.alt = "";
       img.width = 64;
       img.height = 64;
-      link.setAttribute("aria-label", "Open " + this.file.name);
+      link.setAttribute("aria-label", "Open " + name);
       link.appendChild(img);
       this.thumb.replaceWith(link);
       this.thumb = link;
-      if (result.status === "added") addToGrid(result.photo, this.file.name);
+      if (result.status === "added") addToGrid(result.photo, name);
     }
+    if (this.releaseLock) this.releaseLock();
   };
 
-  Upload.prototype.failed = function (reason) {
-    var upload = this;
-    if (upload.attempt <= retries) {
-      var wait = retryDelay(upload.attempt);
-      upload.set("retrying", reason + " Trying again in " + Math.max(1, Math.round(wait / 1000)) + " s…");
-      setTimeout(function () { enqueue(upload); }, wait);
-      return;
-    }
-    upload.set("failed", reason + " Not uploaded.");
-    var button = el("button", "button button-secondary", "Retry");
-    button.type = "button";
-    button.setAttribute("aria-label", "Retry " + upload.file.name);
-    button.addEventListener("click", function () {
-      upload.attempt = 0;
-      enqueue(upload);
-    });
-    upload.item.appendChild(button);
-  };
+  // ---- The queue ----------------------------------------------------------------
 
   function enqueue(upload) {
-    upload.set("pending", "Waiting…");
+    if (stopped || upload.final()) return;
+    clearTimeout(upload.timer);
+    upload.timer = null;
+    if (upload.queued || upload.active) return;
+    upload.queued = true;
+    upload.set(upload.phase === "check" ? "processing" : "pending",
+      upload.phase === "check" ? "Checking…" : "Waiting…");
     queue.push(upload);
     pump();
   }
 
-  function done() {
-    running -= 1;
-    pump();
-  }
-
   function pump() {
-    while (running < (answered ? parallel : 1) && queue.length) queue.shift().start();
+    while (!stopped && running < (answered ? setting("parallel", 3) : 1) && queue.length) {
+      launch(queue.shift());
+    }
     updateSummary();
   }
 
-  function busy() {
-    return uploads.some(function (upload) { return ["pending", "uploading", "retrying"].indexOf(upload.state) >= 0; });
+  function launch(upload) {
+    upload.queued = false;
+    upload.active = true;
+    running += 1;
+    upload.run().then(function () {
+      upload.active = false;
+      running -= 1;
+      if (upload.again) {
+        upload.again = false;
+        enqueue(upload);
+      } else if (!stopped && upload.phase === "check" && upload.state === "processing" && !upload.timer) {
+        upload.poll(); // sent and being checked: poll without holding a slot
+      }
+      pump();
+    });
+  }
+
+  // The connection is back, or the page is shown again: go on at once.
+  function resumeNow() {
+    if (stopped) return;
+    uploads.forEach(function (upload) {
+      if (upload.state === "retrying" || upload.state === "failed") {
+        if (upload.notBefore > Date.now()) return;
+        if (upload.state === "failed") upload.ok();
+        upload.failures = 0;
+        enqueue(upload);
+      } else if (upload.state === "processing" && upload.timer && !upload.active) {
+        upload.poll(0);
+      }
+    });
+  }
+
+  function stopAll(message) {
+    stopped = true;
+    queue = [];
+    uploads.forEach(function (upload) {
+      if (upload.final()) return;
+      upload.generation += 1;
+      if (upload.xhr) upload.xhr.abort();
+      upload.queued = false;
+      upload.done({status: "rejected", message: message});
+    });
+    forgetAlbum(); // and those kept but not shown (another tab has them)
+    lockForm(message);
+  }
+
+  function count(states) {
+    return uploads.filter(function (upload) { return states.indexOf(upload.state) >= 0; }).length;
   }
 
   function updateSummary() {
+    keepAwake();
     if (!uploads.length) return;
     var counts = {};
     uploads.forEach(function (upload) { counts[upload.state] = (counts[upload.state] || 0) + 1; });
@@ -197,15 +654,29 @@
     var parts = [added + " of " + uploads.length + " uploaded"];
     if (counts.rejected) parts.push(counts.rejected + " rejected");
     if (counts.failed) parts.push(counts.failed + " failed: tap Retry");
-    summary.textContent = parts.join(" · ") + (busy() ? "…" : ".");
-    form.parentNode.classList.toggle("is-uploading", busy());
+    var working = count(WORKING) > 0;
+    summary.textContent = parts.join(" · ") + (working ? "…" : ".");
+    card.classList.toggle("is-uploading", working);
+    if (restoredCount && !working && !notice.hidden) {
+      notice.textContent = "Resumed " + photos(restoredCount) + " from your last visit.";
+    }
+  }
+
+  function photos(number) {
+    return number + (number === 1 ? " photo" : " photos");
   }
 
   function lockForm(message) {
-    var notice = el("p", "upload-locked", message || "Uploads are closed.");
-    notice.setAttribute("role", "status");
-    form.replaceWith(notice);
-    queue.forEach(function (upload) { upload.set("rejected", message || "Uploads are closed."); });
+    var text = message || "Uploads are closed.";
+    if (form.isConnected) {
+      var locked = el("p", "upload-locked", text);
+      locked.setAttribute("role", "status");
+      form.replaceWith(locked);
+    }
+    queue.forEach(function (upload) {
+      upload.queued = false;
+      upload.done({status: "rejected", message: text});
+    });
     queue = [];
   }
 
@@ -233,18 +704,245 @@
   }
 
   function send(files) {
+    if (stopped || !form.isConnected) return;
     Array.prototype.forEach.call(files, function (file) {
       var upload = new Upload(file);
       uploads.push(upload);
-      queue.push(upload);
+      claim(upload, false);
+      remember(upload, true);
+      enqueue(upload);
     });
     input.value = "";
-    pump();
   }
+
+  // ---- Keeping the queue across visits (IndexedDB) ------------------------------
+  // Two stores: "uploads" (what the page knows of each file: id, album code,
+  // name, size, type, guest name, the server's start answer and the parts
+  // sent, shown until the server says which it has) and "files"
+  // (the File itself under the same id), so updating the first never copies
+  // the file again. Every operation goes through `database`, in call order.
+
+  var KEEP_DAYS = 14;
+  var database = openDatabase();
+
+  function openDatabase() {
+    return new Promise(function (resolve) {
+      try {
+        var request = indexedDB.open("partyshots-uploads", 1);
+        request.onupgradeneeded = function () {
+          var db = request.result;
+          db.createObjectStore("uploads", {keyPath: "id"}).createIndex("album", "album");
+          db.createObjectStore("files");
+        };
+        request.onsuccess = function () {
+          var db = request.result;
+          db.onversionchange = function () { db.close(); };
+          resolve(db);
+        };
+        request.onerror = function () { resolve(null); };
+      } catch (e) {
+        resolve(null); // no IndexedDB (private mode, blocked storage): work without
+      }
+    });
+  }
+
+  // Run `work(transaction)` on the stores; resolves with what it returns once
+  // the transaction completed, or null if it could not (quota, no database).
+  function transact(mode, work) {
+    return database.then(function (db) {
+      if (!db) return null;
+      return new Promise(function (resolve) {
+        try {
+          var transaction = db.transaction(["uploads", "files"], mode);
+          var result = work(transaction);
+          transaction.oncomplete = function () { resolve(result); };
+          transaction.onabort = function () { resolve(null); };
+        } catch (e) {
+          resolve(null);
+        }
+      });
+    });
+  }
+
+  function remember(upload, withFile) {
+    if (upload.phase === "done") return;
+    var record = {
+      id: upload.id,
+      album: albumCode,
+      name: upload.name,
+      size: upload.size,
+      type: upload.type,
+      guestName: upload.guestName,
+      session: upload.session,
+      stored: upload.stored,
+      saved: Date.now(),
+    };
+    transact("readwrite", function (transaction) {
+      transaction.objectStore("uploads").put(record);
+      if (withFile) transaction.objectStore("files").put(upload.file, upload.id);
+    });
+  }
+
+  function forget(upload) {
+    transact("readwrite", function (transaction) {
+      transaction.objectStore("uploads").delete(upload.id);
+      transaction.objectStore("files").delete(upload.id);
+    });
+  }
+
+  function forgetAlbum() {
+    transact("readwrite", function (transaction) {
+      var filesStore = transaction.objectStore("files");
+      transaction.objectStore("uploads").index("album").openCursor(albumCode).onsuccess = function (event) {
+        var cursor = event.target.result;
+        if (!cursor) return;
+        filesStore.delete(cursor.primaryKey);
+        cursor.delete();
+        cursor.continue();
+      };
+    });
+  }
+
+  // This album's kept files ({record, file} each, oldest first); records of
+  // any album older than KEEP_DAYS, or whose file is gone, are dropped.
+  function keptFiles() {
+    var oldest = Date.now() - KEEP_DAYS * 24 * 3600 * 1000;
+    return transact("readwrite", function (transaction) {
+      var found = [];
+      var uploadsStore = transaction.objectStore("uploads");
+      var filesStore = transaction.objectStore("files");
+      uploadsStore.openCursor().onsuccess = function (event) {
+        var cursor = event.target.result;
+        if (!cursor) return;
+        var record = cursor.value;
+        if (!(record.saved > oldest)) {
+          cursor.delete();
+          filesStore.delete(record.id);
+        } else if (record.album === albumCode) {
+          var entry = {record: record, file: null};
+          found.push(entry);
+          filesStore.get(record.id).onsuccess = function (got) {
+            entry.file = got.target.result || null;
+            if (!entry.file) {
+              uploadsStore.delete(record.id);
+            }
+          };
+        }
+        cursor.continue();
+      };
+      return found;
+    }).then(function (found) {
+      return (found || []).filter(function (entry) { return entry.file; })
+        .sort(function (a, b) { return a.record.saved - b.record.saved; });
+    });
+  }
+
+  // One tab at a time sends a file: a Web Lock named after it, held until it
+  // is done (or the tab goes). Resolves whether this tab has it.
+  function claim(upload, onlyIfFree) {
+    if (!navigator.locks || !navigator.locks.request) return Promise.resolve(true);
+    return new Promise(function (resolve) {
+      navigator.locks.request("partyshots-upload-" + upload.id, {ifAvailable: !!onlyIfFree}, function (lock) {
+        if (!lock) {
+          resolve(false);
+          return null;
+        }
+        resolve(true);
+        return new Promise(function (release) { upload.releaseLock = release; });
+      }).catch(function () { resolve(true); });
+    });
+  }
+
+  // Files kept from an earlier visit (a reload, a killed tab) go on by
+  // themselves. One another tab is sending is looked at again later: when
+  // that tab finishes it, it is gone from the store; when that tab closes, it
+  // is free for this one.
+  var waitingFor = {};
+  function resumeKept(attempt) {
+    keptFiles().then(function (entries) {
+      var later = false;
+      var claims = entries.map(function (entry) {
+        var id = entry.record.id;
+        var known = uploads.some(function (upload) { return upload.id === id; });
+        if (known || stopped) return Promise.resolve(null);
+        var probe = {id: id};
+        return claim(probe, true).then(function (mine) {
+          if (!mine) {
+            later = true;
+            return null;
+          }
+          delete waitingFor[id];
+          var upload = new Upload(entry.file, entry.record);
+          upload.releaseLock = probe.releaseLock;
+          return upload;
+        });
+      });
+      return Promise.all(claims).then(function (resumed) {
+        resumed = resumed.filter(Boolean);
+        if (resumed.length) {
+          restoredCount += resumed.length;
+          notice.textContent = "Resuming " + photos(restoredCount) + " from your last visit.";
+          notice.hidden = false;
+          resumed.forEach(function (upload) {
+            uploads.push(upload);
+            if (upload.session) answered = true;
+            enqueue(upload);
+          });
+        }
+        if (later) setTimeout(function () { resumeKept(attempt + 1); }, attempt < 5 ? 1000 : 5000);
+      });
+    });
+  }
+  resumeKept(0);
+
+  // ---- Screen on while uploading, and not leaving by mistake ------------------
+
+  var wakeLock = null;
+  var wakeLockAsked = false;
+
+  function keepAwake() {
+    var want = count(WORKING) > 0 && document.visibilityState === "visible";
+    if (want && !wakeLock && !wakeLockAsked && navigator.wakeLock) {
+      wakeLockAsked = true;
+      navigator.wakeLock.request("screen").then(function (sentinel) {
+        wakeLockAsked = false;
+        wakeLock = sentinel;
+        sentinel.addEventListener("release", function () {
+          if (wakeLock === sentinel) wakeLock = null;
+        });
+        keepAwake(); // finished meanwhile: let it go again
+      }, function () {
+        wakeLockAsked = false; // refused (battery saver, hidden page): fine
+      });
+    } else if (!want && wakeLock && count(WORKING) === 0) {
+      var held = wakeLock;
+      wakeLock = null;
+      held.release().catch(function () {});
+    }
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (!count(UNFINISHED)) return;
+    event.preventDefault();
+    event.returnValue = "Photos are still uploading. Leave anyway?";
+    return event.returnValue;
+  });
+  window.addEventListener("online", resumeNow);
+  window.addEventListener("offline", function () {
+    // Whatever is in flight will not arrive: try again as soon as it can.
+    uploads.forEach(function (upload) { if (upload.xhr) upload.xhr.abort(); });
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible") return;
+    keepAwake(); // the system lets the lock go while the page is hidden
+    resumeNow();
+  });
+
+  // ---- Choosing and dropping files ---------------------------------------------
 
   // Drag and drop: only drags that carry files count (text, links and images
   // dragged within the page are left alone).
-  var zone = form.closest(".upload") || form.parentNode;
+  var zone = form.closest(".upload") || card;
   var depth = 0; // dragenter/dragleave also fire for every child crossed
 
   function carriesFiles(event) {
@@ -253,7 +951,7 @@
   }
 
   function accepting() {
-    return form.isConnected; // lockForm() removes it when uploads close
+    return form.isConnected && !stopped; // lockForm() removes it when uploads close
   }
 
   function highlight(on) {
@@ -301,15 +999,11 @@
   input.addEventListener("change", function () {
     if (input.files.length) send(input.files);
   });
+  // Photos chosen while this script was still on its way go now.
+  if (input.files && input.files.length) send(input.files);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (input.files.length) send(input.files);
     else input.click();
-  });
-  window.addEventListener("beforeunload", function (event) {
-    if (!busy()) return;
-    event.preventDefault();
-    event.returnValue = "Photos are still uploading. Leave anyway?";
-    return event.returnValue;
   });
 })();

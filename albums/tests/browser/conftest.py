@@ -6,23 +6,28 @@ How storage reaches the S3 server: the top-level conftest keeps moto's
 in-process mock (mock_aws) on for the whole session. That mock only answers
 requests for AWS host names (*.amazonaws.com); a request to any other endpoint
 passes through to the network. So the browser tests point the default storage
-at ThreadedMotoServer on 127.0.0.1:<free port> with STORAGES["default"]
-["OPTIONS"]["endpoint_url"]: the live server's boto3 calls and the browser's
-GETs of pre-signed URLs both reach that server over HTTP. The server runs in
-this process and shares moto's backend state with the in-process mock, so the
-test bucket (created by the top-level conftest) exists there too and the
-top-level empty_bucket fixture empties it before each test.
+at moto's S3 server on 127.0.0.1:<free port> (the top-level conftest's
+s3_over_http, started by core.tests.support.s3_server): the live server's boto3
+calls and the browser's GETs of pre-signed URLs both reach that server over
+HTTP. The server runs in this process and shares moto's backend state with the
+in-process mock, so the test bucket (created by the top-level conftest) exists
+there too and the top-level empty_bucket fixture empties it before each test.
+
+Tests that upload from the page (photos sent straight to storage with pre-signed
+PUTs) use strict_s3_storage instead: SeaweedFS, which checks what moto lets
+through (signatures, signed lengths, CORS for the live server's origin).
 """
 
-import logging
+import fcntl
 import os
 import shutil
-import socket
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 
+from core.tests.support import in_ci
 from partyshots.settings import storage_origins
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,20 +48,13 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 HERE = Path(__file__).resolve().parent
 AXE_SOURCE = (HERE / "vendor" / "axe.min.js").read_text()
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "test-artifacts" / "screenshots"
-logging.getLogger("werkzeug").setLevel(
-    logging.WARNING
-)  # moto's server logs every request
 CORPUS = Path(django_settings.BASE_DIR) / "photos" / "tests" / "corpus"
 
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Chromium: without it they are skipped locally, and
     fail in CI (CI=true), where a missing browser is a broken setup."""
-    if os.path.exists(CHROMIUM) or os.environ.get("CI", "").lower() in (
-        "1",
-        "true",
-        "yes",
-    ):
+    if os.path.exists(CHROMIUM) or in_ci():
         return
     skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium)")
     for item in items:
@@ -64,39 +62,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
-def s3_storage(settings, s3_endpoint):
+def s3_storage(settings, s3_over_http):
     """The default storage on the S3 server, and its origin allowed for images
     in the CSP, as the settings would compute it for this endpoint."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "endpoint_url": s3_endpoint,
-                "bucket_name": settings.AWS_STORAGE_BUCKET_NAME,
-                "region_name": "us-east-1",
-                "addressing_style": "path",
-            },
-        },
-    }
+    s3_endpoint = s3_over_http
     policy = settings.CONTENT_SECURITY_POLICY
     directives = dict(policy["DIRECTIVES"])
     directives["img-src"] = [
@@ -105,6 +75,60 @@ def s3_storage(settings, s3_endpoint):
     ]
     settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_request_at_a_time(django_db_setup, live_server):
+    """On in-memory SQLite every request thread of the live server shares the
+    test's one connection (pytest-django hands it to the server), so two
+    requests in transactions at once (a finish running the eager upload task
+    while another file starts, or a slideshow polls) trip over each other with
+    "database table is locked". There the server takes one request at a time;
+    on a real database (DATABASE_URL, as in CI) they run side by side."""
+    from django.db import connection
+
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        return
+    server = live_server.thread.httpd
+    app = server.get_app()
+    lock = threading.Lock()
+
+    def one_at_a_time(environ, start_response):
+        with lock:
+            return app(environ, start_response)
+
+    server.set_app(one_at_a_time)
+
+
+@pytest.fixture
+def strict_s3_storage(settings, seaweedfs, live_server):
+    """The default storage on SeaweedFS (the top-level conftest's `seaweedfs`: a
+    strict S3 that checks signatures, expiry, signed headers and CORS) instead of
+    moto, in a bucket of this test's own whose CORS lets the live server's
+    origin PUT parts and read their ETag, as uploads straight from the page need;
+    its origin allowed for images and connections in the CSP. Yields the
+    StrictS3 and the bucket's name."""
+    import uuid
+
+    from core.tests.seaweedfs import set_bucket_cors
+    from core.tests.support import s3_storages
+
+    bucket = f"browser-{uuid.uuid4().hex[:12]}"
+    seaweedfs.client().create_bucket(Bucket=bucket)
+    set_bucket_cors(seaweedfs, live_server.url, bucket)
+    storages = s3_storages(settings.STORAGES, seaweedfs.endpoint_url, bucket)
+    storages["default"]["OPTIONS"] |= {
+        "access_key": seaweedfs.access_key,
+        "secret_key": seaweedfs.secret_key,
+    }
+    settings.STORAGES = storages
+    policy = settings.CONTENT_SECURITY_POLICY
+    directives = dict(policy["DIRECTIVES"])
+    origins = storage_origins(bucket, seaweedfs.endpoint_url)
+    directives["img-src"] = [*directives["img-src"], *origins]
+    directives["connect-src"] = [*directives["connect-src"], *origins]
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
+    yield seaweedfs, bucket
 
 
 @pytest.fixture(scope="session")
@@ -230,5 +254,15 @@ def corpus(*names):
 
 @pytest.fixture(scope="session", autouse=True)
 def fresh_screenshots():
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    """This run's screenshots only: the folder is emptied once a run (in a
+    parallel run by whichever worker comes first: they share a run id)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(SCREENSHOTS.parent / ".screenshots.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = SCREENSHOTS / f".run-{run or 'serial'}"
+        if run is None or not marker.exists():
+            shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+            SCREENSHOTS.mkdir()
+            marker.touch()
     yield

@@ -1,10 +1,17 @@
 """A host and guests in a real Chromium: sign up, create and share an album,
 join it from a phone with a sloppily typed code, upload real photos, view,
-swipe, download, lock the album, watch the slideshow."""
+swipe, download, lock the album, watch the slideshow.
+
+Uploads go from the page straight to a strict S3 (SeaweedFS, the
+strict_s3_storage fixture: signatures, signed lengths and CORS checked) over
+real HTTP, in parts for files over 8 MiB; the tests that need big files (a
+dead zone mid-upload, a reload mid-upload) make them on disk and count the
+PUTs storage received per part."""
 
 import io
 import re
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,11 +20,13 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from albums.models import Album
+from albums.tests.base import make_image_bytes
 from albums.tests.browser.conftest import DESKTOP, PHONE, corpus, screenshot
 from photos import ingest
-from photos.models import Photo
+from photos.models import Photo, Upload
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("strict_s3_storage")]
+MiB = 1024 * 1024
 
 GOOD = [
     "real_photos/DSCN0010.jpg",
@@ -64,6 +73,98 @@ def photo_id_in(url):
     return int(re.search(r"/p/(\d+)/", url).group(1))
 
 
+def big_png(folder, mebibytes, name="big.png"):
+    """A PNG file of `mebibytes` MiB (a small image, then padding, which a PNG
+    may carry): more than one 8 MiB part, and still a photo the album takes."""
+    data = make_image_bytes(640, 480, format="PNG", color=(30, 90, mebibytes))
+    data += b"\0" * (mebibytes * MiB - len(data))
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def part_number(request):
+    """Which part a PUT to storage carries: S3's partNumber, or the local
+    storage's part; a single PUT of the whole file is part 1."""
+    query = parse_qs(urlsplit(request.url).query)
+    return int((query.get("partNumber") or query.get("part") or ["1"])[0])
+
+
+def count_storage_puts(page):
+    """The part numbers of the PUTs the page sends to storage, in order, as a
+    list that fills as they go."""
+    puts = []
+    page.on(
+        "request",
+        lambda request: request.method == "PUT" and puts.append(part_number(request)),
+    )
+    return puts
+
+
+def network(page):
+    """Set the page's network conditions through the DevTools protocol:
+    upload speed in bytes/s (None: unthrottled), or offline."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+
+    def conditions(upload=None, offline=False):
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": offline,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": upload or -1,
+            },
+        )
+
+    return conditions
+
+
+def progress_at_least(page, percent):
+    page.wait_for_function(
+        "percent => [...document.querySelectorAll('.upload-result progress')]"
+        ".some(p => p.value >= percent)",
+        arg=percent,
+        timeout=20_000,
+    )
+
+
+# The Screen Wake Lock, recorded: the page's requests and releases (headless
+# Chromium's own may be refused), and a way to let it go as the system does
+# when the page is hidden.
+FAKE_WAKE_LOCK = """(() => {
+  const log = window.wakeLockLog = [];
+  let held = null;
+  const wakeLock = {
+    request: async type => {
+      log.push("request");
+      const sentinel = new EventTarget();
+      sentinel.type = type;
+      sentinel.released = false;
+      sentinel.release = async () => {
+        if (sentinel.released) return;
+        sentinel.released = true;
+        log.push("release");
+        sentinel.dispatchEvent(new Event("release"));
+      };
+      held = sentinel;
+      return sentinel;
+    },
+  };
+  Object.defineProperty(Navigator.prototype, "wakeLock", {get: () => wakeLock, configurable: true});
+  window.hidePageForAWhile = () => {
+    const state = value =>
+      Object.defineProperty(document, "visibilityState", {value, configurable: true});
+    state("hidden");
+    document.dispatchEvent(new Event("visibilitychange"));
+    if (held) held.release();
+    state("visible");
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+})()"""
+
+
 def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     # The host signs up, creates an album and opens its share page.
     host = contexts.page(DESKTOP)
@@ -95,6 +196,7 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     guest.get_by_role("button", name="Join").tap()
     expect(guest).to_have_url(re.compile(f"/a/{album.code}/$"))
     expect(guest.locator(".empty-state")).to_be_visible()
+    expect(guest.locator("form.upload-enhanced")).to_be_attached()  # upload.js ran
 
     # They upload real photos (a HEIC among them) and a bad file, on a slow
     # connection so the progress is seen.
@@ -223,8 +325,11 @@ def test_failed_transfers_retry_by_themselves_then_by_tap(contexts, live_server)
     album = Album.objects.create(name="Flaky Wi-Fi", user=host)
     guest = contexts.page(PHONE)
     guest.goto(album.get_absolute_url())
+    # Pauses of 50 to 100 ms, and Retry offered after 400 ms of failing (10
+    # minutes on the site).
     guest.locator("form[data-upload-form]").evaluate(
-        "form => { form.dataset.retryDelayMs = '50'; }"
+        "form => Object.assign(form.dataset,"
+        " {retryDelayMs: '50', retryMaxDelayMs: '100', giveUpMs: '400'})"
     )
     attempts = []
 
@@ -235,23 +340,149 @@ def test_failed_transfers_retry_by_themselves_then_by_tap(contexts, live_server)
         else:
             route.continue_()
 
-    guest.route("**/upload/", drop_the_first_two)
+    to_storage = re.compile(r"/incoming/")
+    guest.route(to_storage, drop_the_first_two)
     guest.locator("input[type=file]").set_input_files(corpus(GOOD[0]))
     expect(guest.locator(".upload-result-added")).to_have_count(1)
     assert len(attempts) == 3
+    guest.unroute(to_storage)
 
     # Down for good: after the automatic tries, a Retry button.
-    guest.unroute("**/upload/")
-    guest.route(
-        "**/upload/", lambda route: route.fulfill(status=502, body="Bad gateway")
-    )
+    start = f"**/a/{album.code}/uploads/"
+    guest.route(start, lambda route: route.fulfill(status=502, body="Bad gateway"))
     guest.locator("input[type=file]").set_input_files(corpus(GOOD[1]))
     failed = guest.locator(".upload-result-failed")
     expect(failed).to_contain_text("HTTP 502")
-    guest.unroute("**/upload/")
-    failed.get_by_role("button", name="Retry").tap()
+    expect(guest.locator(".upload-summary")).to_have_text(
+        "1 of 2 uploaded · 1 failed: tap Retry."
+    )
+    retry = failed.get_by_role("button", name="Retry")
+    assert retry.bounding_box()["height"] >= 44
+    screenshot(guest, "upload-failed-phone")
+    guest.unroute(start)
+    retry.tap()
     expect(guest.locator(".upload-result-added")).to_have_count(2)
     assert Photo.objects.filter(album=album).count() == 2
+
+
+def test_a_dead_zone_mid_upload_resumes_by_itself_from_the_parts_stored(
+    contexts, tmp_path
+):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="Basement bar", user=host)
+    path = big_png(tmp_path, 20)  # parts of 8, 8 and 4 MiB
+    guest = contexts.page(PHONE)
+    guest.add_init_script(FAKE_WAKE_LOCK)
+    guest.goto(album.get_absolute_url())
+    # Tries again only after 30 s: only the connection coming back can make it
+    # go on within the test's time.
+    guest.locator("form[data-upload-form]").evaluate(
+        "form => { form.dataset.retryDelayMs = '30000'; }"
+    )
+    puts = count_storage_puts(guest)
+    conditions = network(guest)
+    conditions(upload=8 * MiB)
+    guest.locator("input[type=file]").set_input_files(str(path))
+    row = guest.locator(".upload-result")
+    progress_at_least(guest, 45)  # into the second part
+    expect(row.locator(".upload-bytes")).to_have_text(
+        re.compile(r"^\d+\.\d of 20\.0 MB$")
+    )
+    assert guest.evaluate("() => window.wakeLockLog") == ["request"]
+    screenshot(guest, "upload-progress-phone")
+
+    # A dead zone: three seconds without a connection.
+    conditions(upload=8 * MiB, offline=True)
+    expect(row).to_have_class(re.compile("upload-result-retrying"))
+    expect(row).to_contain_text("No connection. Trying again in")
+    expect(row.locator(".upload-bytes")).to_have_text("8.0 of 20.0 MB")
+    guest.wait_for_timeout(3_000)
+    screenshot(guest, "upload-offline-phone")
+    conditions()  # back, and fast
+
+    # It goes on by itself at once, from the second part.
+    expect(guest.locator(".upload-result-added")).to_have_count(1, timeout=10_000)
+    assert puts.count(1) == 1, puts  # storage got part 1 once
+    assert sorted(set(puts)) == [1, 2, 3]
+    assert len(puts) <= 3 + 1, puts  # at most the part cut off was sent again
+    photo = Photo.objects.get(album=album)
+    assert photo.size == path.stat().st_size
+    assert guest.evaluate("() => window.wakeLockLog") == ["request", "release"]
+    expect(guest.locator(".upload-summary")).to_have_text("1 of 1 uploaded.")
+    screenshot(guest, "upload-finished-phone")
+
+
+def test_a_reload_mid_upload_resumes_where_it_was(contexts, tmp_path):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="Reloaded", user=host)
+    path = big_png(tmp_path, 12)  # parts of 8 and 4 MiB
+    guest = contexts.page(PHONE)
+    guest.goto(album.get_absolute_url())
+    guest.on("dialog", lambda dialog: dialog.accept())  # "leave anyway?": yes
+    puts = count_storage_puts(guest)
+    conditions = network(guest)
+    conditions(upload=4 * MiB)
+    with guest.expect_request_finished(
+        lambda request: request.method == "PUT" and part_number(request) == 1,
+        timeout=20_000,
+    ):
+        guest.locator("input[type=file]").set_input_files(str(path))
+    guest.reload()  # part 2 on its way
+
+    # The page says it goes on with the file from the last visit, from part 2.
+    expect(guest.locator(".upload-notice")).to_have_text(
+        "Resuming 1 photo from your last visit."
+    )
+    row = guest.locator(".upload-result")
+    expect(row.locator(".upload-name")).to_have_text("big.png")
+    progress_at_least(guest, 70)
+    screenshot(guest, "upload-resumed-phone")
+    expect(guest.locator(".upload-result-added")).to_have_count(1, timeout=15_000)
+    expect(guest.locator(".upload-notice")).to_have_text(
+        "Resumed 1 photo from your last visit."
+    )
+    after_reload = puts[puts.index(1) + 1 :]
+    assert set(after_reload) == {2}, puts  # part 1 was not sent again
+    expect(guest.locator("[data-photo-grid] li")).to_have_count(1)
+    assert Photo.objects.filter(album=album).count() == 1
+
+    # Done: nothing is kept for the next visit.
+    conditions()
+    guest.reload()
+    expect(guest.locator("[data-photo-grid] li")).to_have_count(1)
+    guest.wait_for_timeout(300)
+    expect(guest.locator(".upload-result")).to_have_count(0)
+    assert guest.evaluate(KEPT_FILES) == 0
+
+
+# How many files the page keeps in IndexedDB for a next visit.
+KEPT_FILES = """() => new Promise(resolve => {
+  const request = indexedDB.open("partyshots-uploads", 1);
+  request.onsuccess = () => {
+    const count = request.result.transaction("uploads").objectStore("uploads").count();
+    count.onsuccess = () => resolve(count.result);
+  };
+})"""
+
+
+def test_an_album_that_moved_stops_the_queue(contexts):
+    host = User.objects.create_user("sam")
+    album = Album.objects.create(name="Renamed", user=host)
+    guest = contexts.page(PHONE)
+    guest.goto(album.get_absolute_url())
+    album.code = "NEWC0DE1"
+    album.save()
+    guest.locator("input[type=file]").set_input_files(corpus(GOOD[0], GOOD[1]))
+    expect(guest.locator(".upload-result-rejected")).to_have_count(2)
+    expect(guest.locator(".upload-result-rejected").first).to_contain_text(
+        "This album is gone or has moved"
+    )
+    expect(guest.locator(".upload-locked")).to_contain_text(
+        "Ask the host for the new link."
+    )
+    expect(guest.locator("input[type=file]")).to_have_count(0)
+    assert guest.evaluate(KEPT_FILES) == 0
+    assert not Upload.objects.exists()
 
 
 # Two PNGs drawn in the page (different colours, so neither is a duplicate) in a
@@ -336,10 +567,21 @@ def test_leaving_during_an_upload_asks_first(contexts):
     host = User.objects.create_user("sam")
     album = Album.objects.create(name="Slow", user=host)
     guest = contexts.page(PHONE)
+    guest.add_init_script(FAKE_WAKE_LOCK)
     guest.goto(album.get_absolute_url())
-    guest.route("**/upload/", lambda route: None)  # never answers
-    guest.locator("input[type=file]").set_input_files(corpus(GOOD[0]))
+    guest.route(f"**/a/{album.code}/uploads/", lambda route: None)  # never answers
+    guest.locator("input[type=file]").set_input_files(corpus(GOOD[0], GOOD[1]))
     expect(guest.locator(".upload-result-uploading")).to_have_count(1)
+    expect(guest.locator(".upload-result-pending")).to_have_count(1)
+    # The screen is kept on while it goes, and again after the page was hidden
+    # (the system lets the lock go then).
+    assert guest.evaluate("() => window.wakeLockLog") == ["request"]
+    guest.evaluate("() => window.hidePageForAWhile()")
+    assert guest.evaluate("() => window.wakeLockLog") == [
+        "request",
+        "release",
+        "request",
+    ]
     dialogs = []
     guest.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
     guest.get_by_role(

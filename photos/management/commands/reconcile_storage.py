@@ -1,5 +1,6 @@
 """Find (and with --delete remove) storage objects no photo refers to, and
-report photos whose objects are missing.
+report photos whose objects are missing; end direct uploads abandoned on the
+way (and their parts and objects under incoming/).
 
 Built for buckets of millions of objects, holding little in memory:
 - Orphans: the listing is read page by page; each batch of keys is checked
@@ -21,7 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import storage
-from photos.models import Photo
+from photos.direct_uploads import INCOMING
+from photos.models import Photo, Upload
 
 KEY_FIELDS = ("link", "tlink", "display_link", "location_free_link")
 BATCH_SIZE = (
@@ -86,6 +88,7 @@ class Command(BaseCommand):
                 )  # failures are logged, and the next run finds them again
 
         photos_checked, missing = self.find_missing(prefix)
+        self.clean_uploads(delete, cutoff, grace_seconds)
 
         mode = (
             f"deleted {orphans}"
@@ -99,6 +102,51 @@ class Command(BaseCommand):
             f"{photos_checked} photos checked, "
             f"{len({pk for pk, _key in missing})} photos with missing objects "
             f"({len(missing)} objects)."
+        )
+
+    def clean_uploads(self, delete, cutoff, grace_seconds):
+        """Direct uploads abandoned for longer than the grace period: started
+        but never finished, or finished and never processed (their rows end
+        rejected), multipart uploads storage still holds parts of, and
+        objects under incoming/ no upload on its way refers to."""
+        stale = Upload.objects.in_flight().filter(created_at__lt=cutoff)
+        abandoned = list(stale.values_list("pk", "key", "multipart_id"))
+        for _pk, key, _multipart_id in abandoned:
+            self.stdout.write(f"{'ending' if delete else 'abandoned'} upload: {key}")
+        if delete and abandoned:
+            stale.filter(pk__in=[pk for pk, _key, _id in abandoned]).update(
+                status=Upload.REJECTED,
+                message="This file never finished arriving. Please add it again.",
+            )
+        in_flight = set(Upload.objects.in_flight().values_list("key", flat=True))
+        unfinished = [
+            (key, upload_id)
+            for key, upload_id, started in storage.unfinished_uploads(INCOMING)
+            if started < cutoff and key not in in_flight
+        ]
+        strays = [
+            key
+            for key, modified in storage.list_objects(INCOMING)
+            if modified < cutoff and key not in in_flight
+        ]
+        for key, _upload_id in unfinished:
+            self.stdout.write(f"{'aborting' if delete else 'unfinished'}: {key}")
+        for key in strays:
+            self.stdout.write(f"{'deleting' if delete else 'stray upload'}: {key}")
+        if delete:
+            for key, upload_id in unfinished:
+                try:
+                    storage.abort_upload(key, upload_id)
+                except Exception as exc:  # the next run tries again
+                    self.stderr.write(f"could not abort {key}: {exc}")
+            storage.delete(strays)
+        if not (abandoned or unfinished or strays):
+            return
+        self.stdout.write(
+            f"Uploads: {len(abandoned)} abandoned, {len(unfinished)} unfinished "
+            f"multipart uploads, {len(strays)} stray objects under '{INCOMING}' "
+            f"older than {grace_seconds} s"
+            + (" (removed)." if delete else " (dry run, nothing changed).")
         )
 
     def find_missing(self, prefix):
