@@ -128,6 +128,7 @@ def enqueue_to(worker):
     app.conf.task_always_eager = False
     app.conf.broker_url = worker.broker
     app.conf.task_default_queue = worker.queue
+    forget_connections(app)
     try:
         yield
     finally:
@@ -136,3 +137,12 @@ def enqueue_to(worker):
             app.conf.broker_url,
             app.conf.task_default_queue,
         ) = before
+        forget_connections(app)
+
+
+def forget_connections(app):
+    """Drop the broker connection pool and the queues the app made for its
+    settings before: else tasks still go where an earlier test's settings
+    pointed (even eager tasks take a producer from the pool)."""
+    app._pool = None
+    app.__dict__.pop("amqp", None)
