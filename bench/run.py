@@ -43,6 +43,7 @@ SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(ROOT))
 
 from core.tests.support import (  # noqa: E402
+    celery_worker_command,
     free_port,
     stop_process_group,
     wait_until_listening,
@@ -1309,22 +1310,7 @@ def celery_worker(env, log_path):
 
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "partyshots",
-                "worker",
-                "-Q",
-                env["CELERY_QUEUE"],
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-            ],  # fmt: skip
+            [*celery_worker_command(env["CELERY_QUEUE"]), "--loglevel", "INFO"],
             env=env,
             cwd=ROOT,
             stdout=log,

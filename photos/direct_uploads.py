@@ -42,18 +42,15 @@ class Refused(Exception):
         self.message, self.status = message, status
 
 
+# Names phones give photos; some send HEIC as application/octet-stream.
+PHOTO_EXTENSIONS = {*images.EXTENSIONS.values(), "jpeg", "heif", "tiff"}
+
+
 def kind_limit(content_type, filename):
     """The most bytes a file of this kind may have, or None if the kind is
-    not one PartyShots takes."""
-    if content_type in images.CONTENT_TYPES.values() or content_type.startswith(
-        "image/"
-    ):
-        return settings.PHOTO_MAX_BYTES
-    # Some phones send HEIC as application/octet-stream: judge by the name.
+    not one PartyShots takes (judged by its type, else by its name)."""
     extension = filename.rpartition(".")[2].lower()
-    if extension in {"jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "avif"}:
-        return settings.PHOTO_MAX_BYTES
-    if extension in {"tif", "tiff"}:
+    if content_type.startswith("image/") or extension in PHOTO_EXTENSIONS:
         return settings.PHOTO_MAX_BYTES
     return None
 

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -53,6 +54,15 @@ def wait_until_listening(port, timeout=30):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.1)
+
+
+def celery_worker_command(queue):
+    """The Procfile's worker with one process child on `queue`, as tests and
+    benchmarks start it (its figures are per worker process)."""
+    return [
+        sys.executable, "-m", "celery", "-A", "partyshots", "worker",
+        "-Q", queue, "--concurrency", "1", "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
 
 
 def stop_process_group(process, timeout=20):

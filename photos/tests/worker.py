@@ -6,7 +6,6 @@ import contextlib
 import os
 import pathlib
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -16,7 +15,12 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from core.tests.support import in_ci, stop_process_group, xdist_worker_number
+from core.tests.support import (
+    celery_worker_command,
+    in_ci,
+    stop_process_group,
+    xdist_worker_number,
+)
 
 # A Redis database of each pytest-xdist worker's own (14, 13, ...): it is flushed.
 BROKER = os.environ.get(
@@ -73,25 +77,7 @@ def celery_worker(media_root, extra_env=None):
 
 def _run_worker(queue, env, log, broker):
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "partyshots",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],  # fmt: skip
+        [*celery_worker_command(queue), "--without-heartbeat", "--loglevel", "INFO"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
