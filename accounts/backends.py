@@ -1,4 +1,5 @@
-"""The login backend: Django's ModelBackend with failed logins rate limited."""
+"""The login backend: Django's ModelBackend with failed logins rate limited,
+and an account's email accepted in place of its username."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -6,6 +7,24 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import devices
 from core import ratelimit
+
+
+def username_for_login(typed):
+    """The username to check for what was typed in a login form: itself when
+    an account has that username, else the username of the one account with
+    that email (whatever its case), else itself (no such account)."""
+    User = get_user_model()
+    if not typed or "@" not in typed:
+        return typed
+    accounts = User._default_manager
+    if accounts.filter(**{User.USERNAME_FIELD: typed}).exists():
+        return typed
+    found = list(
+        accounts.filter(email__iexact=typed.strip()).values_list(
+            User.USERNAME_FIELD, flat=True
+        )[:2]
+    )
+    return found[0] if len(found) == 1 else typed
 
 
 class RateLimitedModelBackend(ModelBackend):
@@ -24,6 +43,10 @@ class RateLimitedModelBackend(ModelBackend):
             return super().authenticate(request, username, password, **kwargs)
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
+        # An email logs in as its account (sign-up asks for an email, not a
+        # username): from here on the account's username is what is checked
+        # and what the limits count, so the two ways in share one allowance.
+        username = username_for_login(username)
         name = (username or "").casefold()
         client = ratelimit.client_key(request)
         device = devices.device_for(request, username)

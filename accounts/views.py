@@ -16,7 +16,7 @@ from photos.models import Photo
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # New accounts are counted per client; mistakes in the form are not.
         client = ratelimit.client_key(request)
@@ -26,8 +26,9 @@ def signup(request):
             user = form.save()
             # Just made with this password: no need to authenticate again.
             login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-            messages.success(request, f"Welcome to PartyShots, {user.get_username()}!")
-            return redirect("home")
+            messages.success(request, f"Welcome to PartyShots, {user.first_name}!")
+            # Next: name the first event, then share it (albums.views.album_create).
+            return redirect("album_create")
     return render(request, "accounts/signup.html", {"form": form})
 
 

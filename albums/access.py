@@ -142,13 +142,19 @@ def find_album(request, typed_code):
     return album
 
 
+def album_for_link_token(token):
+    """The album whose link token this is, or None: no limit (nobody guesses
+    one), nothing remembered."""
+    if len(token) != LINK_TOKEN_LENGTH:
+        return None
+    return Album.objects.filter(link_token=token).select_related("user").first()
+
+
 def open_album_link(request, token):
     """The album whose link token this is (no limit: nobody guesses one), or
     LinkNotFound. The code is remembered as this session's, so the album's
     pages and polls never count against the lookup limits."""
-    album = None
-    if len(token) == LINK_TOKEN_LENGTH:
-        album = Album.objects.filter(link_token=token).first()
+    album = album_for_link_token(token)
     if album is None:
         raise LinkNotFound
     remember_code(request, album.code)

@@ -62,6 +62,7 @@ class AlbumAdmin(admin.ModelAdmin):
     readonly_fields = ["code_display", "created_at"]
     fields = [
         "name",
+        "host_name",
         "code_display",
         "user",
         "thumbnail",

@@ -24,27 +24,46 @@ class JoinForm(forms.Form):
     )
 
 
+HOST_NAME_HELP = (
+    'The album says "Hosted by" this name, for everyone with the code. Leave it '
+    "empty to show no name."
+)
+
+
 class AlbumForm(forms.ModelForm):
+    """A new album ("Name your event"): its name, and who hosts it (the
+    account's display name unless changed; albums.views.album_create)."""
+
     class Meta:
         model = Album
-        fields = ["name"]
-        labels = {"name": "Album name"}
-        widgets = {
-            "name": forms.TextInput(attrs={"placeholder": "Sam & Alex's wedding"})
+        fields = ["name", "host_name"]
+        labels = {"name": "Album name", "host_name": "Hosted by"}
+        help_texts = {
+            "name": "Guests see it at the top of the album and on the printed cards.",
+            "host_name": HOST_NAME_HELP,
         }
+        widgets = {
+            "name": forms.TextInput(attrs={"placeholder": "Sam & Alex's wedding"}),
+            "host_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+
+    def clean_host_name(self):
+        return " ".join(self.cleaned_data["host_name"].split())
 
 
 class AlbumSettingsForm(forms.ModelForm):
     class Meta:
         model = Album
-        fields = ["name", "uploads_open", "guest_uploads", "keep_location"]
+        fields = ["name", "host_name", "uploads_open", "guest_uploads", "keep_location"]
         labels = {
             "name": "Album name",
+            "host_name": "Hosted by",
             "uploads_open": "Uploads open",
             "guest_uploads": "Guests without an account may upload",
             "keep_location": "Keep location in downloads",
         }
         help_texts = {
+            "host_name": HOST_NAME_HELP,
             "uploads_open": (
                 "Untick to lock the album: people can still look and download, "
                 "but not add photos."
@@ -57,6 +76,9 @@ class AlbumSettingsForm(forms.ModelForm):
                 "download the location too."
             ),
         }
+
+    def clean_host_name(self):
+        return " ".join(self.cleaned_data["host_name"].split())
 
 
 class CoverForm(forms.Form):
@@ -74,6 +96,9 @@ class CoverForm(forms.Form):
 
 
 class MergeForm(forms.Form):
+    """Which album to merge in: asked by GET (the page that says what the
+    merge moves and deletes), then posted from that page."""
+
     other = forms.ModelChoiceField(
         queryset=None,
         label="Album to merge into this one",

@@ -44,6 +44,9 @@ class Album(models.Model):
         max_length=64, unique=True, editable=False, default=generate_link_token
     )
     name = models.CharField(max_length=100)
+    # Who the album says it is "Hosted by": a name the host chooses (their
+    # display name from sign-up at first), never the username; blank shows none.
+    host_name = models.CharField(max_length=60, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums"
     )
@@ -115,23 +118,55 @@ class Album(models.Model):
     def is_owned_by(self, user):
         return user.is_authenticated and (user.pk == self.user_id or user.is_staff)
 
+    def _merge_duplicates(self, other):
+        """`other`'s photos already here (the same file, by sha256)."""
+        return other.photos.filter(sha256__in=self.photos.values("sha256"))
+
+    def _merge_followers(self, other):
+        """`other`'s followers who would be new here (not already following,
+        not this album's owner)."""
+        return other.subs.exclude(user__in=self.subs.values("user")).exclude(
+            user_id=self.user_id
+        )
+
+    def merge_preview(self, other):
+        """What merge(other) would do if it ran now, for the page that asks
+        first: how many photos and videos move, how many are dropped as
+        already here, how many of its followers come to follow this album
+        and how many already do, and whether its cover becomes this
+        album's."""
+        video = models.Q(content_type__startswith="video/")
+        moving = other.photos.exclude(sha256__in=self.photos.values("sha256"))
+        counts = moving.aggregate(
+            photos=models.Count("pk", filter=~video),
+            videos=models.Count("pk", filter=video),
+        )
+        followers = self._merge_followers(other).count()
+        followers_total = other.subs.count()
+        return {
+            **counts,
+            "dropped": self._merge_duplicates(other).count(),
+            "followers": followers,
+            "followers_total": followers_total,
+            "followers_already": followers_total - followers,
+            "takes_cover": self.thumbnail_id is None and other.thumbnail_id is not None,
+        }
+
     @transaction.atomic
     def merge(self, other):
-        """Move `other`'s photos and followers into this album and delete `other`.
+        """Move `other`'s photos and videos and its followers into this album
+        and delete `other`.
 
         Photos already here (same sha256) are dropped: their rows are deleted,
         and with them their storage objects once the transaction commits.
         Returns (photos moved, duplicates dropped, followers added)."""
         # Lock both rows so two merges of the same albums can't interleave.
         list(Album.objects.select_for_update().filter(pk__in=[self.pk, other.pk]))
-        duplicates = other.photos.filter(sha256__in=self.photos.values("sha256"))
+        duplicates = self._merge_duplicates(other)
         dropped = duplicates.count()
         duplicates.delete()
         moved = other.photos.update(album=self)
-        followers = other.subs.exclude(user__in=self.subs.values("user")).exclude(
-            user_id=self.user_id
-        )
-        followers_added = followers.update(album=self)
+        followers_added = self._merge_followers(other).update(album=self)
         if self.thumbnail_id is None and other.thumbnail_id is not None:
             self.thumbnail_id = (
                 Album.objects.filter(pk=other.pk)

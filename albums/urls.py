@@ -10,6 +10,7 @@ urlpatterns = [
     path("a/<str:code>/follow/", views.album_follow, name="album_follow"),
     path("a/<str:code>/unfollow/", views.album_unfollow, name="album_unfollow"),
     path("a/<str:code>/share/", views.album_share, name="album_share"),
+    path("a/<str:code>/qr.png", views.album_qr, name="album_qr"),
     path("a/<str:code>/settings/", views.album_settings, name="album_settings"),
     path("a/<str:code>/cover/", views.album_cover, name="album_cover"),
     path("a/<str:code>/new-code/", views.album_new_code, name="album_new_code"),

@@ -1,3 +1,5 @@
+import io
+import ipaddress
 from urllib.parse import urlsplit
 
 import segno
@@ -6,11 +8,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
+from albums import previews
 from albums.access import (
     NO_ALBUM,
+    LinkNotFound,
+    album_for_link_token,
     find_album,
     get_album_for_owner_or_404,
     get_album_or_404,
@@ -18,15 +29,16 @@ from albums.access import (
 )
 from albums.forms import AlbumForm, AlbumSettingsForm, CoverForm, JoinForm, MergeForm
 from albums.models import Album, Subs
+from core.storage import content_disposition
 
 # The owner's cover chooser shows the album's photos a page at a time.
 PHOTOS_PER_PAGE = 60
 
 
-def _home(request, join_form=None, album_form=None, status=200):
+def _home(request, join_form=None, status=200):
     context = {
         "join_form": join_form or JoinForm(),
-        "album_form": album_form or AlbumForm(),
+        "album_form": AlbumForm(),
     }
     if request.user.is_authenticated:
         # Two queries, however many albums.
@@ -63,19 +75,35 @@ def join(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def album_create(request):
-    form = AlbumForm(request.POST)
-    if not form.is_valid():
-        return _home(request, album_form=form, status=400)
-    album = form.save(commit=False)
-    album.user = request.user
-    album.save()
-    messages.success(
+    """The "Name your event" page, where sign-up leads: the album's name and
+    who hosts it, the account's display name unless changed; then its Share
+    page, the next thing a new album needs. The home page's quick form posts
+    here with the name only: the album is hosted by the display name."""
+    display_name = request.user.first_name[
+        : Album._meta.get_field("host_name").max_length
+    ]
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        data.setdefault("host_name", display_name)
+    form = AlbumForm(data, initial={"host_name": display_name})
+    if request.method == "POST" and form.is_valid():
+        album = form.save(commit=False)
+        album.user = request.user
+        album.save()
+        messages.success(
+            request,
+            f"Album created. Its code is {album.display_code}: share it with your guests.",
+        )
+        return redirect("album_share", album.code)
+    return render(
         request,
-        f"Album created. Its code is {album.display_code}: share it with your guests.",
+        "albums/create.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )
-    return redirect(album)
 
 
 @login_required
@@ -110,15 +138,54 @@ def album_link(request, album):
 
 @require_safe
 def album_by_link(request, token):
-    """Where the album's link and QR code lead: the album, for anyone."""
-    return redirect(open_album_link(request, token))
+    """Where the album's link and QR code lead: the album, for anyone. A chat
+    app's crawler fetching a preview of the link gets a page of its own with
+    the album's Open Graph tags instead of the redirect: it keeps no cookies,
+    so the album page's address would count it as a typed code."""
+    if previews.is_preview_crawler(request):
+        album = album_for_link_token(token)
+        if album is None:
+            raise LinkNotFound
+        response = render(request, "albums/link_preview.html", {"album": album})
+    else:
+        response = redirect(open_album_link(request, token))
+    patch_vary_headers(response, ["User-Agent"])
+    return response
+
+
+# Printable cards (templates/albums/share.html, static/css/share.css): the
+# values of ?card= and what the size picker calls them. A6 fills an A6 sheet,
+# A5 an A5 sheet (the same card, larger), A4 holds four A6 cards to cut out.
+CARD_SIZES = {
+    "a6": "A6 card (105 × 148 mm)",
+    "a5": "A5 card (148 × 210 mm)",
+    "a4": "Four A6 cards on one A4 sheet, to cut out",
+}
+
+
+def _only_this_computer(link):
+    """Whether `link` points at this machine's loopback address, which no
+    guest's phone can open (SITE_URL unset, and the page opened locally)."""
+    host = urlsplit(link).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _qr_code(link):
+    return segno.make(link, error="m")
 
 
 @require_safe
 def album_share(request, code):
+    """The album's link to send (the Web Share sheet, or Copy), its code, and
+    printable cards with its QR code in three sizes."""
     album = get_album_or_404(request, code)
     link = album_link(request, album)
-    qr = segno.make(link, error="m").svg_inline(
+    qr = _qr_code(link).svg_inline(
         scale=8,
         border=2,
         dark="#000",
@@ -129,11 +196,36 @@ def album_share(request, code):
         title=f"QR code for {link}",
     )
     site = urlsplit(link).netloc
+    card = request.GET.get("card")
+    if card not in CARD_SIZES:
+        card = "a6"
     return render(
         request,
         "albums/share.html",
-        {"album": album, "link": link, "site": site, "qr_svg": qr},
+        {
+            "album": album,
+            "link": link,
+            "site": site,
+            "qr_svg": qr,
+            "card": card,
+            "card_sizes": CARD_SIZES.items(),
+            "only_this_computer": _only_this_computer(link),
+        },
     )
+
+
+@require_safe
+def album_qr(request, code):
+    """The album's QR code as a PNG to download: for an invitation, a slide,
+    a card of the host's own design."""
+    album = get_album_or_404(request, code)
+    png = io.BytesIO()
+    _qr_code(album_link(request, album)).save(png, kind="png", scale=16, border=4)
+    response = HttpResponse(png.getvalue(), content_type="image/png")
+    response["Content-Disposition"] = content_disposition(
+        f"QR code for {album.name}.png"
+    )
+    return response
 
 
 def album_settings(request, code):
@@ -185,12 +277,25 @@ def album_cover(request, code):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def album_new_code(request, code):
-    """A new code and link; with `remove_followers` (the form's default) the
+    """GET: what a new code stops (the code, the link and QR code, printed
+    cards, open pages), and the choice to remove the followers. POST: a new
+    code and link; with `remove_followers` (the page's default) the
     followers go too, since following is how someone with a leaked code keeps
     the album on their home page."""
     album = get_album_for_owner_or_404(request, code)
+    if request.method != "POST":
+        followers = list(album.subs.select_related("user").order_by("created_at", "pk"))
+        return render(
+            request,
+            "albums/new_code.html",
+            {
+                "album": album,
+                "link": album_link(request, album),
+                "followers": followers,
+            },
+        )
     old = album.display_code
     with transaction.atomic():
         album.new_code()
@@ -219,9 +324,29 @@ def _followers(count):
     return f"{count} follower{'s' if count != 1 else ''}"
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def album_merge(request, code):
+    """Choose another album of the same owner (GET), see exactly what merging
+    it in moves and deletes (GET with ?other=), then merge (POST)."""
     album = get_album_for_owner_or_404(request, code)
-    form = MergeForm(request.POST or None, album=album)
+    if request.method == "POST":
+        form = MergeForm(request.POST, album=album)
+    elif "other" in request.GET:
+        form = MergeForm(request.GET, album=album)
+        if form.is_valid():
+            other = form.cleaned_data["other"]
+            return render(
+                request,
+                "albums/merge_confirm.html",
+                {
+                    "album": album,
+                    "other": other,
+                    "preview": album.merge_preview(other),
+                    "other_link": album_link(request, other),
+                },
+            )
+    else:
+        form = MergeForm(album=album)
     if request.method == "POST" and form.is_valid():
         other = form.cleaned_data["other"]
         moved, dropped, followers = album.merge(other)

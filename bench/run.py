@@ -398,7 +398,22 @@ def album_page_figures(client, album, repeat):
     seconds = best_of(repeat, lambda: client.get(url))
     last_page = f"{url}?page=last"
     last = best_of(repeat, lambda: client.get(last_page))
-    return {"queries": count, "ms": seconds * 1e3, "last_page_ms": last * 1e3}
+    # The next photos as the guest scrolls (static/js/album.js): the album's
+    # JSON in the page's order, a page's worth with their tiles.
+    more_url = f"/a/{album.code}/photos.json?sort=taken"
+    more = client.get(more_url).json()
+    assert more["photos"] and "tile" in more["photos"][0], more.keys()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(more_url)
+    more_count = len(queries)
+    more_seconds = best_of(repeat, lambda: client.get(more_url))
+    return {
+        "queries": count,
+        "ms": seconds * 1e3,
+        "last_page_ms": last * 1e3,
+        "more_queries": more_count,
+        "more_ms": more_seconds * 1e3,
+    }
 
 
 def image_urls(html):
@@ -436,7 +451,8 @@ def bench_album_and_presign(quick):
             page[n] = {"after": after, "before": before}
             print(
                 f"  album page {n}: {after['ms']:.1f} ms ({after['queries']} queries), "
-                f"django-storages signing {before['ms']:.1f} ms",
+                f"django-storages signing {before['ms']:.1f} ms; next photos "
+                f"{after['more_ms']:.1f} ms ({after['more_queries']} queries)",
                 flush=True,
             )
         from photos.views import PHOTOS_PER_PAGE
@@ -451,6 +467,8 @@ def bench_album_and_presign(quick):
         figures["queries_constant"] = (
             len({page[n]["after"]["queries"] for n in sizes}) == 1
             and len({page[n]["after"]["owner"]["queries"] for n in sizes}) == 1
+            and len({page[n]["after"]["more_queries"] for n in sizes}) == 1
+            and len({page[n]["after"]["owner"]["more_queries"] for n in sizes}) == 1
         )
         presign = bench_presign(client, albums[sizes[0]], quick)
     return figures, presign
@@ -2068,7 +2086,995 @@ def directupload_table(d):
 
 
 # ---------------------------------------------------------------------------
+# 8. Video clips: the playback copy against plain ffmpeg, the poster, the
+# worker's peak memory; the album page and the slideshow with clips among photos
+
+
+VIDEO_SECONDS = 30  # the clip; --quick makes a shorter one
+VIDEO_SECONDS_QUICK = 10
+VIDEO_SOURCE_PRESET = "superfast"  # x265, making the clip only (not measured)
+VIDEO_LOCATION = "+48.8584+002.2945/"  # as iPhones write it (photos/tests/clips.py)
+VIDEO_COPY_MODES = ("ours", "plain", "plain-unniced")
+
+
+def ffmpeg_binary():
+    return os.environ.get("FFMPEG", "ffmpeg")
+
+
+def video_unavailable():
+    """Why the video section can't run here (no ffmpeg or ffprobe, or an
+    ffmpeg without libx265 to make the clip), or None."""
+    for name, default in (("FFMPEG", "ffmpeg"), ("FFPROBE", "ffprobe")):
+        if shutil.which(os.environ.get(name, default)) is None:
+            return f"no {default} (apt-get install ffmpeg)"
+    encoders = subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-encoders"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    if "libx265" not in encoders or "libx264" not in encoders:
+        return "ffmpeg has no libx265 or libx264"
+    return None
+
+
+def make_video_clip(workdir, seconds):
+    """An iPhone-like clip: HEVC tagged hvc1, 1920x1080 at 30 fps, yuv420p,
+    AAC sound, in QuickTime, with a location and a creation time (so process()
+    makes a location-free copy too). testsrc2 moves all over the frame: about
+    4 Mbit/s, not a trivially compressed picture. (path, seconds to make it)"""
+    path = Path(workdir) / f"hevc_1080p30_{seconds}s.mov"
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            *("-nostdin", "-v", "error", "-y"),
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            *("-c:v", "libx265", "-preset", VIDEO_SOURCE_PRESET),
+            *("-x265-params", "log-level=error", "-pix_fmt", "yuv420p"),
+            *("-tag:v", "hvc1", "-c:a", "aac", "-b:a", "128k", "-shortest"),
+            *("-metadata", f"location={VIDEO_LOCATION}"),
+            *("-metadata", f"com.apple.quicktime.location.ISO6709={VIDEO_LOCATION}"),
+            *("-metadata", "creation_time=2026-06-20T18:30:00Z"),
+            *("-movflags", "use_metadata_tags"),
+            str(path),
+        ],
+        check=True,
+        timeout=3600,
+    )
+    return path, time.perf_counter() - start
+
+
+def wrapper_niceness():
+    """The niceness photos.videos.run gives ffmpeg: `nice` (coreutils) run
+    through it prints its own."""
+    from photos import videos
+
+    return int(videos.run(["nice"], timeout=30).stdout)
+
+
+def child_video_copy(source, target, mode):
+    """In a fresh process: one playback copy of `source`, as ingest makes it
+    (mode "ours": videos.run(videos.transcode_args(...)), the wrapper: a
+    memory limit, death with the parent, nice +5), or plain subprocess.run of
+    the same argument list, at the niceness the wrapper gives ffmpeg ("plain":
+    this process renices itself first, so the run itself is untouched) or at
+    this process's own ("plain-unniced"). Wall and CPU seconds of ffmpeg, its
+    peak memory, and the copy's digest."""
+    import hashlib
+
+    setup_django()
+    from django.conf import settings
+
+    from photos import videos
+
+    arguments = videos.transcode_args(source, target)
+    niceness = os.nice(0)
+    if mode == "plain":
+        niceness = os.nice(wrapper_niceness() - niceness)
+    elif mode == "ours":
+        niceness = wrapper_niceness()
+    # ffmpeg's ru_maxrss starts from this process's resident size when it
+    # forks (Linux carries the peak across exec): keep that floor low, and say it.
+    reset_peak_rss()
+    floor_kb = rss_kb()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    if mode == "ours":
+        result = videos.run(arguments, timeout=settings.VIDEO_TASK_SECONDS)
+    else:
+        result = subprocess.run(arguments, stdin=subprocess.DEVNULL, check=False)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0 or not os.path.getsize(target):
+        raise RuntimeError(f"ffmpeg failed ({mode}): {result.stderr!r}")
+    with open(target, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    copy_bytes = os.path.getsize(target)
+    os.unlink(target)
+    return {
+        "seconds": seconds,
+        "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        "peak_mb": after.ru_maxrss / 1024,
+        "floor_mb": floor_kb / 1024,
+        "niceness": niceness,
+        "sha256": digest,
+        "bytes": copy_bytes,
+    }
+
+
+def child_video_process(source, repeat):
+    """In a fresh process, as a worker would: videos.process() end to end
+    once (its time, the process's own peak memory, VmHWM since it started, and
+    its largest ffmpeg child's ru_maxrss), then videos.probe, videos.poster
+    and the poster's renditions alone, best of `repeat`."""
+    setup_django()
+    from django.conf import settings
+
+    from photos import images, videos
+
+    size = os.path.getsize(source)
+    name = Path(source).name
+    idle_kb = peak_rss_kb()
+    start = time.perf_counter()
+    made = videos.process(source, size, name)
+    seconds = time.perf_counter() - start
+    try:
+        copies = {
+            "playback_bytes": made.playback_path
+            and os.path.getsize(made.playback_path),
+            "location_free_bytes": made.location_free_path
+            and os.path.getsize(made.location_free_path),
+        }
+    finally:
+        made.close()
+    own_kb = peak_rss_kb()
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    checked = videos.probe(source, size, name)
+    deadline = videos._now() + settings.VIDEO_TASK_SECONDS
+    return {
+        "seconds": seconds,
+        "probe": best_of(repeat, lambda: videos.probe(source, size, name)),
+        "poster": best_of(repeat, lambda: videos.poster(source, checked, deadline)),
+        "poster_renditions": best_of(
+            repeat,
+            lambda: images.poster_renditions(videos.poster(source, checked, deadline)),
+        ),
+        "idle_mb": idle_kb / 1024,
+        "own_peak_mb": own_kb / 1024,
+        "children_peak_mb": children_kb / 1024,
+        "transcoded": checked.needs_transcode,
+        "has_location": checked.has_location,
+        **copies,
+    }
+
+
+def bench_video_copies(workdir, quick):
+    seconds = VIDEO_SECONDS_QUICK if quick else VIDEO_SECONDS
+    repeat = 2 if quick else 3
+    clip, made_in = make_video_clip(workdir, seconds)
+    clip_bytes = clip.stat().st_size
+    print(
+        f"  made a {seconds} s 1080p30 HEVC clip ({clip_bytes / 1e6:.1f} MB, x265 "
+        f"{VIDEO_SOURCE_PRESET}) in {made_in:.0f} s (not counted)",
+        flush=True,
+    )
+    runs = {mode: [] for mode in (*VIDEO_COPY_MODES, "process")}
+    for round_ in range(repeat):
+        # Interleaved, the order turned round every other round.
+        order = VIDEO_COPY_MODES if round_ % 2 == 0 else VIDEO_COPY_MODES[::-1]
+        for mode in order:
+            target = str(Path(workdir) / f"copy-{mode}.mp4")
+            runs[mode].append(run_child("video-copy", str(clip), target, mode))
+        runs["process"].append(run_child("video-process", str(clip), str(repeat)))
+        print(
+            f"  video round {round_ + 1}: ours {runs['ours'][-1]['seconds']:.1f} s, "
+            f"plain {runs['plain'][-1]['seconds']:.1f} s, plain unniced "
+            f"{runs['plain-unniced'][-1]['seconds']:.1f} s, process() "
+            f"{runs['process'][-1]['seconds']:.1f} s; load average "
+            f"{os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+    def best(mode, key):
+        return min(run[key] for run in runs[mode])
+
+    copies = {}
+    for mode in VIDEO_COPY_MODES:
+        copies[mode] = {
+            "seconds": best(mode, "seconds"),
+            "cpu": best(mode, "cpu"),
+            "peak_mb": max(run["peak_mb"] for run in runs[mode]),
+            "floor_mb": max(run["floor_mb"] for run in runs[mode]),
+            "niceness": runs[mode][0]["niceness"],
+            "rounds": [run["seconds"] for run in runs[mode]],
+        }
+    process = runs["process"]
+    worker_own = max(run["own_peak_mb"] for run in process)
+    worker_children = max(run["children_peak_mb"] for run in process)
+    digests = {run["sha256"] for mode in VIDEO_COPY_MODES for run in runs[mode]}
+    round_ratios = [
+        ours["seconds"] / plain["seconds"]
+        for ours, plain in zip(runs["ours"], runs["plain"], strict=True)
+    ]
+    return {
+        "clip": {
+            "seconds": seconds,
+            "width": 1920,
+            "height": 1080,
+            "fps": 30,
+            "codec": "hevc (hvc1), aac, QuickTime, with a location",
+            "bytes": clip_bytes,
+            "made_in_s": made_in,
+            "preset": VIDEO_SOURCE_PRESET,
+        },
+        "repeat": repeat,
+        "copies": copies,
+        "ratio": copies["ours"]["seconds"] / copies["plain"]["seconds"],
+        "cpu_ratio": copies["ours"]["cpu"] / copies["plain"]["cpu"],
+        "unniced_ratio": copies["ours"]["seconds"] / copies["plain-unniced"]["seconds"],
+        "round_ratios": round_ratios,
+        "median_round_ratio": statistics.median(round_ratios),
+        "identical_copies": len(digests) == 1,
+        "copy_bytes": runs["ours"][0]["bytes"],
+        "process_s": min(run["seconds"] for run in process),
+        "probe_s": min(run["probe"] for run in process),
+        "poster_s": min(run["poster"] for run in process),
+        "poster_renditions_s": min(run["poster_renditions"] for run in process),
+        "transcoded": process[0]["transcoded"],
+        "location_free_copy": bool(process[0]["location_free_bytes"]),
+        "worker_idle_mb": max(run["idle_mb"] for run in process),
+        "worker_own_peak_mb": worker_own,
+        "worker_children_peak_mb": worker_children,
+        "worker_peak_mb": worker_own + worker_children,
+        "target_ratio": 1.1,
+        "load_average_after": os.getloadavg()[0],
+    }
+
+
+def make_album_with_videos(n, videos, name="bench videos"):
+    """make_album(n), then `videos` of its items turned into clips, spread
+    evenly (every n // videos-th by date, the newest one a clip): half as an
+    iPhone's HEVC MOV is stored (a playback copy and a copy without location),
+    half as an H.264 MP4 is (served as it is). Only the rows: the pages sign
+    URLs, they don't read the objects."""
+    from photos.models import Photo
+
+    album = make_album(n, name)
+    items = list(album.photos.order_by("taken_at", "id"))
+    every = n // videos
+    clips = items[every - 1 :: every][:videos]
+    for number, clip in enumerate(clips):
+        stem = clip.link.rpartition(".")[0]
+        clip.width, clip.height = 1920, 1080
+        clip.duration = 5.0 + number % 60
+        clip.size = 40_000_000
+        if number % 2:
+            clip.link = f"{stem}.mov"
+            clip.filename = clip.filename.rpartition(".")[0] + ".MOV"
+            clip.content_type = "video/quicktime"
+            clip.video_codec = "hevc"
+            clip.playback_link = f"{stem}_v.mp4"
+            clip.location_free_link = f"{stem}_p.mp4"
+            clip.location_free_size = 39_000_000
+        else:
+            clip.link = f"{stem}.mp4"
+            clip.filename = clip.filename.rpartition(".")[0] + ".mp4"
+            clip.content_type = "video/mp4"
+            clip.video_codec = "h264"
+    Photo.objects.bulk_update(
+        clips,
+        [
+            "link",
+            "filename",
+            "content_type",
+            "video_codec",
+            "playback_link",
+            "location_free_link",
+            "location_free_size",
+            "width",
+            "height",
+            "duration",
+            "size",
+        ],
+        batch_size=500,
+    )
+    return album
+
+
+def page_figures(client, url, repeat):
+    """SQL queries of one request for `url` (after a first, warming one) and
+    its server time, best of `repeat`; and the last response."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    count = len(queries)
+    seconds = best_of(repeat, lambda: client.get(url))
+    return {"queries": count, "ms": seconds * 1e3}, response
+
+
+def photos_json_figures(client, album, repeat):
+    """photos.json as the slideshow reads it: the first page (its default
+    size), and every page in turn (following `next`): queries and time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/a/{album.code}/photos.json"
+    first, response = page_figures(client, url, repeat)
+    first["items"] = len(response.json()["photos"])
+    first["videos"] = sum(item["is_video"] for item in response.json()["photos"])
+
+    def walk(count=None):
+        next_url = url
+        while next_url:
+            capture = (
+                CaptureQueriesContext(connection)
+                if count is not None
+                else contextlib.nullcontext(())
+            )
+            with capture as captured:
+                response = client.get(next_url)
+            assert response.status_code == 200, (next_url, response.status_code)
+            data = response.json()
+            if count is not None:
+                count["pages"] += 1
+                count["queries"] += len(captured)
+                count["items"] += len(data["photos"])
+                count["videos"] += sum(item["is_video"] for item in data["photos"])
+            next_url = data["next"]
+
+    every = {"pages": 0, "queries": 0, "items": 0, "videos": 0}
+    walk(every)
+    every["ms"] = best_of(repeat, walk) * 1e3
+    return first, every
+
+
+def bench_video_pages(quick):
+    """The album page, the slideshow page and photos.json with 100 clips
+    among 1,000 items, against the same with 1,000 photos: queries, time."""
+    from django.test import Client
+    from moto import mock_aws
+
+    total, videos = 1000, 100
+    repeat = 3 if quick else 5
+    with mock_aws():
+        import boto3
+
+        boto3.client("s3", region_name=S3_ENV["AWS_S3_REGION_NAME"]).create_bucket(
+            Bucket=S3_ENV["AWS_STORAGE_BUCKET_NAME"],
+            CreateBucketConfiguration={
+                "LocationConstraint": S3_ENV["AWS_S3_REGION_NAME"]
+            },
+        )
+        albums = {
+            "photos": make_album(total, "bench photos only"),
+            "videos": make_album_with_videos(total, videos),
+        }
+        figures = {}
+        for viewer in ("guest", "owner"):
+            client = Client()
+            if viewer == "owner":
+                client.force_login(bench_user())
+            for kind, album in albums.items():
+                album_page = album_page_figures(client, album, repeat)
+                slideshow, _ = page_figures(
+                    client, f"/a/{album.code}/slideshow/", repeat
+                )
+                first, every = photos_json_figures(client, album, repeat)
+                figures[f"{viewer} {kind}"] = {
+                    "album page": album_page,
+                    "slideshow page": slideshow,
+                    "photos.json, first page": first,
+                    "photos.json, every page": every,
+                }
+    pages = list(figures["guest photos"])
+    constant = all(
+        figures[f"{viewer} photos"][page]["queries"]
+        == figures[f"{viewer} videos"][page]["queries"]
+        for viewer in ("guest", "owner")
+        for page in pages
+    )
+    for viewer in ("guest", "owner"):
+        counts = ", ".join(
+            f"{page} {figures[f'{viewer} photos'][page]['queries']} -> "
+            f"{figures[f'{viewer} videos'][page]['queries']}"
+            for page in pages
+        )
+        print(f"  video pages, {viewer}: queries {counts}", flush=True)
+    return {
+        "items": total,
+        "videos": videos,
+        "pages": pages,
+        "figures": figures,
+        "queries_constant": constant,
+    }
+
+
+def bench_video(workdir, quick):
+    figures = bench_video_copies(workdir, quick)
+    figures["pages"] = bench_video_pages(quick)
+    return figures
+
+
+def video_table(v):
+    """The video section's lines for the results table."""
+    clip, copies = v["clip"], v["copies"]
+    lines = [
+        f"Video clips: a {clip['seconds']} s {clip['width']}x{clip['height']} "
+        f"{clip['fps']} fps HEVC clip as an iPhone films it ({clip['codec']}; "
+        f"{clip['bytes'] / 1e6:.1f} MB, made with x265 {clip['preset']} in "
+        f"{clip['made_in_s']:.0f} s, not counted)"
+        + (
+            f" (--quick: shorter than the full run's {VIDEO_SECONDS} s)"
+            if clip["seconds"] < VIDEO_SECONDS
+            else ""
+        )
+        + ". The playback copy (videos.transcode_args: H.264 veryfast CRF 23, "
+        "AAC 128k, +faststart) made through our wrapper, videos.run, as ingest makes "
+        "it, against subprocess.run of the same argument list; each run in a fresh "
+        f"process, interleaved (order turned every round), best of {v['repeat']}. "
+        "The wrapper starts ffmpeg at nice +5, so the plain run that counts gets the "
+        "same niceness (otherwise, with other jobs on the machine, the figure is the "
+        "scheduler's share, not the wrapper's cost); the plain run at the worker's own "
+        "niceness is shown for information. CPU: ffmpeg's user + system time. Peak "
+        "memory: ffmpeg's ru_maxrss (which starts from the spawning process's "
+        f"resident size, {copies['ours']['floor_mb']:.0f} MB here). "
+        f"Target: ours / plain <= {v['target_ratio']}.",
+        "",
+        "| Playback copy | Niceness | Wall | vs plain | CPU | vs plain | Peak memory |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    plain = copies["plain"]
+    for label, mode in (
+        ("ours: videos.run(videos.transcode_args(...))", "ours"),
+        ("plain ffmpeg, same arguments, same niceness", "plain"),
+        ("plain ffmpeg, same arguments, not niced", "plain-unniced"),
+    ):
+        row = copies[mode]
+        lines.append(
+            f"| {label} | {row['niceness']} | {row['seconds']:.2f} s | "
+            f"{row['seconds'] / plain['seconds']:.3f}x | {row['cpu']:.2f} s | "
+            f"{row['cpu'] / plain['cpu']:.3f}x | {row['peak_mb']:.0f} MB |"
+        )
+    rounds = ", ".join(f"{ratio:.3f}" for ratio in v["round_ratios"])
+    lines += [
+        "",
+        f"Ours / plain, round by round (each pair side by side): {rounds}; median "
+        f"{v['median_round_ratio']:.3f}. The copies are byte for byte the "
+        f"same: {'yes' if v['identical_copies'] else 'NO'} "
+        f"({v['copy_bytes'] / 1e6:.1f} MB).",
+        "",
+        "| Step (a fresh process, as a worker) | Time |",
+        "|---|---:|",
+        f"| videos.probe (ffprobe, then the whole file demuxed) | {v['probe_s'] * 1e3:.0f} ms |",
+        "| videos.poster (the frame 1 s in, decoded to PPM, opened) | "
+        f"{v['poster_s'] * 1e3:.0f} ms |",
+        "| videos.poster + images.poster_renditions (thumbnail, display) | "
+        f"{v['poster_renditions_s'] * 1e3:.0f} ms |",
+        "| videos.process() end to end (probe, poster, renditions, "
+        f"{'copy without location, ' if v['location_free_copy'] else ''}"
+        f"{'playback copy' if v['transcoded'] else 'no playback copy'}) | "
+        f"{v['process_s']:.2f} s |",
+        "",
+        "Worker peak memory, a fresh process running videos.process() once: "
+        f"its own {v['worker_own_peak_mb']:.0f} MB (VmHWM; {v['worker_idle_mb']:.0f} MB "
+        "with Django set up, before the clip) + its largest ffmpeg child "
+        f"{v['worker_children_peak_mb']:.0f} MB (ru_maxrss) = "
+        f"{v['worker_peak_mb']:.0f} MB. Load average after: "
+        f"{v['load_average_after']:.1f}.",
+        "",
+    ]
+    p = v["pages"]
+    lines += [
+        f"Album page, slideshow page and photos.json (the slideshow's feed) of an "
+        f"album of {p['items']:,} items, {p['videos']} of them clips (every "
+        f"{p['items'] // p['videos']}th; half HEVC MOVs with a playback copy and a "
+        "copy without location, half H.264 MP4s), against the same album of "
+        f"{p['items']:,} photos; S3 URLs (moto). Target: queries constant.",
+        "",
+        "| Page | Viewer | Queries, photos only | Queries, with clips "
+        "| Time, photos only | Time, with clips |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for viewer in ("guest", "owner"):
+        for page in p["pages"]:
+            without = p["figures"][f"{viewer} photos"][page]
+            with_clips = p["figures"][f"{viewer} videos"][page]
+            label = page
+            if "pages" in with_clips:
+                label = f"{page} ({with_clips['pages']} requests)"
+            elif "videos" in with_clips:
+                label = f"{page} ({with_clips['items']} items, {with_clips['videos']} clips)"
+            lines.append(
+                f"| {label} | {viewer} | {without['queries']} | "
+                f"{with_clips['queries']} | {without['ms']:.1f} ms | "
+                f"{with_clips['ms']:.1f} ms |"
+            )
+    lines += [
+        "",
+        f"Queries constant with clips: {'yes' if p['queries_constant'] else 'NO'}.",
+        "",
+    ]
+    return lines
+
+
+# ---------------------------------------------------------------------------
 # The table
+
+
+# ---------------------------------------------------------------------------
+# 9. Grid weight: the image bytes of an album's first screen on a phone, with
+# the grid's small rendition (srcset) and without, in Chromium; and the
+# measurements behind the small rendition's size, format and quality
+
+CHROMIUM = "/usr/bin/chromium"
+GRID_DEVICES = {
+    "phone 390x844 DPR 3": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "phone 390x844 DPR 2": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "desktop 1366x768 DPR 1": {"viewport": {"width": 1366, "height": 768}},
+}
+GRID_TARGET_DEVICE = "phone 390x844 DPR 3"
+GRID_TARGET_RATIO = 0.5
+GRID_ALBUM_PHOTOS = 60  # a page of the album (PHOTOS_PER_PAGE); --quick: 21
+# A grid tile on the 390 px phone: 3 columns of (390 - 2 x 16 - 2 x 4) / 3 =
+# 116.7 CSS px. Quality is compared at its device pixels at DPR 3 (350 px) and
+# at 2 pixels per CSS pixel (233 px), about what an eye resolves on a phone
+# held at 30 cm (1 arc minute there is 1/290 inch; the 390 px phones at DPR 3
+# have 460 pixels an inch).
+GRID_TILE_DEVICE_PX = 350
+GRID_TILE_EYE_PX = 233
+
+
+def gridweight_unavailable():
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (./dev test installs it)"
+    return None
+
+
+def grid_photo_files(folder, quick, fill=0):
+    """Files for the grid's album, in `folder`: the corpus's real photos (old
+    cameras and phones, an iPhone HEIC, an MPO) and generated variety: the
+    12 MP phone photo cropped to other shapes (portrait, 16:9, 9:16, square)
+    and the demo album's party scenes; then, up to `fill` files, 5 MP 4:3
+    crops of the phone photo, landscape and portrait, from all over it (as a
+    party's phone photos fill an album). Needs Django set up (the demo
+    photos)."""
+    from PIL import Image
+
+    from photos.management.commands.demo_album import DEMO_PHOTOS, demo_photo
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def corpus_file(name):
+        path = CORPUS / name
+        return path if path.exists() else SHARED_CORPUS / name
+
+    real = sorted(corpus_file("real_photos").glob("*.jpg"))
+    files = [*real, corpus_file("formats/iphone_xr_rotated.heic")]
+    files.append(corpus_file("formats/sugarshack.mpo"))
+    source = corpus_file("real_photos/samsung_sm-g965w.jpg")
+    with Image.open(source) as im:
+        exif, icc = im.info.get("exif", b""), im.info.get("icc_profile")
+        im.load()
+        w, h = im.size
+        boxes = {
+            "portrait_3x4": (882, 0, 882 + 2268, h),
+            "wide_16x9": (0, 378, w, 378 + 2268),
+            "tall_9x16": (1165, 0, 1165 + 1701, h),
+            "square": (504, 0, 504 + h, h),
+            "left_4x3": (0, 0, 2016, 1512),
+            "right_4x3": (2016, 1512, w, h),
+        }
+        if quick:
+            boxes = dict(list(boxes.items())[:3])
+        for name, box in boxes.items():
+            path = folder / f"phone_{name}.jpg"
+            im.crop(box).save(path, quality=90, exif=exif, icc_profile=icc)
+            files.append(path)
+        for index, (name, colours, title, _guest) in enumerate(DEMO_PHOTOS):
+            if quick and index >= 2:
+                break
+            path = folder / f"demo_{name}"
+            path.write_bytes(demo_photo(index, colours, title or name))
+            files.append(path)
+        extra = max(0, fill - len(files))
+        for index in range(extra):
+            crop = (2688, 2016) if index % 2 == 0 else (2016, 2688)
+            share = (index * 7 % extra) / max(1, extra - 1)  # 0..1, spread out
+            left = round((w - crop[0]) * share)
+            top = round((h - crop[1]) * (1 - share))
+            path = folder / f"phone_crop_{index:02d}.jpg"
+            im.crop((left, top, left + crop[0], top + crop[1])).save(
+                path, quality=90, exif=exif, icc_profile=icc
+            )
+            files.append(path)
+    return files
+
+
+def child_grid_album(media_root, folder, quick):
+    """In a fresh process, on the local storage in `media_root`: an album of
+    grid_photo_files() added through the real pipeline, and a copy of it
+    whose rows have no small rendition, as every photo had before it (same
+    objects, same order): their codes and what was stored."""
+    setup_django({"MEDIA_ROOT": media_root})
+    from django.core.files import File
+
+    from albums.models import Album
+    from photos import ingest
+
+    user = bench_user()
+    album = Album.objects.create(name="Grid weight", user=user)
+    quick = quick == "1"
+    files = grid_photo_files(folder, quick, fill=0 if quick else GRID_ALBUM_PHOTOS)
+    for path in files:
+        with open(path, "rb") as fh:
+            result = ingest.add(album, File(fh, name=path.name), user=user)
+        assert result.status == "added", (path, result.message)
+    album.refresh_from_db()  # its cover, which the first photo became
+    before = Album.objects.create(name="Grid weight", user=user)
+    cover = None
+    for photo in album.photos.order_by("id"):
+        is_cover = photo.pk == album.thumbnail_id
+        photo.pk, photo.album, photo.small_link = None, before, ""
+        photo.save()
+        cover = photo if is_cover else cover
+    Album.objects.filter(pk=before.pk).update(thumbnail=cover)
+    return {
+        "after": album.code,
+        "before": before.code,
+        "photos": album.photos.count(),
+    }
+
+
+def first_screen(browser, base_url, code, device):
+    """What a browser of `device` (Playwright context options) loads for an
+    album page without scrolling, from an empty cache: the bytes of every
+    image response, and of the grid tiles in the first screen alone."""
+    context = browser.new_context(base_url=base_url, **device)
+    try:
+        page = context.new_page()
+        responses = []
+        page.on(
+            "response",
+            lambda response: (
+                response.request.resource_type == "image" and responses.append(response)
+            ),
+        )
+        response = page.goto(f"/a/{code}/", wait_until="load")
+        assert response.status == 200, response.status
+        page.wait_for_load_state("networkidle")
+        images = {response.url: len(response.body()) for response in responses}
+        tiles = page.evaluate(
+            """() => [...document.querySelectorAll('.photo-grid img')].map(img => {
+                const box = img.getBoundingClientRect();
+                return {src: img.currentSrc, top: box.top, width: box.width,
+                        shown: box.top < innerHeight && box.bottom > 0};
+            })"""
+        )
+    finally:
+        context.close()
+    shown = [tile for tile in tiles if tile["shown"]]
+    return {
+        "bytes": sum(images.values()),
+        "requests": len(images),
+        "tiles": len(tiles),
+        "tiles_requested": sum(1 for tile in tiles if tile["src"] in images),
+        "shown_tiles": len(shown),
+        "shown_bytes": sum(images.get(tile["src"], 0) for tile in shown),
+        "tile_bytes": sum(images.get(tile["src"], 0) for tile in tiles),
+        "small_tiles": sum(1 for tile in tiles if "_s.webp" in tile["src"]),
+        # Images that are not grid tiles (a cover, icons): counted in "bytes".
+        "other": {
+            url.rsplit("/", 1)[-1].split("?")[0]: size
+            for url, size in images.items()
+            if url not in {tile["src"] for tile in tiles}
+        },
+        "tile_css_px": round(tiles[0]["width"], 1) if tiles else None,
+    }
+
+
+def block_ssim(a, b, window=8, step=4):
+    """Mean SSIM of the luma of two same-size images over 8x8 windows every 4
+    pixels (Wang et al.'s index, with their constants), in plain Python."""
+    a, b = a.convert("L"), b.convert("L")
+    width, height = a.size
+    x, y = list(a.getdata()), list(b.getdata())
+
+    def integral(values):
+        out = [0] * ((width + 1) * (height + 1))
+        for row in range(height):
+            running = 0
+            above, here = row * (width + 1), (row + 1) * (width + 1)
+            for column in range(width):
+                running += values[row * width + column]
+                out[here + column + 1] = out[above + column + 1] + running
+        return out
+
+    sums = [
+        integral(values)
+        for values in (x, y, [v * v for v in x], [v * v for v in y])
+        + ([p * q for p, q in zip(x, y, strict=True)],)
+    ]
+    n, stride = window * window, width + 1
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    total = count = 0
+    for top in range(0, height - window + 1, step):
+        for left in range(0, width - window + 1, step):
+            a0 = top * stride + left
+            b0 = a0 + window * stride
+            sx, sy, sxx, syy, sxy = (
+                s[b0 + window] - s[b0] - s[a0 + window] + s[a0] for s in sums
+            )
+            mx, my = sx / n, sy / n
+            vx, vy, cxy = sxx / n - mx * mx, syy / n - my * my, sxy / n - mx * my
+            total += ((2 * mx * my + c1) * (2 * cxy + c2)) / (
+                (mx * mx + my * my + c1) * (vx + vy + c2)
+            )
+            count += 1
+    return total / count
+
+
+def rms_difference(a, b):
+    from PIL import ImageChops, ImageStat
+
+    diff = ImageStat.Stat(ImageChops.difference(a.convert("RGB"), b.convert("RGB")))
+    return math.sqrt(sum(diff.sum2) / (3 * a.size[0] * a.size[1]))
+
+
+def child_grid_quality(folder, quick):
+    """In a fresh process: for each photo of grid_photo_files(), the grid tile
+    as a browser shows it (the middle square, scaled to the tile with a cubic
+    filter) from today's thumbnail and from candidates for the small
+    rendition, against the photo itself scaled to the tile with Lanczos:
+    block SSIM and RMS at the tile's device pixels and at the eye's, bytes,
+    and encoding CPU (best of 3)."""
+    setup_django()
+    from PIL import Image, ImageOps
+
+    from photos.images import renditions
+
+    def square(image):
+        side = min(image.size)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        return image.crop((left, top, left + side, top + side))
+
+    def encoded(encode):
+        best = None
+        for _ in range(3):
+            started = time.thread_time()
+            data = encode()
+            spent = time.thread_time() - started
+            best = spent if best is None else min(best, spent)
+        return data, best
+
+    def small_jpeg(side, quality):
+        return lambda thumb: renditions.encode_jpeg(
+            renditions._shrink(square(thumb), (side, side)), quality=quality
+        )
+
+    def small_codec(side, **options):
+        def encode(thumb):
+            out = io.BytesIO()
+            renditions._shrink(square(thumb), (side, side)).save(out, **options)
+            return out.getvalue()
+
+        return encode
+
+    candidates = {
+        "today: thumbnail, fits 512, JPEG q82": lambda thumb: renditions.encode_jpeg(
+            thumb, quality=82
+        ),
+        "small 352 WebP q75 method 2 (chosen)": renditions.small_rendition,
+        "small 352 JPEG q82": small_jpeg(352, 82),
+        "small 352 JPEG q75": small_jpeg(352, 75),
+        "small 320 JPEG q80": small_jpeg(320, 80),
+        "small 352 WebP q80 method 4": small_codec(
+            352, format="WEBP", quality=80, method=4
+        ),
+        "small 352 AVIF q60 speed 10": small_codec(
+            352, format="AVIF", quality=60, speed=10, max_threads=1
+        ),
+    }
+    rows = {label: [] for label in candidates}
+    for path in grid_photo_files(folder, quick == "1"):
+        with Image.open(path) as im:
+            im.load()
+            photo = ImageOps.exif_transpose(im).convert("RGB")
+        # As the pipeline makes the thumbnail: display size first, then 512.
+        display = renditions._shrink(photo, renditions.DISPLAY_SIZE)
+        thumb = renditions._shrink(display, renditions.THUMBNAIL_SIZE, reducing_gap=2.0)
+        truth = {
+            px: square(photo).resize((px, px), Image.Resampling.LANCZOS)
+            for px in (GRID_TILE_DEVICE_PX, GRID_TILE_EYE_PX)
+        }
+        for label, encode in candidates.items():
+            data, cpu = encoded(lambda encode=encode, thumb=thumb: encode(thumb))
+            with Image.open(io.BytesIO(data)) as shown:
+                shown = square(shown.convert("RGB"))
+                figures = {"photo": path.name, "bytes": len(data), "cpu": cpu}
+                for px, reference in truth.items():
+                    tile = shown.resize((px, px), Image.Resampling.BICUBIC)
+                    figures[f"ssim_{px}"] = block_ssim(tile, reference)
+                    figures[f"rms_{px}"] = rms_difference(tile, reference)
+            rows[label].append(figures)
+    today = rows[next(iter(candidates))]
+    summary = []
+    for label, figures in rows.items():
+        row = {
+            "candidate": label,
+            "bytes": sum(f["bytes"] for f in figures),
+            "ratio": sum(f["bytes"] for f in figures) / sum(f["bytes"] for f in today),
+            "cpu_ms": statistics.mean(f["cpu"] for f in figures) * 1e3,
+        }
+        for px in (GRID_TILE_DEVICE_PX, GRID_TILE_EYE_PX):
+            row[f"ssim_{px}"] = statistics.mean(f[f"ssim_{px}"] for f in figures)
+            row[f"worst_ssim_change_{px}"], row[f"worst_photo_{px}"] = min(
+                (f[f"ssim_{px}"] - t[f"ssim_{px}"], f["photo"])
+                for f, t in zip(figures, today, strict=True)
+            )
+            row[f"median_ssim_change_{px}"] = statistics.median(
+                f[f"ssim_{px}"] - t[f"ssim_{px}"]
+                for f, t in zip(figures, today, strict=True)
+            )
+            row[f"rms_{px}"] = statistics.mean(f[f"rms_{px}"] for f in figures)
+        summary.append(row)
+    return {"photos": len(today), "candidates": summary}
+
+
+def bench_gridweight(workdir, db_url, quick):
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(workdir) / "grid-photos"
+    quality = run_child("grid-quality", str(folder / "quality"), str(int(quick)))
+    print(
+        f"  quality of the small rendition: {quality['photos']} photos measured",
+        flush=True,
+    )
+    media = Path(workdir) / "grid-media"
+    env = {
+        **os.environ,
+        **BENCH_ENV,
+        "DATABASE_URL": db_url,
+        "MEDIA_ROOT": str(media),
+        "STATIC_ROOT": str(Path(workdir) / "grid-static"),
+    }
+    for key in S3_ENV:
+        env.pop(key, None)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    album = run_child(
+        "grid-album", str(media), str(folder / "album"), str(int(quick)), env=env
+    )
+    devices = {}
+    with tempfile.TemporaryFile() as logfile:
+        server, port = start_web_server(env, "production", logfile)
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM,
+                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+                )
+                try:
+                    base_url = f"http://127.0.0.1:{port}"
+                    first_screen(browser, base_url, album["after"], {})  # warm up
+                    for name, device in GRID_DEVICES.items():
+                        before = first_screen(
+                            browser, base_url, album["before"], device
+                        )
+                        after = first_screen(browser, base_url, album["after"], device)
+                        devices[name] = {
+                            "before": before,
+                            "after": after,
+                            "ratio": after["bytes"] / before["bytes"],
+                            "tile_ratio": after["tile_bytes"] / before["tile_bytes"],
+                        }
+                        print(
+                            f"  {name}: {before['bytes'] / 1e3:.0f} kB before, "
+                            f"{after['bytes'] / 1e3:.0f} kB after "
+                            f"({devices[name]['ratio']:.2f})",
+                            flush=True,
+                        )
+                finally:
+                    browser.close()
+        finally:
+            stop_web_server(server)
+    return {
+        "photos": album["photos"],
+        "devices": devices,
+        "target_device": GRID_TARGET_DEVICE,
+        "target_ratio": GRID_TARGET_RATIO,
+        "quality": quality,
+    }
+
+
+def gridweight_table(g):
+    """The gridweight section's lines for the results table."""
+    lines = [
+        f"Grid weight: image bytes an album page of {g['photos']} photos (the corpus's "
+        "real photos and generated variety, added through the pipeline) requests "
+        "before any scrolling (lazy tiles within Chromium's loading distance "
+        "included), in Chromium from an empty cache; before: the same rows without "
+        "the small rendition (the thumbnail alone). Target on "
+        f"{g['target_device']}: all images <= {g['target_ratio']} of before.",
+        "",
+        "| Device | All images before | after | after / before | Grid tiles before "
+        "| after | after / before | Tiles loaded (on the small one) "
+        "| Tiles in the first screen | Tile width | Other images |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, d in g["devices"].items():
+        before, after = d["before"], d["after"]
+        other = ", ".join(
+            f"{key} {size / 1e3:.0f} kB" for key, size in after["other"].items()
+        )
+        lines.append(
+            f"| {name} | {before['bytes'] / 1e3:.0f} kB | {after['bytes'] / 1e3:.0f} kB "
+            f"| {d['ratio']:.2f} | {before['tile_bytes'] / 1e3:.0f} kB "
+            f"| {after['tile_bytes'] / 1e3:.0f} kB | {d['tile_ratio']:.2f} "
+            f"| {after['tiles_requested']} of {after['tiles']} ({after['small_tiles']}) "
+            f"| {after['shown_tiles']} | {after['tile_css_px']} px | {other} |"
+        )
+    q = g["quality"]
+    device, eye = GRID_TILE_DEVICE_PX, GRID_TILE_EYE_PX
+    lines += [
+        "",
+        f"Small rendition candidates on the same {q['photos']} photos: the middle "
+        f"square as a 390 px phone's tile shows it, at its device pixels ({device} px, "
+        f"DPR 3) and at what an eye resolves ({eye} px), against the photo itself; "
+        "block SSIM (8x8 luma windows; 1 is identical) and RMS (0-255): means, and "
+        "the median and worst photo's change in SSIM from today's thumbnail; bytes "
+        "against the thumbnails'; CPU per photo to crop, resize and encode.",
+        "",
+        f"| Candidate | Bytes | CPU | SSIM {device} | median, worst change "
+        f"| RMS {device} | SSIM {eye} | median, worst change | RMS {eye} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def changes(row, px):
+        return (
+            f"{row[f'median_ssim_change_{px}']:+.4f}, "
+            f"{row[f'worst_ssim_change_{px}']:+.4f} ({row[f'worst_photo_{px}']})"
+        )
+
+    for row in q["candidates"]:
+        lines.append(
+            f"| {row['candidate']} | {row['ratio']:.2f} | {row['cpu_ms']:.1f} ms | "
+            f"{row[f'ssim_{device}']:.4f} | {changes(row, device)} | "
+            f"{row[f'rms_{device}']:.2f} | {row[f'ssim_{eye}']:.4f} | "
+            f"{changes(row, eye)} | {row[f'rms_{eye}']:.2f} |"
+        )
+    lines.append("")
+    return lines
 
 
 def machine():
@@ -2184,6 +3190,8 @@ def table(results):
         for label, row in p["cache_hits"].items():
             lines.append(f"| {label} | {row['after']:.0%} | {row['before']:.0%} |")
         lines.append("")
+    if "video" in results:
+        lines += video_table(results["video"])
     if "zip" in results:
         lines.append(
             "Streamed ZIP (download all) vs reading the same objects raw through "
@@ -2259,6 +3267,8 @@ def table(results):
         lines.append("")
     if "directupload" in results:
         lines += directupload_table(results["directupload"])
+    if "gridweight" in results:
+        lines += gridweight_table(results["gridweight"])
     return "\n".join(lines)
 
 
@@ -2382,10 +3392,12 @@ SECTIONS = (
     "ingest",
     "album",
     "presign",
+    "video",
     "zip",
     "load",
     "slowclients",
     "directupload",
+    "gridweight",
 )
 
 
@@ -2426,6 +3438,14 @@ def main():
             result = child_zip(rest[0], int(rest[1]), int(rest[2]))
         elif kind == "load-album":
             result = child_load_album(rest[0])
+        elif kind == "grid-album":
+            result = child_grid_album(rest[0], rest[1], rest[2])
+        elif kind == "grid-quality":
+            result = child_grid_quality(rest[0], rest[1])
+        elif kind == "video-copy":
+            result = child_video_copy(rest[0], rest[1], rest[2])
+        elif kind == "video-process":
+            result = child_video_process(rest[0], int(rest[1]))
         print(json.dumps(result))
         return
 
@@ -2441,14 +3461,21 @@ def main():
             if "ingest" in only:
                 print("Ingest...", flush=True)
                 results["ingest"] = bench_ingest(workdir, args.quick)
+            if {"album", "presign", "video"} & set(only):
+                setup_django(S3_ENV)  # once, for the sections run in this process
             if "album" in only or "presign" in only:
                 print("Album page and pre-signed URLs...", flush=True)
-                setup_django(S3_ENV)
                 album, presign = bench_album_and_presign(args.quick)
                 if "album" in only:
                     results["album"] = album
                 if "presign" in only:
                     results["presign"] = presign
+            if "video" in only:
+                print("Video clips...", flush=True)
+                if reason := video_unavailable():
+                    print(f"  skipped: {reason}", flush=True)
+                else:
+                    results["video"] = bench_video(workdir, args.quick)
             if "zip" in only:
                 print("Streamed ZIP...", flush=True)
                 results["zip"] = bench_zip(workdir, args.quick)
@@ -2466,6 +3493,16 @@ def main():
                     print(f"  skipped: {reason}", flush=True)
                 else:
                     results["directupload"] = bench_directupload(workdir, args.quick)
+            if "gridweight" in only:
+                print(
+                    "Grid weight (first screen's image bytes, Chromium)...", flush=True
+                )
+                if reason := gridweight_unavailable():
+                    print(f"  skipped: {reason}", flush=True)
+                else:
+                    results["gridweight"] = bench_gridweight(
+                        workdir, db_url, args.quick
+                    )
         finally:
             from django.db import connections
 

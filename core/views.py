@@ -2,6 +2,7 @@
 stand-in for S3's pre-signed PUTs of direct uploads."""
 
 import hmac
+import re
 import time
 
 from django.http import (
@@ -19,6 +20,55 @@ from core.storage import local
 
 # Even opened as a page, a user's file runs nothing and loads nothing.
 MEDIA_CSP = "default-src 'none'; sandbox"
+# One range of bytes (RFC 9110 14.1.2): "a-b", "a-" or "-n" (the last n).
+# Anything else (several ranges, other units, absurd numbers) is ignored:
+# the whole file.
+SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})", re.ASCII)
+
+
+class Unsatisfiable(Exception):
+    """A range that starts past the end of the file (416)."""
+
+
+def byte_range(header, size):
+    """(first, last) byte, inclusive, that a Range header asks for of a file
+    of `size` bytes; None for the whole file (no header, or one not understood,
+    which RFC 9110 says to ignore). Raises Unsatisfiable."""
+    match = SINGLE_RANGE.fullmatch(header.replace(" ", "")) if header else None
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if not first:  # the last n bytes
+        if int(last) == 0 or size == 0:
+            raise Unsatisfiable
+        return max(size - int(last), 0), size - 1
+    first, last = int(first), int(last) if last else None
+    if last is not None and last < first:
+        return None  # not a valid range: ignored
+    if first >= size:
+        raise Unsatisfiable
+    return first, size - 1 if last is None else min(last, size - 1)
+
+
+class FileSlice:
+    """`length` bytes of an open file from `first` on, read as FileResponse
+    reads a file (and the web process's wsgi.file_wrapper)."""
+
+    def __init__(self, fh, first, length):
+        fh.seek(first)
+        self.fh = fh
+        self.remaining = length
+
+    def read(self, size=-1):
+        if self.remaining <= 0:
+            return b""
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self.fh.read(size)
+        self.remaining -= len(data)
+        return data
+
+    def close(self):
+        self.fh.close()
 
 
 @require_safe
@@ -27,7 +77,8 @@ def media(request, name):
 
     The local stand-in for an S3 pre-signed URL: without a valid signature
     nothing is served, and the response type is pinned, never sniffed. On S3
-    there is nothing to serve here (404).
+    there is nothing to serve here (404). As S3 does, it answers a single
+    Range (a video player seeking) with just those bytes (206).
     """
     try:
         opened = storage.open_signed(name, request.GET.dict())
@@ -37,7 +88,29 @@ def media(request, name):
         raise Http404("This link has expired or is not valid.")
     fh, signed = opened
     content_type = signed.get("ResponseContentType") or storage.content_type_for(name)
-    response = FileResponse(fh, content_type=content_type)
+    size = fh.size
+    # If-Range asks for the range only if the file is unchanged; this view
+    # sends no validators to compare with, so the whole file is the safe answer.
+    header = "" if "If-Range" in request.headers else request.headers.get("Range")
+    try:
+        wanted = byte_range(header, size)
+    except Unsatisfiable:
+        fh.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
+    if wanted is None:
+        response = FileResponse(fh, content_type=content_type)
+    else:
+        first, last = wanted
+        length = last - first + 1
+        response = FileResponse(
+            FileSlice(fh, first, length), content_type=content_type, status=206
+        )
+        response["Content-Length"] = length
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = signed.get("ResponseContentDisposition", "inline")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = MEDIA_CSP

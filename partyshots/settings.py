@@ -151,6 +151,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 # Photo storage. With a bucket: S3 (or any S3-compatible service) with short
 # pre-signed URLs. Without: a private local folder whose files are reachable
@@ -232,6 +233,25 @@ PHOTO_MAX_PIXELS = envint("PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
 # time, so no file within the limits costs much more than a second.
 PHOTO_MAX_DECODE_PIXELS = envint("PHOTO_MAX_DECODE_MEGAPIXELS", 75) * 1_000_000
 PHOTO_MAX_DECODE_SECONDS = float(os.environ.get("PHOTO_MAX_DECODE_SECONDS", "1"))
+# Video clips (photos.videos): size checked before a byte moves, length and
+# everything else on the worker (the `video` queue) with ffmpeg. Clips longer
+# than VIDEO_PLAYBACK_MAX_HEIGHT on their short side, HEVC, or not ready to
+# stream get an H.264 playback copy at most that size.
+VIDEO_MAX_BYTES = envint("VIDEO_MAX_MB", 500) * 1024 * 1024
+VIDEO_MAX_SECONDS = envint("VIDEO_MAX_SECONDS", 180)
+VIDEO_PLAYBACK_MAX_HEIGHT = envint("VIDEO_PLAYBACK_MAX_HEIGHT", 1080)
+# Wall-clock seconds a worker may spend on one clip (probe, poster, copies);
+# ffmpeg runs with at most VIDEO_MAX_MEMORY_MB of address space.
+VIDEO_TASK_SECONDS = envint("VIDEO_TASK_SECONDS", 900)
+VIDEO_MAX_MEMORY_MB = envint("VIDEO_MAX_MEMORY_MB", 3072)
+FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
+FFPROBE = os.environ.get("FFPROBE", "ffprobe")
+# The slideshow plays a clip muted for at most this long, then moves on.
+SLIDESHOW_VIDEO_SECONDS = envint("SLIDESHOW_VIDEO_SECONDS", 20)
+# After every this many photos the slideshow shows the album's QR code full
+# screen for one slide ("Scan to add your photos"); 0: never (the small one in
+# the corner and the one on an empty album stay). A screen's ?qr= overrides it.
+SLIDESHOW_QR_EVERY = envint("SLIDESHOW_QR_EVERY", 10)
 FILE_UPLOAD_HANDLERS = [
     "photos.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -299,12 +319,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # Queue names: deployments (or test runs) that share one Redis each use their own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "images")
-CELERY_TASK_ROUTES = {"photos.tasks.process_video": {"queue": "video"}}
+# Video clips have a queue of their own (the Procfile's `video:` worker, one
+# clip at a time), so a long transcode never holds up the photos.
+CELERY_VIDEO_QUEUE = os.environ.get("CELERY_VIDEO_QUEUE", "video")
+CELERY_TASK_ROUTES = {"photos.tasks.process_video": {"queue": CELERY_VIDEO_QUEUE}}
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
 # A task a worker took and never acknowledged goes back to the queue after
 # this long (Redis transport); longer than any task may run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * CELERY_TASK_TIME_LIMIT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3 * max(CELERY_TASK_TIME_LIMIT, VIDEO_TASK_SECONDS + 30)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -381,6 +406,10 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *STORAGE_ORIGINS],
         # Direct uploads PUT their parts to the bucket's pre-signed URLs.
         "connect-src": [SELF, *STORAGE_ORIGINS],
+        # Video clips play from the same pre-signed URLs; blob: for the upload
+        # card's preview of a clip being sent (a frame of the chosen file,
+        # through an object URL only our own scripts can make).
+        "media-src": [SELF, "blob:", *STORAGE_ORIGINS],
         "font-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],

@@ -19,11 +19,13 @@ def fitted(photo, box):
 
 
 def preview_img(photo):
-    """The photo's thumbnail for a changelist row."""
+    """The photo's thumbnail for a changelist row (a clip's: of its poster)."""
     width, height = fitted(photo, PREVIEW_SIZE)
+    kind = "the video" if photo.is_video else ""
     return format_html(
-        '<img src="{}" alt="Thumbnail of {}" width="{}" height="{}" loading="lazy">',
+        '<img src="{}" alt="Thumbnail of {}{}" width="{}" height="{}" loading="lazy">',
         photo.thumbnail_url(),
+        f"{kind} " if kind else "",
         photo.filename,
         width,
         height,
@@ -66,6 +68,8 @@ class PhotoAdmin(admin.ModelAdmin):
         "album_link",
         "uploader",
         "size_display",
+        "duration_display",
+        "codec",
         "taken_at",
         "created_at",
         "hidden",
@@ -95,11 +99,15 @@ class PhotoAdmin(admin.ModelAdmin):
         "size_display",
         "width",
         "height",
+        "duration_display",
+        "video_codec",
         "sha256",
         "link",
         "tlink",
+        "small_link",
         "display_link",
         "location_free_link",
+        "playback_link",
     ]
     # Storage keys and what was measured from the file describe stored bytes:
     # editing them would make the row lie about its objects.
@@ -111,11 +119,15 @@ class PhotoAdmin(admin.ModelAdmin):
         "size_display",
         "width",
         "height",
+        "duration_display",
+        "video_codec",
         "sha256",
         "link",
         "tlink",
+        "small_link",
         "display_link",
         "location_free_link",
+        "playback_link",
     ]
 
     def has_add_permission(self, request):
@@ -155,9 +167,34 @@ class PhotoAdmin(admin.ModelAdmin):
     def size_display(self, photo):
         return filesizeformat(photo.size)
 
+    @admin.display(description="duration", ordering="duration")
+    def duration_display(self, photo):
+        return photo.duration_label or None  # None: the admin's "-"
+
+    @admin.display(description="codec", ordering="video_codec")
+    def codec(self, photo):
+        return photo.video_codec or None
+
     @admin.display(description="display image")
     def display_image(self, photo):
         width, height = fitted(photo, 1024)
+        if photo.is_video:
+            # The clip as staff may see it: its playback copy, else the
+            # original, over the poster (the display rendition).
+            key, content_type = (
+                (photo.playback_link, "video/mp4")
+                if photo.playback_link
+                else (photo.link, photo.content_type)
+            )
+            return format_html(
+                '<video controls preload="none" poster="{}" width="{}" height="{}">'
+                '<source src="{}" type="{}"></video>',
+                photo.display_url(),
+                width,
+                height,
+                storage.url(key, content_type=content_type),
+                "video/mp4" if content_type == "video/quicktime" else content_type,
+            )
         return format_html(
             '<a href="{}"><img src="{}" alt="{}" width="{}" height="{}"></a>',
             photo.display_url(),

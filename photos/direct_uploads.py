@@ -25,7 +25,7 @@ from django.db import InterfaceError, OperationalError, models, transaction
 from django.utils import timezone
 
 from core import storage
-from photos import images, ingest
+from photos import images, ingest, videos
 from photos.models import Photo, Upload
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,17 @@ class Refused(Exception):
 
 # Names phones give photos; some send HEIC as application/octet-stream.
 PHOTO_EXTENSIONS = {*images.EXTENSIONS.values(), "jpeg", "heif", "tiff"}
+PHOTO, VIDEO = "photo", "video"
 
 
-def kind_limit(content_type, filename):
-    """The most bytes a file of this kind may have, or None if the kind is
-    not one PartyShots takes (judged by its type, else by its name)."""
+def kind_of(content_type, filename):
+    """PHOTO or VIDEO, or None if the kind is not one PartyShots takes
+    (judged by its type, else by its name)."""
     extension = filename.rpartition(".")[2].lower()
     if content_type.startswith("image/") or extension in PHOTO_EXTENSIONS:
-        return settings.PHOTO_MAX_BYTES
+        return PHOTO
+    if content_type.startswith("video/") or extension in videos.VIDEO_EXTENSIONS:
+        return VIDEO
     return None
 
 
@@ -74,20 +77,13 @@ def start(album, *, user, guest_name, guest_key="", filename, size, content_type
     if refusal := album.upload_refusal(user):
         raise Refused(refusal, 403)
     content_type = (content_type or "application/octet-stream").strip()[:100]
-    limit = kind_limit(content_type, name)
-    if limit is None:
-        raise Refused(
-            f"{name}: not a photo PartyShots takes (JPEG, PNG, GIF, WebP, HEIC, "
-            "AVIF or TIFF)."
-        )
+    kind = kind_of(content_type, name)
+    if kind is None:
+        raise Refused(f"{name}: {images.not_taken_message(filename=name)}")
     if not isinstance(size, int) or size <= 0:
-        raise Refused(f"{name}: the file is empty.")
-    if size > limit:
-        raise Refused(
-            f"{name}: file is {ingest._megabytes(size)} MB; the limit is "
-            f"{limit // 1024 // 1024} MB",
-            413,
-        )
+        raise Refused(f"{name}: {images.EMPTY}")
+    if too_large := ingest.size_refusal(size, kind == VIDEO):
+        raise Refused(f"{name}: {too_large}", 413)
     with transaction.atomic():
         # Under the album's row lock, so uploads starting together can't all
         # fit into the last free place.
@@ -95,13 +91,15 @@ def start(album, *, user, guest_name, guest_key="", filename, size, content_type
         count, total = _album_totals(album)
         if count >= settings.ALBUM_MAX_PHOTOS:
             raise Refused(
-                f"This album is full: {settings.ALBUM_MAX_PHOTOS} photos is the limit.",
+                "This album is full, so nothing more can be added (the most is "
+                f"{settings.ALBUM_MAX_PHOTOS} photos and videos).",
                 403,
             )
         if total + size > settings.ALBUM_MAX_BYTES:
             raise Refused(
-                f"This album is full: {ingest._gigabytes(settings.ALBUM_MAX_BYTES)} "
-                "GB of photos is the limit.",
+                "This album is full, so nothing more can be added (the most is "
+                f"{ingest._gigabytes(settings.ALBUM_MAX_BYTES)} GB of photos and "
+                "videos).",
                 413,
             )
         guest_key = "" if user.is_authenticated else guest_key
@@ -211,15 +209,18 @@ def finish(upload):
         if stored != upload.size:
             reject(
                 upload,
-                f"the file stored is {stored} bytes, not the {upload.size} the "
-                "page announced; it was not added.",
+                "This file didn't arrive as it was sent, so it wasn't added "
+                f"({stored} bytes arrived, not {upload.size}). Please try again.",
             )
         else:
             locked.status = Upload.PROCESSING
             locked.finished_at = timezone.now()
             locked.save(update_fields=["status", "finished_at"])
             upload_id = locked.pk
-            transaction.on_commit(lambda: process_upload.delay(upload_id))
+            # Clips go to a queue of their own, so one long transcode never
+            # holds up the photos behind it (settings.CELERY_TASK_ROUTES).
+            task = process_video if upload.is_video else process_upload
+            transaction.on_commit(lambda: task.delay(upload_id))
     upload.refresh_from_db()
     return upload
 
@@ -228,17 +229,42 @@ class StorageFailed(Exception):
     """Storage failed while a worker processed an upload: try again later."""
 
 
-@shared_task(
-    name="photos.tasks.process_upload",
+RETRIED = {
     # Storage or the database away: try again later, backing off.
-    autoretry_for=(StorageFailed, OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=8,
-)
+    "autoretry_for": (StorageFailed, OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="photos.tasks.process_upload", **RETRIED)
 def process_upload(upload_id):
-    """The worker's half: read the stored file, run it through ingest (every
-    check and rendition a photo gets), and record the outcome on the Upload.
+    """The worker's half for a photo: see process()."""
+    return process(upload_id)
+
+
+@shared_task(
+    name="photos.tasks.process_video",
+    soft_time_limit=settings.VIDEO_TASK_SECONDS + 30,
+    time_limit=settings.VIDEO_TASK_SECONDS + 60,
+    **RETRIED,
+)
+def process_video(upload_id):
+    """The worker's half for a clip (the video queue): see process()."""
+    return process(upload_id)
+
+
+def _spool_for(upload):
+    # A clip goes to disk for ffmpeg; a photo stays in memory up to 8 MB.
+    if upload.is_video:
+        return tempfile.NamedTemporaryFile(prefix="partyshots-upload-")
+    return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+
+
+def process(upload_id):
+    """Read the stored file, run it through ingest (every check and
+    rendition a photo or a clip gets), and record the outcome on the Upload.
     Idempotent: it works under the Upload's row lock and only on a processing
     upload, so a task run twice (a worker killed after the work, before the
     acknowledgement) adds one photo; a worker killed mid-way rolls back, and
@@ -252,12 +278,17 @@ def process_upload(upload_id):
         )
         if upload is None:  # done already, or gone with its album
             return None
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as fh:
+        with _spool_for(upload) as fh:
             try:
                 for chunk in storage.iter_object(upload.key):
                     fh.write(chunk)
+                fh.flush()
             except FileNotFoundError:
-                reject(upload, "the file was not found in storage.")
+                reject(
+                    upload,
+                    "This file got lost on the way, so it wasn't added (it was not "
+                    "found in storage). Please try again.",
+                )
                 return Upload.REJECTED
             except Exception as exc:
                 logger.exception("could not read upload %s", upload.key)

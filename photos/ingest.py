@@ -8,9 +8,13 @@ view maps outcomes to statuses in photos.views.OUTCOME_STATUS).
 
 import hashlib
 import logging
+import os
 import re
+import shutil
+import tempfile
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,7 +24,8 @@ from django.utils import timezone
 from albums.access import NO_ALBUM
 from albums.models import Album
 from core import storage
-from photos import images
+from photos import images, videos
+from photos.images.colour import dominant_colour
 from photos.models import Photo
 
 logger = logging.getLogger(__name__)
@@ -42,7 +47,7 @@ ADDED, DUPLICATE, REJECTED, UNAVAILABLE = (
 ALBUM_FULL, ALBUM_BYTES_FULL, GUEST_QUOTA = "album-full", "album-bytes-full", "guest"
 ALBUM_GONE = "album-gone"  # deleted (or merged away) while the file came in
 GUEST_QUOTA_REACHED = (
-    "You have added {} photos as a guest, the most one guest may add. "
+    "You have added {} photos and videos as a guest, the most one guest may add. "
     "Log in to add more."
 )
 
@@ -98,12 +103,16 @@ def album_quota_refusal(album, size):
     totals = album.photos.aggregate(count=models.Count("id"), size=models.Sum("size"))
     if totals["count"] >= settings.ALBUM_MAX_PHOTOS:
         message = (
-            f"This album is full: {settings.ALBUM_MAX_PHOTOS} photos is the limit."
+            "This album is full, so nothing more can be added (the most is "
+            f"{settings.ALBUM_MAX_PHOTOS} photos and videos)."
         )
         return Outcome(REJECTED, message, refusal=ALBUM_FULL)
     if (totals["size"] or 0) + size > settings.ALBUM_MAX_BYTES:
         limit = _gigabytes(settings.ALBUM_MAX_BYTES)
-        message = f"This album is full: {limit} GB of photos is the limit."
+        message = (
+            "This album is full, so nothing more can be added (the most is "
+            f"{limit} GB of photos and videos)."
+        )
         return Outcome(REJECTED, message, refusal=ALBUM_BYTES_FULL)
     return None
 
@@ -160,10 +169,10 @@ def _refusal_under_lock(album, account, sha256, size, guest_key):
 def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
     """Check one file and store it in `album` through the whole pipeline:
     size, duplicate by sha256, the album's quota (and a guest's, by
-    `guest_key`, photos.guests), the image checks and renditions
-    (photos.images), the storage objects, then the row. Returns an Outcome
-    and never raises for a bad file; whatever was written before a failure
-    is removed.
+    `guest_key`, photos.guests), the checks and renditions of a photo
+    (photos.images) or a video clip (photos.videos), the storage objects,
+    then the row. Returns an Outcome and never raises for a bad file;
+    whatever was written before a failure is removed.
 
     The duplicate and quota checks run twice: before the costly work, and
     again under the album's row lock (_refusal_under_lock) in the transaction that
@@ -173,13 +182,15 @@ def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
     guest_key = "" if account else guest_key
     display_name = clean_filename(filename or getattr(file, "name", ""))
     size = getattr(file, "size", None)
-    if size is not None and size > settings.PHOTO_MAX_BYTES:
-        limit = settings.PHOTO_MAX_BYTES // 1024 // 1024
-        return Outcome(
-            REJECTED, f"file is {_megabytes(size)} MB; the limit is {limit} MB"
-        )
+    is_video = videos.is_video(
+        _head(file), display_name, getattr(file, "content_type", None) or ""
+    )
+    if size is not None and (refused := size_refusal(size, is_video)):
+        return Outcome(REJECTED, refused)
     if not size:
-        return Outcome(REJECTED, "file is empty")
+        return Outcome(
+            REJECTED, "This file is empty (0 bytes), so there is nothing to add."
+        )
 
     digest = hashlib.sha256()
     file.seek(0)
@@ -192,15 +203,60 @@ def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
     if full := _refusal(album, size, guest_key):
         return full
 
+    stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
+    prepare = _prepare_video if is_video else _prepare_photo
+    with prepare(file, display_name, size, stem) as prepared:
+        if isinstance(prepared, Outcome):
+            return prepared
+        return _store(
+            album, account, guest_name, guest_key, display_name, size, sha256, prepared
+        )
+
+
+def _head(file):
+    """The first bytes, or none for a file whose bytes were not kept
+    (photos.uploads.OversizeUpload)."""
+    try:
+        file.seek(0)
+        head = file.read(64)
+        file.seek(0)
+    except (AttributeError, ValueError):
+        return b""
+    return head
+
+
+def size_refusal(size, is_video):
+    """The message refusing a file of `size` bytes, or None if it may come in."""
+    limit = settings.VIDEO_MAX_BYTES if is_video else settings.PHOTO_MAX_BYTES
+    if size <= limit:
+        return None
+    kind = "video" if is_video else "photo"
+    return (
+        f"This {kind} is too large to add ({_megabytes(size)} MB; the most is "
+        f"{limit // 1024 // 1024} MB)."
+    )
+
+
+@dataclass
+class Prepared:
+    """What a checked file becomes: its row's fields and storage keys, and
+    the objects to write, (key, bytes or a file on disk, content type)."""
+
+    fields: dict
+    objects: list
+
+
+@contextmanager
+def _prepare_photo(file, display_name, size, stem):
     try:
         rendered = images.process(file, display_name)
     except images.RejectedImage as exc:
-        return Outcome(REJECTED, str(exc))
-
-    stem = f"albums/{album.pk}/{uuid.uuid4().hex}"
+        yield Outcome(REJECTED, str(exc))
+        return
     keys = {
         "link": f"{stem}.{rendered.extension}",
         "tlink": f"{stem}_t.jpg",
+        "small_link": f"{stem}_s.webp",
         "display_link": f"{stem}_d.jpg",
     }
     location_free = None
@@ -214,23 +270,136 @@ def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
             except (ValueError, IndexError):
                 # Decoders skip what they can't parse; stripping the location
                 # can't, and a copy that might keep it is never made.
-                return Outcome(REJECTED, images.UNSTRIPPABLE_LOCATION)
+                yield Outcome(REJECTED, images.UNSTRIPPABLE_LOCATION)
+                return
         else:
             location_free = rendered.location_free
         keys["location_free_link"] = f"{stem}_p.jpg"
-
-    renditions = [
-        (keys["display_link"], rendered.display),
-        (keys["tlink"], rendered.thumbnail),
+    file.seek(0)
+    objects = [
+        (keys["link"], file, rendered.content_type),
+        (keys["display_link"], rendered.display, images.RENDITION_CONTENT_TYPE),
+        (keys["tlink"], rendered.thumbnail, images.RENDITION_CONTENT_TYPE),
+        (keys["small_link"], rendered.small, images.SMALL_CONTENT_TYPE),
     ]
     if location_free is not None:
-        renditions.append((keys["location_free_link"], location_free))
+        objects.append(
+            (keys["location_free_link"], location_free, images.RENDITION_CONTENT_TYPE)
+        )
+    yield Prepared(
+        fields={
+            **keys,
+            "content_type": rendered.content_type,
+            "width": rendered.width,
+            "height": rendered.height,
+            "taken_at": rendered.taken_at,
+            "location_free_size": (
+                len(location_free) if location_free is not None else None
+            ),
+        },
+        objects=objects,
+    )
+
+
+@contextmanager
+def _prepare_video(file, display_name, size, stem):
+    with _on_disk(file) as path:
+        try:
+            made = videos.process(path, size, display_name)
+        except videos.RejectedVideo as exc:
+            yield Outcome(REJECTED, str(exc))
+            return
+        try:
+            checked = made.probe
+            keys = {
+                "link": f"{stem}.{checked.extension}",
+                "tlink": f"{stem}_t.jpg",
+                "small_link": f"{stem}_s.webp",
+                "display_link": f"{stem}_d.jpg",
+            }
+            file.seek(0)
+            objects = [
+                (keys["link"], file, checked.content_type),
+                (keys["display_link"], made.display, images.RENDITION_CONTENT_TYPE),
+                (keys["tlink"], made.thumbnail, images.RENDITION_CONTENT_TYPE),
+                (keys["small_link"], made.small, images.SMALL_CONTENT_TYPE),
+            ]
+            location_free_size = None
+            copies = {}  # path of a copy we made -> its key
+            if made.location_free_path:
+                extension = made.location_free_path.rpartition(".")[2]
+                keys["location_free_link"] = f"{stem}_p.{extension}"
+                copies[made.location_free_path] = keys["location_free_link"]
+                location_free_size = os.path.getsize(made.location_free_path)
+            if made.playback_path:
+                # A remux may serve as both: one object.
+                keys["playback_link"] = copies.setdefault(
+                    made.playback_path, f"{stem}_v.mp4"
+                )
+            for copy_path, key in copies.items():
+                content_type = "video/webm" if key.endswith(".webm") else "video/mp4"
+                objects.append((key, copy_path, content_type))
+            yield Prepared(
+                fields={
+                    **keys,
+                    "content_type": checked.content_type,
+                    "width": checked.width,
+                    "height": checked.height,
+                    "taken_at": checked.taken_at,
+                    "duration": checked.duration,
+                    "video_codec": checked.video_codec,
+                    "location_free_size": location_free_size,
+                },
+                objects=objects,
+            )
+        finally:
+            made.close()
+
+
+@contextmanager
+def _on_disk(file):
+    """A path to the file's bytes on disk, for ffmpeg: its own when it has
+    one, else a temporary copy."""
+    temporary_file_path = getattr(file, "temporary_file_path", None)
+    if temporary_file_path is not None:
+        yield temporary_file_path()
+        return
+    name = getattr(getattr(file, "file", file), "name", None)
+    if isinstance(name, str) and os.path.isfile(name):
+        yield name
+        return
+    with tempfile.NamedTemporaryFile(prefix="partyshots-upload-") as copy:
+        file.seek(0)
+        shutil.copyfileobj(file, copy, 1024 * 1024)
+        copy.flush()
+        yield copy.name
+
+
+def _save(key, content, content_type):
+    if isinstance(content, str):  # a path: a copy made on disk
+        with open(content, "rb") as fh:
+            return storage.save(key, fh, content_type)
+    if hasattr(content, "seek"):
+        content.seek(0)
+    return storage.save(key, content, content_type)
+
+
+def _colour(prepared):
+    """The colour of the photo or clip's thumbnail (its poster's), which the
+    pages use when it is a cover: "#rrggbb", or ""."""
+    tlink = prepared.fields.get("tlink")
+    for key, content, _ in prepared.objects:
+        if key == tlink and isinstance(content, bytes):
+            return dominant_colour(content)
+    return ""
+
+
+def _store(album, account, guest_name, guest_key, display_name, size, sha256, prepared):
+    """Write the prepared objects, then the row; an Outcome."""
     written = []
     try:
-        file.seek(0)
-        written.append(storage.save(keys["link"], file, rendered.content_type))
-        for key, content in renditions:
-            written.append(storage.save(key, content, images.RENDITION_CONTENT_TYPE))
+        for key, content, content_type in prepared.objects:
+            written.append(_save(key, content, content_type))
     except Exception:
         logger.exception(
             "could not store photo %s for album %s", display_name, album.pk
@@ -239,6 +408,9 @@ def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
         return Outcome(UNAVAILABLE, UNAVAILABLE_MESSAGE)
 
     now = timezone.now()
+    fields = dict(prepared.fields)
+    fields["taken_at"] = fields["taken_at"] or now
+    fields["colour"] = _colour(prepared)
     try:
         with transaction.atomic():
             refused = _refusal_under_lock(album, account, sha256, size, guest_key)
@@ -249,17 +421,10 @@ def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
                     guest_name="" if account else guest_name[:60],
                     guest_key=guest_key,
                     filename=display_name,
-                    content_type=rendered.content_type,
                     size=size,
-                    width=rendered.width,
-                    height=rendered.height,
-                    taken_at=rendered.taken_at or now,
                     created_at=now,
                     sha256=sha256,
-                    location_free_size=(
-                        len(location_free) if location_free is not None else None
-                    ),
-                    **keys,
+                    **fields,
                 )
                 # Under the album's lock: no other upload can take the cover.
                 Photo.objects.cover_first_photo(photo)

@@ -13,7 +13,8 @@ from django.utils.crypto import constant_time_compare
 
 from albums.models import Album
 from core import storage
-from photos import images
+from photos import images, videos
+from photos.images import colour
 
 # Albums whose covers to refresh at the end of a covers_refreshed_once() block.
 _pending_covers = threading.local()
@@ -126,6 +127,20 @@ class Photo(models.Model):
     location_free_size = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Bytes of the location-free copy."
     )
+    # small_link: the grid's small rendition (photos.images.SMALL_SIZE), a
+    # square of the thumbnail's middle, as the grid's square tiles show it;
+    # empty for photos added before it existed, whose tile has the thumbnail
+    # alone.
+    small_link = models.CharField(max_length=255, blank=True, db_index=True)
+    # Video clips (photos.videos): tlink and display_link are renditions of a
+    # poster frame; playback_link an MP4 every browser plays, without
+    # metadata, made when the original won't play as it is (empty: the
+    # original, or its location-free copy, plays).
+    playback_link = models.CharField(max_length=255, blank=True, db_index=True)
+    duration = models.FloatField(
+        null=True, blank=True, help_text="Seconds, for a video clip."
+    )
+    video_codec = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     filename = models.CharField(max_length=255)
     guest_name = models.CharField(max_length=60, blank=True)
@@ -143,6 +158,11 @@ class Photo(models.Model):
     hidden = models.BooleanField(
         default=False, help_text="Only the owner and the uploader see it."
     )
+    # The colour that stands for the photo ("#rrggbb", photos.images.colour),
+    # picked from its thumbnail when it is added: the album page and the home
+    # page's cards use a cover's as colour. Empty for photos added before it
+    # existed (manage.py cover_colours fills it in for covers).
+    colour = models.CharField(max_length=7, blank=True)
 
     objects = PhotoManager()
 
@@ -168,11 +188,58 @@ class Photo(models.Model):
     @property
     def uploader_name(self):
         if self.user_id:
-            return self.user.get_username()
+            # The name given at sign-up; older accounts have only a username.
+            return self.user.first_name or self.user.get_username()
         return self.guest_name or "A guest"
+
+    @property
+    def tone(self):
+        """Classes that draw in this photo's colour (static/css/site.css), or ""."""
+        return colour.tone_classes(self.colour)
+
+    @property
+    def is_video(self):
+        return self.content_type.startswith("video/")
+
+    @property
+    def duration_label(self):
+        """A clip's length as a phone shows it: 0:07, 2:45, 1:02:03."""
+        if self.duration is None:
+            return ""
+        minutes, seconds = divmod(max(1, round(self.duration)), 60)
+        hours, minutes = divmod(minutes, 60)
+        if hours:
+            return f"{hours}:{minutes:02d}:{seconds:02d}"
+        return f"{minutes}:{seconds:02d}"
 
     def thumbnail_url(self):
         return storage.url(self.tlink, content_type="image/jpeg")
+
+    def small_url(self):
+        return storage.url(self.small_link, content_type=images.SMALL_CONTENT_TYPE)
+
+    # The grid tile's width in CSS px, as static/css/site.css lays the grid
+    # out (main's 1rem padding, 4px gaps): 3 columns of at least 6.5rem from
+    # 22rem (352 px) wide, 2 below; from 40rem columns of 10rem to 214 px.
+    # The browser picks from grid_srcset() by it before any CSS has loaded.
+    GRID_SIZES = (
+        "(min-width: 40rem) 214px, (min-width: 22rem) calc((100vw - 40px) / 3), "
+        "calc((100vw - 36px) / 2)"
+    )
+
+    def grid_srcset(self):
+        """The grid tile's srcset: the small square, and the thumbnail when it
+        has more pixels across the square tile, each described by those
+        pixels (images.grid_widths), so a phone at up to 3 device pixels per
+        CSS pixel loads the small one; "" for a photo added before there was
+        one (its tile has the thumbnail alone)."""
+        if not self.small_link:
+            return ""
+        small, thumbnail = images.grid_widths(self.width, self.height)
+        srcset = f"{self.small_url()} {small}w"
+        if thumbnail > small:
+            srcset += f", {self.thumbnail_url()} {thumbnail}w"
+        return srcset
 
     def display_url(self):
         return storage.url(self.display_link, content_type="image/jpeg")
@@ -191,10 +258,32 @@ class Photo(models.Model):
             or self.is_uploaded_by(user, guest_key)
         ):
             return self.link, self.content_type, self.filename
+        content_type = self.location_free_content_type
         filename = self.filename
-        if self.content_type != images.RENDITION_CONTENT_TYPE:
-            filename = filename.rsplit(".", 1)[0] + ".jpg"
-        return self.location_free_link, images.RENDITION_CONTENT_TYPE, filename
+        if self.content_type != content_type:
+            extension = content_type.rpartition("/")[2].replace("jpeg", "jpg")
+            filename = filename.rsplit(".", 1)[0] + "." + extension
+        return self.location_free_link, content_type, filename
+
+    @property
+    def location_free_content_type(self):
+        # A photo's copy is a JPEG; a clip's is a remux: WebM stays WebM,
+        # MP4 and QuickTime become MP4 (photos.videos).
+        if not self.is_video:
+            return images.RENDITION_CONTENT_TYPE
+        return "video/webm" if self.content_type == "video/webm" else "video/mp4"
+
+    def playback_for(self, user, guest_key=""):
+        """(key, content type) of what this person's browser plays: the
+        playback copy when there is one, else what they may download."""
+        if self.playback_link:
+            return self.playback_link, "video/mp4"
+        key, content_type, _ = self.download_for(user, guest_key)
+        return key, content_type
+
+    def playback_url_for(self, user, guest_key=""):
+        key, content_type = self.playback_for(user, guest_key)
+        return storage.url(key, content_type=content_type)
 
     def download_size_for(self, user, guest_key=""):
         key = self.download_for(user, guest_key)[0]
@@ -221,16 +310,15 @@ class Photo(models.Model):
 
     @property
     def storage_keys(self):
-        return [
-            key
-            for key in (
-                self.link,
-                self.tlink,
-                self.display_link,
-                self.location_free_link,
-            )
-            if key
-        ]
+        keys = (
+            self.link,
+            self.tlink,
+            self.small_link,
+            self.display_link,
+            self.location_free_link,
+            self.playback_link,
+        )
+        return list(dict.fromkeys(key for key in keys if key))
 
     @property
     def description(self):
@@ -364,3 +452,12 @@ class Upload(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.status})"
+
+    @property
+    def is_video(self):
+        """Judged, as at the start, by the type and name the browser gave."""
+        extension = self.filename.rpartition(".")[2].lower()
+        return (
+            self.content_type.startswith("video/")
+            or extension in videos.VIDEO_EXTENSIONS
+        )

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
+from photos import videos
+
 
 class OversizeUpload(UploadedFile):
     """Stands in for a file that went over the size limit: its name and real
@@ -15,8 +17,9 @@ class OversizeUpload(UploadedFile):
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
-    """Counts each file's bytes; past PHOTO_MAX_BYTES it stops passing them on
-    (so nothing more is spooled) but keeps counting to report the true size."""
+    """Counts each file's bytes; past PHOTO_MAX_BYTES (VIDEO_MAX_BYTES for a
+    file whose name or type says video) it stops passing them on (so nothing
+    more is spooled) but keeps counting to report the true size."""
 
     def new_file(
         self,
@@ -36,14 +39,19 @@ class SizeLimitUploadHandler(FileUploadHandler):
             content_type_extra,
         )
         self.received = 0
+        self.limit = (
+            settings.VIDEO_MAX_BYTES
+            if videos.is_video(b"", file_name or "", content_type or "")
+            else settings.PHOTO_MAX_BYTES
+        )
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
-        if self.received > settings.PHOTO_MAX_BYTES:
+        if self.received > self.limit:
             return None
         return raw_data
 
     def file_complete(self, file_size):
-        if self.received > settings.PHOTO_MAX_BYTES:
+        if self.received > self.limit:
             return OversizeUpload(self.file_name, self.received, self.content_type)
         return None

@@ -4,8 +4,14 @@ from photos import views
 
 urlpatterns = [
     path("a/<str:code>/", views.album, name="album"),
+    path("l/<str:token>/cover.jpg", views.album_cover_image, name="album_cover_image"),
     path("a/<str:code>/upload/", views.upload, name="upload"),
     path("a/<str:code>/uploads/", views.upload_start, name="upload_start"),
+    path(
+        "a/<str:code>/guest-name/",
+        views.upload_guest_name,
+        name="upload_guest_name",
+    ),
     path(
         "a/<str:code>/uploads/<str:token>/", views.upload_status, name="upload_status"
     ),

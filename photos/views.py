@@ -1,17 +1,21 @@
+import datetime
 import json
 import logging
 import math
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zipfile import ZIP_STORED
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -20,12 +24,17 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 from zipstream import ZipStream
 
-from albums.access import get_album_for_owner_or_404, get_album_or_404
+from albums.access import (
+    album_for_link_token,
+    get_album_for_owner_or_404,
+    get_album_or_404,
+)
 from albums.models import Album, Subs
+from albums.previews import absolute
 from core import ratelimit, storage
-from core.errors import StorageUnavailable
+from core.errors import NotFound, StorageUnavailable
 from core.http import wants_json
-from photos import direct_uploads, guests, ingest
+from photos import direct_uploads, downloads, guests, ingest
 from photos.forms import (
     BulkModerationForm,
     DescriptionForm,
@@ -42,7 +51,12 @@ SESSION_TAKEDOWN_IDS = "takedown_photo_ids"
 JSON_PAGE_SIZE = 100
 JSON_MAX_PAGE_SIZE = 200
 PHOTOS_PER_PAGE = 60
-SORTS = {"taken": ("taken_at", "id"), "uploaded": ("created_at", "id")}
+# The album's two orders, both newest first (the photos just taken on top): by
+# date taken, or by upload. The indexes photo_album_taken and
+# photo_album_uploaded, (album, field, id), serve them scanned backwards.
+SORT_FIELDS = {"taken": "taken_at", "uploaded": "created_at"}
+SORTS = {sort: (f"-{field}", "-id") for sort, field in SORT_FIELDS.items()}
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 logger = logging.getLogger(__name__)
@@ -64,7 +78,110 @@ def _photo_json(photo):
     return {
         "id": photo.pk,
         "thumbnail_url": photo.thumbnail_url(),
+        # For a grid tile's <img srcset sizes> ("" for an older photo).
+        "srcset": photo.grid_srcset(),
+        "sizes": Photo.GRID_SIZES,
         "viewer_url": photo.viewer_url(),
+        "is_video": photo.is_video,
+        "duration": photo.duration,
+        "duration_label": photo.duration_label,
+    }
+
+
+def _source_type(content_type):
+    """The type a <source> announces for a clip. Chrome and Firefox answer
+    canPlayType("video/quicktime") with "" and would skip the source, though
+    they play the H.264 MOV a phone records as they play an MP4."""
+    return "video/mp4" if content_type == "video/quicktime" else content_type
+
+
+def _video_limits():
+    """The clip limits in words, for the upload form: "3 minutes and 500 MB"."""
+    seconds = settings.VIDEO_MAX_SECONDS
+    minutes, rest = divmod(seconds, 60)
+    if minutes and not rest:
+        length = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    else:
+        length = f"{seconds} seconds"
+    return f"{length} and {settings.VIDEO_MAX_BYTES // (1024 * 1024)} MB"
+
+
+def _count_label(count, videos):
+    """What the album holds, for its header: "12 photos", "1 video",
+    "12 photos and 2 videos"."""
+    photos = _photos(count - videos)
+    if not videos:
+        return photos
+    clips = f"{videos} video{'s' if videos != 1 else ''}"
+    return f"{photos} and {clips}" if count > videos else clips
+
+
+def _sort_param(request):
+    sort = request.GET.get("sort")
+    return sort if sort in SORTS else "taken"
+
+
+def _sort_key(photo, sort):
+    """Where `sort` puts the photo, as "<microseconds since 1970>.<id>": the
+    grid tile's data-key, by which static/js/album.js places a new photo, and
+    the cursor album_photos_json's `before` takes."""
+    moment = getattr(photo, SORT_FIELDS[sort])
+    return f"{(moment - EPOCH) // datetime.timedelta(microseconds=1)}.{photo.pk}"
+
+
+def _after_key(sort, key):
+    """A filter for the photos that `sort` puts after the one whose _sort_key
+    is `key` (older ones: the order is newest first), or None for a key that
+    is not one."""
+    micros, _dot, pk = key.partition(".")
+    try:
+        moment = EPOCH + datetime.timedelta(microseconds=int(micros))
+        pk = int(pk)
+    except (ValueError, OverflowError):
+        return None
+    field = SORT_FIELDS[sort]
+    return Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "id__lt": pk})
+
+
+def _grid_json_url(album, sort, **params):
+    """album_photos_json for the album page's grid, in `sort`'s order."""
+    query = urlencode({"sort": sort, **params})
+    return f"{reverse('album_photos_json', args=[album.code])}?{query}"
+
+
+def _album_totals(album, photos, user, guest_key):
+    """What the album page's header says of the photos this person sees, in
+    one aggregate query: how many and how many of them are clips, what
+    Download all weighs; and the sum and the largest of their ids, by which
+    static/js/album.js tells photos added since from photos hidden or
+    deleted (the slideshow's check)."""
+    totals = photos.aggregate(
+        count=Count("id"),
+        videos=Count("id", filter=Q(content_type__startswith="video/")),
+        download_size=downloads.download_size(album, user, guest_key),
+        id_sum=Sum("id"),
+        newest_id=Max("id"),
+    )
+    # PostgreSQL sums bigints as numeric; an empty album sums to None.
+    totals["id_sum"] = int(totals["id_sum"] or 0)
+    totals["newest_id"] = totals["newest_id"] or 0
+    return totals
+
+
+def _totals_json(album, totals):
+    """The totals as the album's JSON gives them, with the header's words."""
+    size = totals["download_size"] or 0
+    return {
+        "count": totals["count"],
+        "id_sum": totals["id_sum"],
+        "videos": totals["videos"],
+        "newest_id": totals["newest_id"],
+        "count_label": _count_label(totals["count"], totals["videos"]),
+        "download_size": size,
+        # As templates/albums/album.html writes it: "Download all (1.2 GB)".
+        "download_label": "Download all"
+        + (f" ({filesizeformat(size)})" if size else ""),
+        "download_url": reverse("album_download", args=[album.code]),
     }
 
 
@@ -214,7 +331,7 @@ def album(request, code):
     album = get_album_or_404(request, code)
     if code != album.code:
         return redirect(album)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "taken"
+    sort = _sort_param(request)
     upload_refusal = album.upload_refusal(request.user)
     if request.user.is_authenticated or upload_refusal:
         guest_key = guests.key(request)
@@ -230,7 +347,20 @@ def album(request, code):
         )
         .order_by(*SORTS[sort])
     )
-    page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    # One query for all the totals; the paginator takes the count instead of
+    # counting again (Paginator.count is a cached property).
+    totals = _album_totals(album, photos, request.user, guest_key)
+    paginator = Paginator(photos, PHOTOS_PER_PAGE)
+    paginator.count = totals["count"]
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for each in page.object_list:
+        each.sort_key = _sort_key(each, sort)
+    # The page's script goes on from its last tile as the guest scrolls
+    # (keyset: photos added meanwhile don't shift what comes next).
+    more_url = None
+    if page.has_next():
+        more_url = _grid_json_url(album, sort, before=page.object_list[-1].sort_key)
     is_follower = (
         request.user.is_authenticated
         and request.user.pk != album.user_id
@@ -242,6 +372,12 @@ def album(request, code):
         {
             "album": album,
             "page": page,
+            "count_label": _count_label(totals["count"], totals["videos"]),
+            "download_size": totals["download_size"],
+            "id_sum": totals["id_sum"],
+            "newest_id": totals["newest_id"],
+            "offset": page.start_index() - 1 if totals["count"] else 0,
+            "more_url": more_url,
             "sort": sort,
             "is_owner": album.is_owned_by(request.user),
             "can_follow": request.user.is_authenticated
@@ -249,6 +385,7 @@ def album(request, code):
             "is_follower": is_follower,
             "upload_refusal": upload_refusal,
             "upload_max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+            "video_limits": _video_limits(),
         },
     )
     return guests.keep_cookie(request, response)
@@ -256,16 +393,23 @@ def album(request, code):
 
 @require_safe
 def photo(request, code, photo_id):
-    """One photo large, with its description, uploader, date and actions."""
+    """One photo large, with its description, uploader, date and actions;
+    Previous and Next in the album page's order (newest first, by date taken
+    or with ?sort=uploaded by upload)."""
     album, photo, guest_key = _get_photo_or_404(request, code, photo_id)
     visible = Photo.objects.visible_in(album, request.user, guest_key)
-    earlier = Q(taken_at__lt=photo.taken_at) | Q(
-        taken_at=photo.taken_at, id__lt=photo.pk
-    )
-    later = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
-    previous = visible.filter(earlier).order_by("-taken_at", "-id").first()
-    following = visible.filter(later).order_by("taken_at", "id").first()
+    sort = _sort_param(request)
+    field = SORT_FIELDS[sort]
+    moment = getattr(photo, field)
+    newer = Q(**{f"{field}__gt": moment}) | Q(**{field: moment, "id__gt": photo.pk})
+    older = Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "id__lt": photo.pk})
+    previous = visible.filter(newer).order_by(field, "id").first()
+    following = visible.filter(older).order_by(*SORTS[sort]).first()
     can_edit = photo.can_edit(request.user, guest_key)
+    playback_url = playback_type = None
+    if photo.is_video:
+        playback_url = photo.playback_url_for(request.user, guest_key)
+        playback_type = _source_type(photo.playback_for(request.user, guest_key)[1])
     return render(
         request,
         "photos/photo.html",
@@ -273,9 +417,12 @@ def photo(request, code, photo_id):
             "album": album,
             "album_url": album.get_absolute_url(),
             "photo": photo,
+            "playback_url": playback_url,
+            "playback_type": playback_type,
             "can_edit": can_edit,
             "previous": previous,
             "next": following,
+            "sort_query": "" if sort == "taken" else f"?sort={sort}",
             "description_form": DescriptionForm(
                 initial={"description": photo.description}
             )
@@ -531,68 +678,108 @@ def takedown_resolve(request, code, request_id, remove):
 
 @require_safe
 def album_photos_json(request, code):
-    """The album's photos in upload order, a page at a time; `?after=<id>` gives
-    only those added since, so a grid or a slideshow can pick up new ones.
+    """The album's photos as JSON, a page at a time, for the slideshow and the
+    album page's script (static/js/album.js).
+
+    Without `sort` they come in upload order; `?after=<id>` gives only those
+    added since, so a grid or a slideshow can pick up new ones. With
+    `?sort=taken` or `?sort=uploaded` each item also has its grid `tile` (the
+    album page's own HTML, templates/albums/_photo_tile.html) and its `key`
+    in that order (newest first, as the album page shows them), and the page
+    comes in that order, from the top or from `?before=<key>` on: the photos
+    after that one, as the guest scrolls (keyset, so photos added meanwhile
+    shift nothing). `?after=<id>` with a sort still gives those added since,
+    in upload order, for the page to place each by its key.
 
     Every page also says how many photos this person can see in the whole
     album and the sum of their ids (one aggregate query): a client holding
     the same set computes the same two numbers, so a mismatch means photos
     were hidden, deleted or unhidden since. Then `?ids=1` lists just the
-    visible ids in upload order (no URLs to sign: cheap even for 5,000)."""
+    visible ids in upload order (no URLs to sign: cheap even for 5,000). The
+    same query gives what the album page's header says: `count_label`
+    ("12 photos and 2 videos"), `download_label` ("Download all (1.2 GB)"),
+    `download_size` and `download_url`, and `newest_id`."""
     album = get_album_or_404(request, code)
-    photos = Photo.objects.visible_in(album, request.user, guests.key(request))
+    guest_key = guests.key(request)
+    photos = Photo.objects.visible_in(album, request.user, guest_key)
     if request.GET.get("ids"):
         return JsonResponse(
             {"ids": list(photos.order_by("id").values_list("id", flat=True))}
         )
+    sort = request.GET.get("sort")
+    if sort is not None and sort not in SORTS:
+        return JsonResponse({"error": "sort must be taken or uploaded."}, status=400)
+    # A sorted page without `after` is the grid's next photos as it scrolls.
+    keyset = sort is not None and "after" not in request.GET
     try:
         after = int(request.GET.get("after", 0))
-        limit = min(
-            max(int(request.GET.get("limit", JSON_PAGE_SIZE)), 1), JSON_MAX_PAGE_SIZE
-        )
+        default = PHOTOS_PER_PAGE if keyset else JSON_PAGE_SIZE
+        limit = min(max(int(request.GET.get("limit", default)), 1), JSON_MAX_PAGE_SIZE)
     except ValueError:
         return JsonResponse(
             {"error": "after and limit must be whole numbers."}, status=400
         )
-    page = list(
-        photos.filter(pk__gt=after)
-        .select_related("user")
-        .prefetch_related("tags")
-        .order_by("id")[: limit + 1]
-    )
+    selected = photos.select_related("user").prefetch_related("tags")
+    if keyset:
+        before = request.GET.get("before")
+        if before is not None:
+            older = _after_key(sort, before)
+            if older is None:
+                return JsonResponse(
+                    {"error": "before must be a photo's key."}, status=400
+                )
+            selected = selected.filter(older)
+        selected = selected.order_by(*SORTS[sort])
+    else:
+        selected = selected.filter(pk__gt=after).order_by("id")
+    page = list(selected[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
+    is_owner = album.is_owned_by(request.user)
     items = []
     for photo in page:
-        items.append(
-            {
-                "id": photo.pk,
-                "thumbnail_url": photo.thumbnail_url(),
-                "display_url": photo.display_url(),
-                "viewer_url": photo.viewer_url(),
-                "taken_at": photo.taken_at.isoformat(),
-                "uploader": photo.uploader_name,
-                "description": photo.description,
-                "width": photo.width,
-                "height": photo.height,
-            }
-        )
+        item = {
+            "id": photo.pk,
+            "thumbnail_url": photo.thumbnail_url(),
+            "srcset": photo.grid_srcset(),
+            "sizes": Photo.GRID_SIZES,
+            "display_url": photo.display_url(),
+            "viewer_url": photo.viewer_url(),
+            "taken_at": photo.taken_at.isoformat(),
+            "uploader": photo.uploader_name,
+            "description": photo.description,
+            "width": photo.width,
+            "height": photo.height,
+            "is_video": photo.is_video,
+            "duration": photo.duration,
+        }
+        if photo.is_video:
+            # What this person may play: a guest gets the copy without location.
+            item["video_url"] = photo.playback_url_for(request.user, guest_key)
+            item["video_type"] = _source_type(
+                photo.playback_for(request.user, guest_key)[1]
+            )
+        if sort:
+            photo.sort_key = item["key"] = _sort_key(photo, sort)
+            # This person's own: the grid places it at once, no button.
+            item["mine"] = photo.is_uploaded_by(request.user, guest_key)
+            item["tile"] = render_to_string(
+                "albums/_photo_tile.html",
+                {"album": album, "photo": photo, "sort": sort, "is_owner": is_owner},
+            ).strip()
+        items.append(item)
     next_url = None
-    if more:
+    if more and keyset:
+        next_url = _grid_json_url(album, sort, before=page[-1].sort_key, limit=limit)
+    elif more:
+        extra = {"sort": sort} if sort else {}
         next_url = (
             f"{reverse('album_photos_json', args=[album.code])}"
-            f"?after={page[-1].pk}&limit={limit}"
+            f"?{urlencode({'after': page[-1].pk, 'limit': limit, **extra})}"
         )
-    totals = photos.aggregate(
-        count=Count("id"), id_sum=Sum("id")
-    )  # PostgreSQL sums bigints as numeric
+    totals = _album_totals(album, photos, request.user, guest_key)
     return JsonResponse(
-        {
-            "photos": items,
-            "next": next_url,
-            "count": totals["count"],
-            "id_sum": int(totals["id_sum"] or 0),
-        }
+        {"photos": items, "next": next_url, **_totals_json(album, totals)}
     )
 
 
@@ -678,11 +865,49 @@ def _milliseconds_param(request, name, bounds):
     return round(min(max(seconds, low), high) * 1000)
 
 
+# Photos between the full-screen QR slides, overridable with ?qr=<photos>
+# (0: none) within these bounds; the default is SLIDESHOW_QR_EVERY.
+SLIDESHOW_QR_EVERY_BOUNDS = (0, 1000)
+
+
+def _count_param(request, name, default, bounds):
+    """?name=<whole number> within bounds (low, high); default if not a number."""
+    low, high = bounds
+    try:
+        count = float(request.GET.get(name, default))
+    except ValueError:
+        count = default
+    if not math.isfinite(count):
+        count = default
+    return min(max(int(count), low), high)
+
+
+def _slideshow_qr_svg(link):
+    """The album's link as an inline SVG QR code: the same code as the share
+    page's cards and qr.png (error correction M), black on white with the full
+    quiet zone of four modules drawn in, sized by CSS, so it stays sharp on a
+    TV and scans from across a room."""
+    svg = segno.make(link, error="m").svg_inline(
+        scale=1,
+        border=4,
+        dark="#000",
+        light="#fff",
+        omitsize=True,
+        svgclass="slideshow-qr-code",
+        lineclass=None,
+        title="QR code of this album's link",
+    )
+    return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
 @require_safe
 def slideshow(request, code):
     """The album full screen for a TV or laptop at the party. static/js/slideshow.js
     cycles through the photos and polls album_photos_json for new ones; without
-    JavaScript the page shows the newest photo and reloads itself."""
+    JavaScript the page shows the newest photo and reloads itself. The album's
+    QR code (its link, which counts against no lookup limit) sits in a corner,
+    fills the screen while the album is empty and, after every `qr_every`
+    photos, for one slide."""
     album = get_album_or_404(request, code)
     newest = (
         Photo.objects.visible_in(album, request.user, guests.key(request))
@@ -701,7 +926,12 @@ def slideshow(request, code):
             "site": urlsplit(settings.SITE_URL).netloc or request.get_host(),
             "photos_url": reverse("album_photos_json", args=[album.code]),
             "slide_ms": _milliseconds_param(request, "every", SLIDESHOW_SECONDS),
+            "video_ms": settings.SLIDESHOW_VIDEO_SECONDS * 1000,
             "poll_ms": _milliseconds_param(request, "poll", SLIDESHOW_POLL_SECONDS),
+            "qr_every": _count_param(
+                request, "qr", settings.SLIDESHOW_QR_EVERY, SLIDESHOW_QR_EVERY_BOUNDS
+            ),
+            "qr_svg": _slideshow_qr_svg(absolute(request, album.get_link_url())),
         },
     )
 
@@ -858,3 +1088,53 @@ def upload_status(request, code, token):
     """Where the file is: pending, processing, added, duplicate or rejected."""
     _album, upload = _get_upload_or_404(request, code, token)
     return JsonResponse(_upload_json(upload))
+
+
+@require_POST
+def upload_guest_name(request, code):
+    """A guest's name ({"guest_name"}), given or changed on the upload card
+    (it asks once, after the first files are chosen, and uploads start at
+    once): remembered in the session for the uploads to come, and given to
+    this browser's uploads and photos in this album that went without one
+    (those started before it was typed). Names already given are kept, so a
+    phone passed to a friend who types theirs renames nothing of the first."""
+    album = get_album_or_404(request, code)
+    if request.user.is_authenticated:
+        return JsonResponse({"error": "You add photos as your account."}, status=400)
+    try:
+        form = GuestNameForm({"guest_name": _posted(request).get("guest_name", "")})
+    except direct_uploads.Refused as refusal:
+        return _refused(refusal)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(form.errors["guest_name"])}, status=400)
+    name = form.cleaned_data["guest_name"].strip()
+    if not name:
+        request.session.pop(SESSION_GUEST_NAME, None)
+        return JsonResponse({"guest_name": ""})
+    request.session[SESSION_GUEST_NAME] = name
+    if key := guests.key(request):
+        # Uploads first: one a worker is adding holds its row, and waiting for
+        # it here means its photo is there to be named next.
+        unnamed = {"user": None, "guest_key": key, "guest_name": ""}
+        album.uploads.in_flight().filter(**unnamed).update(guest_name=name)
+        album.photos.filter(**unnamed).update(guest_name=name)
+    return JsonResponse({"guest_name": name})
+
+
+@require_safe
+def album_cover_image(request, token):
+    """The album's cover for link previews (og:image): a stable address of
+    ours, by the album's link token, so a chat app's crawler gets it without
+    cookies and without counting against any lookup limit. Redirects (302,
+    cached 5 minutes, well within the signed URL's life) to a fresh signed URL
+    of the cover's display rendition; 404 when the album has no cover."""
+    album = album_for_link_token(token)
+    cover = album and album.thumbnail
+    if cover is None or cover.hidden:
+        raise NotFound("This album has no cover photo.")
+    response = redirect(absolute(request, cover.display_url()))
+    response["Cache-Control"] = "public, max-age=300"
+    # No body, so no type: nor the device cookie that comes with HTML
+    # (albums.middleware), which a shared cache must not hand to others.
+    del response["Content-Type"]
+    return response

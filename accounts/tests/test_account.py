@@ -65,3 +65,43 @@ class AccountTestCase(BaseTestCase):
     def test_anonymous_visitors_are_sent_to_log_in(self):
         response = self.client.post(self.url, {"username": "x", "email": ""})
         self.assertRedirects(response, f"{reverse('login')}?next={self.url}")
+
+
+class AccountNameAndEmailTestCase(BaseTestCase):
+    """The display name new albums are "Hosted by", and the email that logs in."""
+
+    url = reverse("account")
+
+    def setUp(self):
+        self.client.force_login(self.alice)
+
+    def test_the_name_is_shown_and_changed(self):
+        self.assertContains(
+            self.client.get(self.url),
+            '<label for="id_first_name">Your name:</label>',
+            html=True,
+        )
+        self.client.post(
+            self.url,
+            {
+                "first_name": "Alice  Liddell",
+                "username": "alice",
+                "email": "alice@example.org",
+            },
+        )
+        self.alice.refresh_from_db()
+        self.assertEqual(self.alice.first_name, "Alice  Liddell")
+
+    def test_the_name_fits_an_album(self):
+        response = self.client.post(
+            self.url, {"first_name": "x" * 61, "username": "alice", "email": ""}
+        )
+        self.assertContains(response, "at most 60 characters")
+
+    def test_another_accounts_email_is_refused_whatever_its_case(self):
+        response = self.client.post(
+            self.url, {"username": "alice", "email": "BOB@example.org"}
+        )
+        self.assertContains(response, "An account with this email already exists.")
+        self.alice.refresh_from_db()
+        self.assertEqual(self.alice.email, "alice@example.org")

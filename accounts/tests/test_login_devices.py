@@ -237,9 +237,9 @@ class DeviceCookieTestCase(TestCase):
         response = browser.post(
             "/accounts/signup/",
             {
-                "username": "carol",
-                "password1": "a long fresh passphrase",
-                "password2": "a long fresh passphrase",
+                "first_name": "Carol",
+                "email": "carol@example.org",
+                "password": "a long fresh passphrase",
             },
             REMOTE_ADDR=HOME,
         )

@@ -1,9 +1,12 @@
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from albums.models import Album
 from albums.tests.base import AlbumTestCase, bulk_photos, store_photo
+from photos import downloads
+from photos.models import Photo
 
 
 class AlbumPageTestCase(AlbumTestCase):
@@ -56,7 +59,7 @@ class AlbumPageTestCase(AlbumTestCase):
         self.assertContains(response, photo.tlink)
         self.assertContains(response, 'width="64" height="48"')
         self.assertContains(response, 'alt="Photo by bob, taken')
-        self.assertContains(response, "1 photo ")
+        self.assertContains(response, ">1 photo<")
         self.assertNotContains(response, "No photos yet")
 
     def test_description_is_the_alt_text(self):
@@ -64,7 +67,7 @@ class AlbumPageTestCase(AlbumTestCase):
         photo.tags.create(key="description", value="The cake arrives")
         self.assertContains(self.client.get(self.url), 'alt="The cake arrives"')
 
-    def test_sorted_by_date_taken_newest_last_or_by_upload(self):
+    def test_sorted_newest_first_by_date_taken_or_by_upload(self):
         now = timezone.now()
         early = store_photo(
             self.album,
@@ -79,9 +82,9 @@ class AlbumPageTestCase(AlbumTestCase):
             created_at=now - timezone.timedelta(hours=1),
         )
         by_taken = self.client.get(self.url)
-        self.assertEqual(list(by_taken.context["page"].object_list), [early, late])
+        self.assertEqual(list(by_taken.context["page"].object_list), [late, early])
         by_upload = self.client.get(self.url, {"sort": "uploaded"})
-        self.assertEqual(list(by_upload.context["page"].object_list), [late, early])
+        self.assertEqual(list(by_upload.context["page"].object_list), [early, late])
         self.assertEqual(
             self.client.get(self.url, {"sort": "bogus"}).context["sort"], "taken"
         )
@@ -178,3 +181,116 @@ class AlbumPageTestCase(AlbumTestCase):
         self.assertEqual(few, many)
         with self.assertNumQueries(many):
             self.client.get(self.url, {"sort": "uploaded", "page": 2})
+
+
+class HostedByTestCase(AlbumTestCase):
+    """The header says who hosts the album: the name the host chose, never
+    the username."""
+
+    def test_the_chosen_name_and_not_the_username(self):
+        Album.objects.filter(pk=self.album.pk).update(host_name="Alice & Tom")
+        for user in (None, self.bob, self.alice):
+            with self.subTest(user=user):
+                self.login_as(user)
+                response = self.client.get(self.album.get_absolute_url())
+                self.assertContains(
+                    response,
+                    '<span class="album-host">Hosted by Alice &amp; Tom</span>',
+                    html=True,
+                )
+                self.assertNotContains(response, "by alice")
+
+    def test_no_name_chosen_shows_none(self):
+        response = self.client.get(self.album.get_absolute_url())
+        self.assertNotContains(response, "Hosted by")
+        self.assertNotContains(response, "by alice")
+
+
+class DownloadSizeTestCase(AlbumTestCase):
+    """The "Download all" link says about how much it is, for the person
+    asking: the originals, or the location-free copies where they get those,
+    as the ZIP (photos.views.album_download) gives them; counted in the
+    page's one aggregate query."""
+
+    MB = 1024 * 1024
+
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/"
+        # bob's photo has a location-free copy; charlie's has no location; a
+        # guest's has a copy whose size was never recorded; one is hidden.
+        (self.bobs,) = bulk_photos(
+            self.album,
+            1,
+            user=self.bob,
+            size=300 * self.MB,
+            location_free_link="x/bob_nogps.jpg",
+            location_free_size=100 * self.MB,
+        )
+        bulk_photos(self.album, 1, user=self.charlie, size=20 * self.MB)
+        bulk_photos(
+            self.album,
+            1,
+            guest_key="k" * 64,
+            size=4 * self.MB,
+            location_free_link="x/guest_nogps.jpg",
+        )
+        bulk_photos(self.album, 1, user=self.alice, size=7 * self.MB, hidden=True)
+
+    def label(self, user):
+        self.login_as(user)
+        response = self.client.get(self.url)
+        text = response.content.decode()
+        start = text.index("Download all")
+        return text[start : text.index("</a>", start)].replace("\xa0", " ")
+
+    def test_each_person_sees_what_they_would_download(self):
+        for user, expected in (
+            (self.alice, "Download all (331.0 MB)"),  # owner: every original
+            (self.bob, "Download all (324.0 MB)"),  # his own original
+            (self.charlie, "Download all (124.0 MB)"),  # bob's without location
+            (self.staff, "Download all (131.0 MB)"),  # staff is no owner: copies
+            (None, "Download all (124.0 MB)"),
+        ):
+            with self.subTest(user=user):
+                self.assertEqual(self.label(user), expected)
+
+    def test_an_album_that_keeps_location_gives_originals_to_all(self):
+        Album.objects.filter(pk=self.album.pk).update(keep_location=True)
+        self.assertEqual(self.label(None), "Download all (324.0 MB)")
+
+    def test_in_gigabytes(self):
+        bulk_photos(self.album, 3, user=self.charlie, size=300 * self.MB)
+        self.assertEqual(self.label(self.charlie), "Download all (1.0 GB)")
+
+    def test_it_agrees_with_what_the_zip_holds_photo_by_photo(self):
+        album = Album.objects.get(pk=self.album.pk)
+        for user, guest_key in (
+            (self.alice, ""),
+            (self.bob, ""),
+            (self.charlie, ""),
+            (self.staff, ""),
+            (AnonymousUser(), ""),
+            (AnonymousUser(), "k" * 64),
+        ):
+            for keep_location in (False, True):
+                with self.subTest(user=user, guest=bool(guest_key), keep=keep_location):
+                    album.keep_location = keep_location
+                    photos = Photo.objects.visible_in(album, user, guest_key)
+                    total = photos.aggregate(
+                        size=downloads.download_size(album, user, guest_key)
+                    )["size"]
+                    each = [
+                        photo.download_size_for(user, guest_key) for photo in photos
+                    ]
+                    self.assertEqual(
+                        total,
+                        sum(
+                            size if size is not None else photo.size
+                            for photo, size in zip(photos, each, strict=True)
+                        ),
+                    )
+
+    def test_no_link_without_photos(self):
+        Album.objects.get(pk=self.album.pk).photos.all().delete()
+        self.assertNotContains(self.client.get(self.url), "Download all")

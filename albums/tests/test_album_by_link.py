@@ -106,3 +106,57 @@ class TypedCodesPerDeviceTestCase(AlbumTestCase):
             script.cookies["visitor"] = f"forged-{number}"
             status = script.get("/a/ZZZZZZZZ/").status_code
         self.assertEqual(status, 429)
+
+
+WHATSAPP = "WhatsApp/2.24.1.4 A"
+IMESSAGE = "Mozilla/5.0 (Macintosh) facebookexternalhit/1.1 Facebot Twitterbot/1.0"
+
+
+@override_settings(RATE_LIMITS={**LIMITS, "code-lookup-global": (1, 3600)})
+class LinkPreviewCrawlerTestCase(AlbumTestCase):
+    """A chat app's crawler fetching a preview of the link gets a page with the
+    album's Open Graph tags, not the redirect (it keeps no cookies, so the
+    album page would count it as a typed code); everyone else is redirected."""
+
+    def setUp(self):
+        super().setUp()
+        self.link = self.album.get_link_url()
+
+    def test_a_crawler_gets_the_preview_page_without_a_redirect(self):
+        for agent in (WHATSAPP, IMESSAGE, "Slackbot-LinkExpanding 1.0", "TelegramBot"):
+            with self.subTest(agent=agent):
+                crawler = self.client_class(headers={"User-Agent": agent})
+                response = crawler.get(self.link)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(
+                    response,
+                    '<meta property="og:title" content="Alice&#x27;s party">',
+                    html=False,
+                )
+                self.assertContains(
+                    response,
+                    f'<meta property="og:url" content="http://testserver{self.link}">',
+                )
+                self.assertIn("User-Agent", response["Vary"])
+                # Nothing remembered: no session for a crawler.
+                self.assertNotIn(SESSION_OPENED_CODES, crawler.session)
+
+    def test_crawlers_never_count_against_the_lookup_limits(self):
+        # The global limit is 1 wrong code an hour: used up.
+        self.client_class().get("/a/ZZZZZZZZ/")
+        for _ in range(5):
+            crawler = self.client_class(headers={"User-Agent": WHATSAPP})
+            self.assertEqual(crawler.get(self.link).status_code, 200)
+
+    def test_a_browser_is_redirected_with_vary(self):
+        response = self.client.get(
+            self.link, headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604.1"}
+        )
+        self.assertRedirects(response, f"/a/{self.album.code}/")
+        self.assertIn("User-Agent", response["Vary"])
+
+    def test_a_crawler_with_an_old_link_gets_the_same_404(self):
+        old = self.link
+        self.album.new_code()
+        crawler = self.client_class(headers={"User-Agent": WHATSAPP})
+        self.assertContains(crawler.get(old), "This link no longer", status_code=404)

@@ -104,3 +104,116 @@ class AlbumMergeTestCase(AlbumTestCase):
         self.assertContains(
             self.client.get(self.url), "You have no other album to merge"
         )
+
+
+class MergeConfirmationTestCase(AlbumTestCase):
+    """The chooser asks by GET; the page it leads to says exactly what the
+    merge moves and deletes, and only its POST button merges."""
+
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/merge/"
+        self.other = Album.objects.create(name="Alice's afterparty", user=self.alice)
+        store_photo(self.album, color=(1, 1, 1))
+        store_photo(self.other, color=(1, 1, 1))  # already here: dropped
+        self.moving = store_photo(self.other, color=(2, 2, 2))
+        store_photo(self.other, color=(3, 3, 3))
+        store_photo(
+            self.other, color=(4, 4, 4), content_type="video/mp4", filename="toast.mp4"
+        )
+        self.other.thumbnail = self.moving
+        self.other.save()
+        Subs.objects.create(album=self.other, user=self.charlie)  # follows both
+        Subs.objects.create(album=self.other, user=self.bob)
+        self.confirm_url = f"{self.url}?other={self.other.pk}"
+        self.client.force_login(self.alice)
+
+    def test_the_chooser_asks_by_get(self):
+        response = self.client.get(self.url)
+        self.assertContains(response, '<form method="get" class="card">')
+        self.assertContains(response, f'<option value="{self.other.pk}">')
+        self.assertContains(response, "Next: see what moves")
+
+    def test_the_page_says_what_moves_and_what_is_deleted(self):
+        response = self.client.get(self.confirm_url)
+        self.assertContains(
+            response,
+            "<h1>Merge Alice&#x27;s afterparty into Alice&#x27;s party?</h1>",
+            html=True,
+        )
+        text = " ".join(response.content.decode().split())
+        self.assertIn(
+            "<strong>2 photos and 1 video move</strong> from Alice&#x27;s afterparty",
+            text,
+        )
+        self.assertIn(
+            f'from Alice&#x27;s afterparty (<span class="album-code">'
+            f"{self.other.display_code}</span>) into Alice&#x27;s party",
+            text,
+        )
+        self.assertIn("1 more is already in Alice&#x27;s party (the same file)", text)
+        self.assertIn(
+            "<strong>1 follower</strong> of Alice&#x27;s afterparty will follow", text
+        )
+        self.assertIn("1 more already follows it.", text)
+        self.assertIn("Alice&#x27;s afterparty's cover becomes its cover.", text)
+        self.assertIn("<strong>Alice&#x27;s afterparty is then deleted</strong>", text)
+        self.assertIn(f"http://testserver/l/{self.other.link_token}/", text)
+        self.assertIn("any cards printed for it stop working", text)
+        self.assertContains(
+            response, f'<input type="hidden" name="other" value="{self.other.pk}">'
+        )
+        self.assertContains(
+            response,
+            '<button type="submit" class="button button-danger">Merge and delete '
+            "Alice&#x27;s afterparty</button>",
+            html=True,
+        )
+        self.assertContains(
+            response, f'<a href="/a/{self.album.code}/settings/">Cancel</a>', html=True
+        )
+        # Nothing has happened yet.
+        self.assertEqual(self.other.photos.count(), 4)
+        self.assertEqual(self.other.subs.count(), 2)
+
+    def test_what_it_says_is_what_the_merge_does(self):
+        preview = self.album.merge_preview(self.other)
+        moved, dropped, followers = self.album.merge(self.other)
+        self.assertEqual(
+            (
+                preview["photos"] + preview["videos"],
+                preview["dropped"],
+                preview["followers"],
+            ),
+            (moved, dropped, followers),
+        )
+        self.assertEqual((preview["photos"], preview["videos"]), (2, 1))
+
+    def test_nobody_following_and_a_cover_already_there(self):
+        Subs.objects.filter(album=self.other).delete()
+        self.album.thumbnail = self.album.photos.get()
+        self.album.save()
+        text = " ".join(self.client.get(self.confirm_url).content.decode().split())
+        self.assertIn("Nobody follows Alice&#x27;s afterparty.", text)
+        self.assertNotIn("cover", text)
+
+    def test_only_followers_already_here(self):
+        Subs.objects.filter(album=self.other, user=self.bob).delete()
+        text = " ".join(self.client.get(self.confirm_url).content.decode().split())
+        self.assertIn("Its 1 follower already follows Alice&#x27;s party.", text)
+
+    def test_an_album_that_is_not_one_of_yours_is_refused_with_the_chooser(self):
+        bobs = Album.objects.create(name="Bob's", user=self.bob)
+        for other in (bobs.pk, self.album.pk, "nonsense", ""):
+            with self.subTest(other=other):
+                response = self.client.get(self.url, {"other": other})
+                self.assertEqual(response.status_code, 400)
+                self.assertContains(response, "Next: see what moves", status_code=400)
+                self.assertNotContains(response, "Bob&#x27;s", status_code=400)
+        self.assertTrue(Album.objects.filter(pk=bobs.pk).exists())
+
+    def test_others_get_404_for_the_page(self):
+        for user in (None, self.bob, self.charlie):
+            with self.subTest(user=user):
+                self.login_as(user)
+                self.assertEqual(self.client.get(self.confirm_url).status_code, 404)

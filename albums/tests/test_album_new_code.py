@@ -49,11 +49,57 @@ class AlbumNewCodeTestCase(AlbumTestCase):
         self.album.refresh_from_db()
         self.assertEqual(self.album.code, self.old_code)
 
-    def test_get_changes_nothing(self):
+    def test_get_asks_first_saying_what_stops_working_and_changes_nothing(self):
         self.client.force_login(self.alice)
-        self.assertEqual(self.client.get(self.url).status_code, 405)
+        response = self.client.get(self.url)
+        self.assertContains(
+            response, "<h1>Issue a new code for Alice&#x27;s party?</h1>", html=True
+        )
+        self.assertContains(response, self.album.display_code)
+        # The link stops too (Album.new_code makes a new link token): shown in full.
+        self.assertContains(response, f"http://testserver/l/{self.album.link_token}/")
+        for stops in (
+            "QR code",
+            "Printed cards",
+            "Links to single photos",
+            "slideshow",
+        ):
+            self.assertContains(response, stops)
+        # A POST button, and a way back that changes nothing.
+        self.assertContains(response, '<form method="post" class="card">')
+        self.assertContains(
+            response,
+            '<button type="submit" class="button button-danger">Issue a new code</button>',
+            html=True,
+        )
+        self.assertContains(
+            response,
+            f'<a href="/a/{self.old_code}/settings/">Cancel, keep '
+            f"{self.album.display_code}</a>",
+            html=True,
+        )
         self.album.refresh_from_db()
         self.assertEqual(self.album.code, self.old_code)
+
+    def test_others_get_404_for_the_page_too(self):
+        for user in (None, self.bob, self.charlie):
+            with self.subTest(user=user):
+                self.login_as(user)
+                self.assertContains(
+                    self.client.get(self.url),
+                    "No album with that code.",
+                    status_code=404,
+                )
+
+    def test_the_settings_page_leads_to_it(self):
+        self.client.force_login(self.alice)
+        response = self.client.get(f"/a/{self.old_code}/settings/")
+        self.assertContains(
+            response,
+            f'<a class="button button-secondary" href="{self.url}">Issue a new code…</a>',
+            html=True,
+        )
+        self.assertNotContains(response, f'action="{self.url}"')
 
 
 class NewCodeFollowersTestCase(AlbumTestCase):
@@ -89,14 +135,24 @@ class NewCodeFollowersTestCase(AlbumTestCase):
         self.client.force_login(self.charlie)
         self.assertContains(self.client.get("/"), self.album.get_absolute_url())
 
-    def test_the_settings_page_offers_it_ticked(self):
-        response = self.client.get(f"/a/{self.album.code}/settings/")
+    def test_the_page_names_them_and_offers_to_remove_them_ticked(self):
+        response = self.client.get(self.url)
+        self.assertContains(response, "1 account follows this album")
+        self.assertContains(response, "whatever the code: charlie.")
         self.assertContains(
             response,
             '<input type="checkbox" name="remove_followers" value="1" '
             'id="remove-followers" checked>',
             html=True,
         )
+        self.assertContains(response, "Also remove this follower")
+        self.assertContains(response, "with the followers if you keep them")
+
+    def test_without_followers_there_is_nothing_to_choose(self):
+        Subs.objects.filter(album=self.album).delete()
+        response = self.client.get(self.url)
+        self.assertNotContains(response, "remove_followers")
+        self.assertNotContains(response, "follow")
 
     def test_a_new_code_replaces_the_link_too(self):
         old_token = self.album.link_token

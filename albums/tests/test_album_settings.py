@@ -20,8 +20,13 @@ class AlbumSettingsTestCase(AlbumTestCase):
                 )
                 self.assertContains(response, "GPS")  # keep_location is explained
                 self.assertContains(
-                    response, f'action="/a/{self.album.code}/new-code/"'
+                    response,
+                    '<label for="id_host_name">Hosted by</label>',
+                    html=True,
                 )
+                # New code and merge: links to the pages that ask first.
+                self.assertContains(response, f'href="/a/{self.album.code}/new-code/"')
+                self.assertContains(response, f'href="/a/{self.album.code}/merge/"')
 
     def test_others_get_the_same_404_as_an_unknown_code(self):
         unknown = self.client.get("/a/ZZZZZZZZ/settings/")
@@ -75,3 +80,39 @@ class AlbumSettingsTestCase(AlbumTestCase):
         album = Album.objects.get(pk=self.album.pk)
         self.assertEqual(album.code, self.album.code)
         self.assertEqual(album.user, self.alice)
+
+
+class HostedBySettingTestCase(AlbumTestCase):
+    """The host chooses the name the album says it is "Hosted by"."""
+
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/settings/"
+        self.client.force_login(self.alice)
+
+    def save(self, host_name):
+        return self.client.post(
+            self.url,
+            {"name": "Alice's party", "host_name": host_name, "uploads_open": "on"},
+        )
+
+    def test_set_changed_and_cleared(self):
+        self.assertRedirects(self.save("  Alice   and Tom "), self.url)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.host_name, "Alice and Tom")
+        self.assertContains(self.client.get(self.url), 'value="Alice and Tom"')
+        self.assertContains(
+            self.client.get(self.album.get_absolute_url()), "Hosted by Alice and Tom"
+        )
+        self.save("")
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.host_name, "")
+        self.assertNotContains(
+            self.client.get(self.album.get_absolute_url()), "Hosted by"
+        )
+
+    def test_at_most_60_characters(self):
+        response = self.save("x" * 61)
+        self.assertContains(response, "at most 60 characters", status_code=400)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.host_name, "")

@@ -70,10 +70,9 @@ class Entry:
 
 def _signup(case, user):
     return {
-        "username": "newcomer",
+        "first_name": "Newcomer",
         "email": "newcomer@example.org",
-        "password1": "a long fresh passphrase",
-        "password2": "a long fresh passphrase",
+        "password": "a long fresh passphrase",
     }
 
 
@@ -145,18 +144,22 @@ PERMISSIONS = {
         lambda case, user: {"code": case.album.code},
         query=lambda case: f"?code={case.album.code}",
     ),
+    # "Name your event": the form for anyone logged in (where sign-up leads).
     "album_create": Entry(
         "",
-        "302 302 405 405 405 405 405",
+        LOGGED_IN_GET,
         LOGGED_IN_POST,
         lambda case, user: {"name": "Another party"},
     ),
     "album": Entry("code", "200", "405"),
     # The album's link and QR code: anyone with the token gets the album.
     "album_by_link": Entry("link", "302", "405"),
+    # Its cover for link previews: anyone with the token, crawlers included.
+    "album_cover_image": Entry("link", "302", "405"),
     "album_follow": Entry("code", "302 302 405 405 405 405 405", LOGGED_IN_POST),
     "album_unfollow": Entry("code", "302 302 405 405 405 405 405", LOGGED_IN_POST),
     "album_share": Entry("code", "200", "405"),
+    "album_qr": Entry("code", "200", "405"),
     "album_settings": Entry("code", OWNER_ONLY_GET, OWNER_ONLY_POST, _album_settings),
     "album_cover": Entry(
         "code",
@@ -164,13 +167,17 @@ PERMISSIONS = {
         OWNER_ONLY_POST,
         lambda case, user: {"photo": case.photo.pk},
     ),
-    "album_new_code": Entry("code", "405", OWNER_ONLY_POST),
+    # GET: the page that says what a new code stops, and asks first.
+    "album_new_code": Entry("code", OWNER_ONLY_GET, OWNER_ONLY_POST),
     "album_follower_remove": Entry("follow", "405", OWNER_ONLY_POST),
+    # GET with ?other=: the page that says what the merge moves and deletes
+    # (the chooser without it: albums/tests/test_album_merge.py).
     "album_merge": Entry(
         "code",
         OWNER_ONLY_GET,
         OWNER_ONLY_POST,
         lambda case, user: {"other": case.same_owner_album.pk},
+        query=lambda case: f"?other={case.same_owner_album.pk}",
     ),
     "album_delete": Entry("code", OWNER_ONLY_GET, OWNER_ONLY_POST),
     # photos
@@ -186,6 +193,13 @@ PERMISSIONS = {
     "upload_parts": Entry("upload", "200", "405"),
     "upload_sign": Entry("upload", "405", "200", lambda case, user: {"part": "1"}),
     "upload_finish": Entry("upload", "405", "409"),
+    # A guest's name from the upload card; accounts are named by themselves.
+    "upload_guest_name": Entry(
+        "code",
+        "405",
+        "200 200 400 400 400 400 400",
+        lambda case, user: {"guest_name": "Dana"},
+    ),
     "album_photos_json": Entry("code", "200", "405"),
     "album_download": Entry("code", "200", "405"),
     "slideshow": Entry("code", "200", "405"),

@@ -9,6 +9,8 @@ nothing here imports pytest. Knows nothing of the apps: core must not import
 albums, photos or accounts.
 """
 
+import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -134,3 +136,11 @@ def local_storage():
         ),
     ):
         yield media_root
+
+
+def run_coroutine(coroutine):
+    """asyncio.run() in a thread of its own: a test process that also drives
+    Playwright's sync API (the browser tests, in any order under xdist) has
+    an event loop running in its main thread, where asyncio.run() refuses."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

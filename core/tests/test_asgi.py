@@ -20,6 +20,7 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from core.asgi import FILE_BLOCK, SMALL_BODY, WSGIBridge, environ_for
+from core.tests.support import run_coroutine
 
 CHECKED = []
 PRODUCED = []
@@ -172,7 +173,7 @@ class BridgeTests(SimpleTestCase):
                 self.bridge(request_scope, client.receive, client.send), timeout
             )
 
-        asyncio.run(run())
+        run_coroutine(run())
         return client
 
     def length(self, size, *more):

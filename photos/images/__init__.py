@@ -7,8 +7,9 @@ models, no storage. Use it as `from photos import images`, then
   the decoding budget, naming what a refused file is, RejectedImage and its
   messages. Importing the package registers pillow-heif's HEIF/AVIF opener.
 - renditions.py: process(), which checks an upload and makes its Renditions
-  (thumbnail, display image, copy without location) from one decode; resizing,
-  orientation, colour management to sRGB, encode_jpeg().
+  (thumbnail, the grid's small WebP square, display image, copy without
+  location) from one decode; resizing, orientation, colour management to
+  sRGB, encode_jpeg(), grid_widths() for the grid's srcset.
 - metadata.py: reading EXIF (orientation, location, when taken) and JPEG
   segment surgery: jpeg_without_metadata() and friends, which remove metadata
   and leave the image data byte for byte the same.
@@ -23,19 +24,28 @@ from photos.images.formats import (
     ALLOWED_FORMATS,
     ALLOWED_NAMES,
     CONTENT_TYPES,
+    DAMAGED,
+    EMPTY,
     EXTENSIONS,
     UNSTRIPPABLE_LOCATION,
+    WE_TAKE,
     RejectedImage,
+    a_or_an,
     describe_non_image,
     identify_format,
+    not_taken_message,
 )
 from photos.images.metadata import jpeg_frame, jpeg_scan_data, jpeg_without_metadata
 from photos.images.renditions import (
     DISPLAY_SIZE,
     RENDITION_CONTENT_TYPE,
+    SMALL_CONTENT_TYPE,
+    SMALL_SIZE,
     THUMBNAIL_SIZE,
     Renditions,
     encode_jpeg,
+    grid_widths,
+    poster_renditions,
     process,
 )
 
@@ -43,18 +53,27 @@ __all__ = [
     "ALLOWED_FORMATS",
     "ALLOWED_NAMES",
     "CONTENT_TYPES",
+    "DAMAGED",
     "DISPLAY_SIZE",
+    "EMPTY",
     "EXTENSIONS",
     "RENDITION_CONTENT_TYPE",
+    "SMALL_CONTENT_TYPE",
+    "SMALL_SIZE",
     "THUMBNAIL_SIZE",
     "UNSTRIPPABLE_LOCATION",
+    "WE_TAKE",
     "RejectedImage",
     "Renditions",
+    "a_or_an",
     "describe_non_image",
     "encode_jpeg",
+    "grid_widths",
     "identify_format",
     "jpeg_frame",
     "jpeg_scan_data",
     "jpeg_without_metadata",
+    "not_taken_message",
+    "poster_renditions",
     "process",
 ]

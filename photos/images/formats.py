@@ -42,10 +42,23 @@ EXTENSIONS = {
     "TIFF": "tif",
 }
 ALLOWED_NAMES = "JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF or TIFF"
+# The refusals are written for any guest (say, a 60-year-old at a wedding): a
+# plain sentence first, the detail in brackets after it. Callers put the file
+# name in front ("IMG_1234.HEIC: This photo is too large to add (...)").
+# The video formats are named here too (photos.videos checks their codecs),
+# so a file that is neither says everything we take in one place.
+VIDEO_NAMES = "MP4, MOV or WebM"
+WE_TAKE = f"We take photos in {ALLOWED_NAMES} and videos in {VIDEO_NAMES}."
+EMPTY = "This file is empty (0 bytes), so there is nothing to add."
+DAMAGED = "This photo seems damaged or only partly sent. Please try again."
 UNSTRIPPABLE_LOCATION = (
-    "file is damaged: it holds a GPS location, but its structure is too broken "
-    "to remove it safely (save it again from a photo app, or turn location off)"
+    "This photo can't be added: it records where it was taken, and it is too "
+    "damaged to remove that safely (save it again from a photo app, or turn "
+    "location off, and try again)."
 )
+# Kinds said with "an" ("it's an SVG"): those whose first letter is read out
+# as a letter starting with a vowel sound.
+_AN = {"SVG", "HTML", "ICO", "EPS", "SGI", "ICNS", "XBM", "MPO"}
 
 # Every frame of an animation is decoded (a cut-off transfer shows only in the
 # last one), within a budget per file checked before each frame:
@@ -123,15 +136,27 @@ def identify_format(fh):
         fh.seek(0)
 
 
+def a_or_an(kind):
+    """ "a PDF", "an SVG": a kind of file with its article."""
+    return f"an {kind}" if kind in _AN else f"a {kind}"
+
+
+def not_taken_message(kind=None, filename="", reason=""):
+    """The refusal for a file that is neither a photo nor a video we take:
+    what it is (`kind`, or told from the extension of `filename`), else
+    `reason`, then what we take."""
+    kind = kind or (describe_non_image(b"", filename) if filename else None)
+    detail = f" (it's {a_or_an(kind)})" if kind else f" ({reason})" if reason else ""
+    return f"This file isn't a photo or video we can add{detail}. {WE_TAKE}"
+
+
 def not_allowed_message(fh, head, filename):
     """The refusal for a file no allowed format opens, naming what it is if we
     can tell."""
     kind = describe_non_image(head, filename)
     if kind is None:
         kind = identify_format(fh)
-    if kind:
-        return f"not a supported image type: {kind} (allowed: {ALLOWED_NAMES})"
-    return f"not an image (allowed: {ALLOWED_NAMES})"
+    return not_taken_message(kind, reason="it doesn't open as a photo")
 
 
 def too_many_pixels_message(exc=None, pixels=None):
@@ -148,8 +173,13 @@ def too_many_pixels_message(exc=None, pixels=None):
             if megapixels >= 100
             else f"{megapixels:.1f}".removesuffix(".0")
         )
-        return f"image is {shown} megapixels; the limit is {limit}"
-    return f"image has too many pixels; the limit is {limit} megapixels"
+        return (
+            f"This photo is too large to add ({shown} megapixels; the most is {limit})."
+        )
+    return (
+        "This photo is too large to add (too many pixels; the most is "
+        f"{limit} megapixels)."
+    )
 
 
 def check_pixels(size):
@@ -168,9 +198,9 @@ def check_animation_pixels(decoded, n_frames, frame_size):
     budget = settings.PHOTO_MAX_DECODE_PIXELS
     if decoded > budget:
         raise RejectedImage(
-            f"animation is too large: {n_frames} frames of "
+            f"This animation is too large to add ({n_frames} frames of "
             f"{frame_size[0]}×{frame_size[1]}; "
-            f"the limit is {budget // 1_000_000} megapixels in all"
+            f"the most is {budget // 1_000_000} megapixels in all)."
         )
 
 
@@ -181,8 +211,9 @@ def check_decode_time(started, n_frames, frame_size):
     budget = settings.PHOTO_MAX_DECODE_SECONDS
     if time.thread_time() - started > budget:
         raise RejectedImage(
-            f"animation takes too long to check: {n_frames} frames of "
-            f"{frame_size[0]}×{frame_size[1]}; the limit is {budget:g} s of decoding"
+            f"This animation takes too long to check, so it can't be added "
+            f"({n_frames} frames of {frame_size[0]}×{frame_size[1]}; "
+            f"the most is {budget:g} s of decoding)."
         )
 
 

@@ -1,6 +1,6 @@
 """Decoding an upload and making its renditions: process() checks the image
-and makes a thumbnail, a display image and (when needed) a full-size copy
-without its location, from one decode. Orientation, resizing and colour
+and makes a thumbnail, the grid's small square, a display image and (when
+needed) a full-size copy without its location, from one decode. Orientation, resizing and colour
 management (everything shown is sRGB) live here too."""
 
 import datetime
@@ -16,6 +16,8 @@ from photos.images import metadata
 from photos.images.formats import (
     ALLOWED_FORMATS,
     CONTENT_TYPES,
+    DAMAGED,
+    EMPTY,
     EXTENSIONS,
     RejectedImage,
     check_animation_pixels,
@@ -26,6 +28,18 @@ from photos.images.formats import (
 )
 
 THUMBNAIL_SIZE = (512, 512)
+# The grid's small rendition: the middle square of the thumbnail, as the
+# grid's square tiles (object-fit: cover) show it, at most this many pixels a
+# side. 352 covers a tile of a 390 px wide phone at 3 device pixels per CSS
+# pixel (3 columns of 116.7 px: 350 px), so Safari, which takes the first
+# candidate that is sharp enough, takes it there too. WebP at quality 75
+# (method 2: most of method 4's saving at half its CPU) is 0.45 of the
+# thumbnails' bytes on the corpus, where a JPEG this size needs 0.58 (q78)
+# to 0.65 (q82); see bench/run.py's gridweight section for the measurements.
+SMALL_SIZE = 352
+SMALL_CONTENT_TYPE = "image/webp"
+SMALL_QUALITY = 75
+SMALL_WEBP_METHOD = 2
 DISPLAY_SIZE = (2048, 2048)
 # A JPEG the decoder can scale by 1/2, 1/4 or 1/8 to a long side between this
 # and DISPLAY_SIZE is shown at that size rather than decoded larger and resized
@@ -60,6 +74,8 @@ class Renditions:
     has_location: bool
     thumbnail: bytes
     display: bytes
+    # The grid's small square (SMALL_SIZE), WebP.
+    small: bytes
     # The copy without the location, which everyone but the uploader and the
     # album's owner gets: full size, no metadata but the colour profile. Made
     # here only for formats whose location can't be removed losslessly; None
@@ -99,7 +115,7 @@ def process(fh, filename=""):
     head = fh.read(1024)
     fh.seek(0)
     if not head:
-        raise RejectedImage("file is empty")
+        raise RejectedImage(EMPTY)
     # The pixel limit is ours to enforce: check_pixels() below, on the size
     # from the header, before anything is decoded. Pillow's own limit stays
     # on, set to ours, as a guard inside the decoders (WebP checks its canvas
@@ -120,7 +136,7 @@ def process(fh, filename=""):
     except Image.UnidentifiedImageError:
         raise RejectedImage(not_allowed_message(fh, head, filename)) from None
     except Exception:
-        raise RejectedImage("file is truncated or damaged") from None
+        raise RejectedImage(DAMAGED) from None
     try:
         check_pixels(im.size)  # opening read the header only
         return _renditions(im, fh, started)
@@ -129,9 +145,11 @@ def process(fh, filename=""):
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise RejectedImage(too_many_pixels_message(exc)) from None
     except MemoryError:
-        raise RejectedImage("image is too large to process") from None
+        raise RejectedImage(
+            "This photo is too large to add (checking it needs too much memory)."
+        ) from None
     except Exception:
-        raise RejectedImage("file is truncated or damaged") from None
+        raise RejectedImage(DAMAGED) from None
     finally:
         im.close()
 
@@ -212,8 +230,44 @@ def _renditions(im, fh, started):
         has_location=has_location,
         thumbnail=encode_jpeg(thumbnail, quality=82),
         display=display,
+        small=small_rendition(thumbnail),
         location_free=location_free,
     )
+
+
+def poster_renditions(image):
+    """(thumbnail, display, small) of a video's poster frame, an upright RGB
+    Pillow image: the sizes and encoding a photo's renditions get (JPEG,
+    JPEG, and the grid's small WebP square)."""
+    display_image = _shrink(_normalise_mode(image), DISPLAY_SIZE)
+    thumbnail = _shrink(display_image, THUMBNAIL_SIZE, reducing_gap=2.0)
+    return (
+        encode_jpeg(thumbnail, quality=82),
+        encode_jpeg(display_image, quality=86),
+        small_rendition(thumbnail),
+    )
+
+
+def small_rendition(thumbnail):
+    """The grid's small rendition of an upright sRGB thumbnail image: its middle
+    square (what a square tile with object-fit: cover shows), SMALL_SIZE a
+    side at most (never enlarged), as WebP with no metadata at all."""
+    width, height = thumbnail.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    square = thumbnail.crop((left, top, left + side, top + side))
+    square = _shrink(square, (SMALL_SIZE, SMALL_SIZE))
+    return encode_webp(square, SMALL_QUALITY, SMALL_WEBP_METHOD)
+
+
+def grid_widths(width, height):
+    """(small, thumbnail): the pixels across a square grid tile (object-fit:
+    cover) of the small square and of the thumbnail of a photo `width` x
+    `height` (after orientation), as small_rendition() and the thumbnail make
+    them: the short sides, which the tile's width shows. They are srcset's w
+    descriptors, so the browser's choice counts what the tile really gets."""
+    thumbnail = min(_fit((width, height), THUMBNAIL_SIZE))
+    return min(thumbnail, SMALL_SIZE), thumbnail
 
 
 def _display_scale(long_side):
@@ -295,6 +349,17 @@ def encode_jpeg(image, quality, progressive=True, icc_profile=None):
         comment=b"",
         icc_profile=icc_profile,
     )
+    return out.getvalue()
+
+
+def encode_webp(image, quality, method):
+    """Lossy WebP with no metadata at all: Pillow's WebP writer takes EXIF,
+    XMP and ICC only from its arguments, and none are given."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    out.name = "rendition.webp"  # as in encode_jpeg()
+    image.save(out, format="WEBP", quality=quality, method=method)
     return out.getvalue()
 
 

@@ -30,7 +30,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 # fast the machine is (PHOTO_MAX_DECODE_SECONDS): 40,000 frames take about
 # 1.4 s of CPU on the 2-core test machine.
 DECODE_BUDGET = {"hostile/uber.gif"}
-DECODE_BUDGET_MESSAGE = "animation takes too long to check"
+DECODE_BUDGET_MESSAGE = "This animation takes too long to check"
 
 
 def verdict_ok(path, verdict, message):

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from albums.tests.base import BaseTestCase, stored_keys
 from photos.models import Photo
+from photos.tests import clips
 from photos.tests.helpers import CORPUS
 
 
@@ -37,7 +38,7 @@ class ImportPhotosTests(BaseTestCase):
             set(Photo.objects.values_list("user", flat=True)), {self.alice.pk}
         )
         self.assertEqual(
-            len(stored_keys()), 3 + 4
+            len(stored_keys()), 4 + 5
         )  # the JPEG has GPS: a location-free copy too
 
     def test_second_run_reports_duplicates(self):
@@ -53,7 +54,9 @@ class ImportPhotosTests(BaseTestCase):
             call_command("import_photos", self.album.code, str(self.folder), stdout=out)
         self.assertEqual(raised.exception.returncode, 1)
         self.assertIn(
-            "script.svg: rejected: not a supported image type: SVG", out.getvalue()
+            "script.svg: rejected: This file isn't a photo or video we can add "
+            "(it's an SVG).",
+            out.getvalue(),
         )
         self.assertIn("2 added, 0 duplicate, 1 rejected", out.getvalue())
         self.assertEqual(Photo.objects.count(), 2)
@@ -67,3 +70,15 @@ class ImportPhotosTests(BaseTestCase):
             call_command(
                 "import_photos", self.album.code, "/nonexistent", stdout=io.StringIO()
             )
+
+    def test_imports_the_cameras_clips_with_the_photos(self):
+        clips.ffmpeg_or_skip()
+        shutil.copy(clips.iphone_hevc(), self.folder / "sd" / "DCIM" / "IMG_0003.MOV")
+        output = self.run_command(self.folder)
+        self.assertIn("IMG_0003.MOV: added", output)
+        self.assertIn("3 added, 0 duplicate, 0 rejected", output)
+        clip = Photo.objects.get(filename="IMG_0003.MOV")
+        self.assertEqual(
+            (clip.content_type, clip.video_codec), ("video/quicktime", "hevc")
+        )
+        self.assertTrue(clip.playback_link and clip.location_free_link)

@@ -53,7 +53,7 @@ class PhotoViewerTests(BaseTestCase):
         self.assertContains(response, "By Dana")
         self.assertContains(response, "Delete")
 
-    def test_previous_and_next_follow_date_taken(self):
+    def test_previous_and_next_follow_date_taken_newest_first(self):
         now = timezone.now()
         self.photo.taken_at = now
         self.photo.save()
@@ -63,13 +63,14 @@ class PhotoViewerTests(BaseTestCase):
         later = add_photo(self.album, make_image_bytes(color=(8, 8, 8)), "l.jpg")
         later.taken_at = now + datetime.timedelta(hours=1)
         later.save()
+        # As the album page shows them: the newer one before, the older after.
         response = self.client.get(self.url)
-        self.assertEqual(response.context["previous"], earlier)
-        self.assertEqual(response.context["next"], later)
+        self.assertEqual(response.context["previous"], later)
+        self.assertEqual(response.context["next"], earlier)
         self.assertIsNone(
             self.client.get(
                 reverse("photo", args=[self.album.code, earlier.pk])
-            ).context["previous"]
+            ).context["next"]
         )
 
     def test_hidden_photo_only_for_owner_uploader_and_staff(self):

@@ -302,41 +302,44 @@ class UploadTests(BaseTestCase):
         self.assertRejected(
             "script.svg",
             corpus_bytes("hostile/script.svg"),
-            "not a supported image type: SVG",
+            "This file isn't a photo or video we can add (it's an SVG). "
+            + images.WE_TAKE,
         )
         self.assertRejected(
             "javascript.pdf",
             corpus_bytes("hostile/javascript.pdf"),
-            "not a supported image type: PDF",
+            "This file isn't a photo or video we can add (it's a PDF).",
         )
         self.assertRejected(
             "hopper.bmp",
             corpus_bytes("formats/hopper.bmp"),
-            "not a supported image type: BMP",
+            "This file isn't a photo or video we can add (it's a BMP).",
         )
         self.assertRejected(
             "zip.png",
             corpus_bytes("hostile/zip_renamed.png"),
-            "not a supported image type: ZIP",
+            "This file isn't a photo or video we can add (it's a ZIP).",
         )
         self.assertRejected(
-            "text.jpg", corpus_bytes("hostile/text_renamed.jpg"), "not an image"
+            "text.jpg",
+            corpus_bytes("hostile/text_renamed.jpg"),
+            "This file isn't a photo or video we can add (it doesn't open as a photo).",
         )
-        self.assertRejected("empty.jpg", b"", "file is empty")
+        self.assertRejected("empty.jpg", b"", images.EMPTY)
         self.assertRejected(
             "half.jpg",
             corpus_bytes("hostile/truncated_half.jpg"),
-            "file is truncated or damaged",
+            "This photo seems damaged or only partly sent. Please try again.",
         )
         self.assertRejected(
             "bomb.png",
             corpus_bytes("hostile/bomb_png_30000x30000.png"),
-            "image is 900 megapixels; the limit is 50",
+            "This photo is too large to add (900 megapixels; the most is 50).",
         )
         self.assertRejected(
             "near.png",
             corpus_bytes("hostile/near_limit_png_7100x7100.png"),
-            "image is 50.4 megapixels; the limit is 50",
+            "This photo is too large to add (50.4 megapixels; the most is 50).",
         )
 
     def test_polyglots_accepted_but_renditions_are_clean(self):
@@ -357,7 +360,11 @@ class UploadTests(BaseTestCase):
     @override_settings(PHOTO_MAX_BYTES=1024 * 1024)
     def test_oversize_rejected_with_its_true_size(self):
         data = b"\xff\xd8" + b"\0" * (3 * 1024 * 1024)
-        self.assertRejected("huge.jpg", data, "file is 3.0 MB; the limit is 1 MB")
+        self.assertRejected(
+            "huge.jpg",
+            data,
+            "This photo is too large to add (3.0 MB; the most is 1 MB).",
+        )
 
     def test_several_files_in_one_form_post_each_handled(self):
         response = self.client.post(
@@ -376,7 +383,9 @@ class UploadTests(BaseTestCase):
         self.assertTemplateUsed(response, "photos/upload_results.html")
         self.assertContains(response, "bad.svg", status_code=400)
         self.assertContains(
-            response, "not a supported image type: SVG", status_code=400
+            response,
+            "This file isn&#x27;t a photo or video we can add (it&#x27;s an SVG).",
+            status_code=400,
         )
         self.assertEqual(
             sorted(Photo.objects.values_list("filename", flat=True)),
@@ -602,7 +611,7 @@ class LocationTests(BaseTestCase):
         )
         photo = Photo.objects.get()
         self.assertEqual(photo.location_free_link, "")
-        self.assertEqual(len(stored_keys()), 3)
+        self.assertEqual(len(stored_keys()), 4)  # original, display, thumbnail, small
 
     def test_jpeg_with_location_too_broken_to_strip_is_refused_and_leaves_nothing(self):
         original = corpus_bytes("real_photos/DSCN0010.jpg")
@@ -614,10 +623,8 @@ class LocationTests(BaseTestCase):
         response = upload(self.client, self.album, "broken.jpg", damaged)
         self.assertEqual(response.status_code, 400)
         message = response.json()["results"][0]["message"]
-        self.assertTrue(
-            message.startswith("broken.jpg: file is damaged: it holds a GPS location"),
-            message,
-        )
+        self.assertEqual(message, f"broken.jpg: {images.UNSTRIPPABLE_LOCATION}")
+        self.assertIn("records where it was taken", message)
         self.assertFalse(Photo.objects.exists())
         self.assertEqual(stored_keys(), [])
 
@@ -697,7 +704,7 @@ class UploadFormTests(BaseTestCase):
         )
         self.assertContains(response, 'enctype="multipart/form-data"')
         self.assertContains(
-            response, 'name="photos" multiple accept="image/*,.heic,.heif"'
+            response, 'name="photos" multiple accept="image/*,video/*,.heic,.heif,.mov"'
         )
         self.assertContains(response, '<label for="upload-photos">')
         self.assertContains(response, '<label for="upload-guest-name">')

@@ -10,6 +10,7 @@ from albums.tests.base import AlbumTestCase, make_image_bytes, stored_keys
 from core.tests.support import local_storage
 from photos.direct_uploads import process_upload
 from photos.models import Photo, Upload
+from photos.tests import clips
 from photos.tests.direct_helpers import post_json, put_part, send, start
 
 
@@ -122,3 +123,35 @@ class DirectUploadTests(AlbumTestCase):
             self.assertIsNone(process_upload(upload.pk))
         self.assertEqual(Photo.objects.count(), 1)
         self.assertFalse(any(key.startswith("incoming/") for key in stored_keys()))
+
+
+class DirectVideoUploadTests(AlbumTestCase):
+    def setUp(self):
+        super().setUp()
+        clips.ffmpeg_or_skip()
+        self.media_root = self.enterContext(local_storage())
+
+    def test_a_clip_sent_straight_to_storage_is_added(self):
+        data = clips.read(clips.h264_faststart())
+        with self.captureOnCommitCallbacks(execute=True):
+            finished, started = send(
+                self.client, self.album, "first-dance.mp4", data, "video/mp4"
+            )
+        status = self.client.get(started["status_url"]).json()
+        self.assertEqual(status["status"], "added", status)
+        photo = Photo.objects.get()
+        self.assertEqual((photo.content_type, photo.size), ("video/mp4", len(data)))
+        self.assertFalse(any(key.startswith("incoming/") for key in stored_keys()))
+
+    def test_a_cut_off_clip_is_refused_with_its_name_and_leaves_nothing(self):
+        data = clips.truncated(clips.h264_faststart())
+        with self.captureOnCommitCallbacks(execute=True):
+            finished, started = send(
+                self.client, self.album, "speech.mp4", data, "video/mp4"
+            )
+        status = self.client.get(started["status_url"]).json()
+        self.assertEqual(status["status"], "rejected")
+        self.assertIn("speech.mp4: This video", status["message"])
+        self.assertIn("only partly sent", status["message"])
+        self.assertFalse(Photo.objects.exists())
+        self.assertEqual(stored_keys(), [])

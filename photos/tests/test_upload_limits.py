@@ -126,7 +126,9 @@ class AlbumQuotaTests(AlbumTestCase):
         (result,) = response.json()["results"]
         self.assertEqual(result["status"], "rejected")
         self.assertEqual(
-            result["message"], "late.jpg: This album is full: 3 photos is the limit."
+            result["message"],
+            "late.jpg: This album is full, so nothing more can be added (the most is "
+            "3 photos and videos).",
         )
         self.assertEqual((Photo.objects.count(), stored_keys()), (3, []))
 
@@ -136,9 +138,11 @@ class AlbumQuotaTests(AlbumTestCase):
         response = self.client.post(
             reverse("upload", args=[self.album.code]), {"photos": files}
         )
+        # The results page: the name in bold, then the reason.
         self.assertContains(
             response,
-            "2.jpg: This album is full: 2 photos is the limit.",
+            "<strong>2.jpg</strong>: This album is full, so nothing more can be "
+            "added (the most is 2 photos and videos).",
             status_code=403,
         )
         photos = list(Photo.objects.all())
@@ -155,7 +159,8 @@ class AlbumQuotaTests(AlbumTestCase):
         self.assertEqual(response.status_code, 413)
         self.assertEqual(
             response.json()["results"][0]["message"],
-            "big.jpg: This album is full: 1 GB of photos is the limit.",
+            "big.jpg: This album is full, so nothing more can be added (the most is "
+            "1 GB of photos and videos).",
         )
         self.assertEqual((Photo.objects.count(), stored_keys()), (1, []))
         Photo.objects.update(size=1024**3 - len(data))
@@ -196,7 +201,8 @@ class GuestQuotaTests(AlbumTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(
             response.json()["results"][0]["message"],
-            "2.jpg: You have added 2 photos as a guest, the most one guest may add. "
+            "2.jpg: You have added 2 photos and videos as a guest, the most one "
+            "guest may add. "
             "Log in to add more.",
         )
         self.assertEqual(stored_keys(), keys)
@@ -275,7 +281,8 @@ class ParallelQuotaTests(TransactionTestCase):
         refused = [r.json()["results"][0] for r in responses if r.status_code == 403]
         self.assertTrue(
             all(
-                "This album is full: 5 photos" in result["message"]
+                "This album is full, so nothing more can be added (the most is 5 "
+                "photos and videos)." in result["message"]
                 for result in refused
             )
         )
@@ -341,7 +348,7 @@ class UploadSizeLimitTests(AlbumTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(
             response.json()["results"][0]["message"],
-            "huge.jpg: file is 3.0 MB; the limit is 1 MB",
+            "huge.jpg: This photo is too large to add (3.0 MB; the most is 1 MB).",
         )
         (passed_on,) = PassedOnHandler.received
         self.assertLessEqual(passed_on, settings.PHOTO_MAX_BYTES)

@@ -19,6 +19,12 @@ class UploadStartTests(AlbumTestCase):
         self.assertTrue(upload.key.startswith(f"incoming/{self.album.pk}/"))
         self.assertEqual(stored_keys(), [])  # nothing is stored before the bytes
 
+    def test_a_clip_of_hundreds_of_megabytes_goes_in_parts(self):
+        size = 480 * 1024 * 1024
+        body = start(self.client, self.album, "IMG_1.MOV", size, "video/quicktime")
+        self.assertEqual(body.status_code, 201)
+        self.assertEqual(body.json()["parts"], 60)  # 8 MiB each
+
     def test_a_large_photo_goes_in_parts(self):
         body = start(self.client, self.album, "big.jpg", 20 * 1024 * 1024).json()
         self.assertEqual(body["parts"], 3)
@@ -29,10 +35,24 @@ class UploadStartTests(AlbumTestCase):
             (
                 ("big.jpg", 41 * 1024 * 1024),
                 413,
-                "big.jpg: file is 41 MB; the limit is 40 MB",
+                "big.jpg: This photo is too large to add (41 MB; the most is 40 MB).",
             ),
-            (("empty.jpg", 0), 400, "empty.jpg: the file is empty."),
-            (("notes.pdf", 1000, "application/pdf"), 400, "notes.pdf: not a photo"),
+            (
+                ("speech.mov", 501 * 1024 * 1024, "video/quicktime"),
+                413,
+                "speech.mov: This video is too large to add (501 MB; the most is 500 MB).",
+            ),
+            (
+                ("empty.jpg", 0),
+                400,
+                "empty.jpg: This file is empty (0 bytes), so there is nothing to add.",
+            ),
+            (
+                ("notes.pdf", 1000, "application/pdf"),
+                400,
+                "notes.pdf: This file isn't a photo or video we can add (it's a PDF). "
+                "We take photos in JPEG",
+            ),
         ]
         for args, status, message in cases:
             with self.subTest(args=args):
@@ -69,7 +89,10 @@ class UploadStartTests(AlbumTestCase):
             )
         response = start(self.client, self.album, "c.jpg", 1000)
         self.assertEqual(response.status_code, 403)
-        self.assertIn("This album is full: 3 photos", response.json()["error"])
+        self.assertIn(
+            "This album is full, so nothing more can be added (the most is 3 photos",
+            response.json()["error"],
+        )
 
     @override_settings(ALBUM_MAX_GB=1)
     def test_declared_sizes_count_against_the_album_bytes(self):
@@ -93,7 +116,9 @@ class GuestDirectUploadTests(AlbumTestCase):
         self.assertNotIn("", keys)
         response = start(self.client, self.album, "c.jpg", 1000)
         self.assertEqual(response.status_code, 403)
-        self.assertIn("You have added 2 photos as a guest", response.json()["error"])
+        self.assertIn(
+            "You have added 2 photos and videos as a guest", response.json()["error"]
+        )
         # Another guest is not held to the first one's quota.
         self.assertEqual(
             start(self.client_class(), self.album, "d.jpg", 1000).status_code, 201

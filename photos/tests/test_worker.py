@@ -13,6 +13,7 @@ from django.test import Client
 from albums.tests.base import make_image_bytes
 from photos.direct_uploads import process_upload
 from photos.models import Photo, Upload
+from photos.tests import clips
 from photos.tests.direct_helpers import send
 from photos.tests.worker import celery_worker, enqueue_to
 
@@ -92,3 +93,19 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next(shared_storage, album):
             os.kill(int(pid), signal.SIGKILL)
         assert wait_for(lambda: status_of(client, started) == "added", timeout=60)
     assert Photo.objects.count() == 1
+
+
+def test_a_clip_goes_to_the_video_queue_and_gets_its_copies(shared_storage, album):
+    clips.ffmpeg_or_skip()
+    client = Client()
+    data = clips.read(clips.iphone_hevc())
+    with celery_worker(shared_storage) as worker, enqueue_to(worker):
+        finished, started = send(client, album, "IMG_0002.MOV", data, "video/quicktime")
+        assert finished.status_code == 202
+        assert wait_for(lambda: status_of(client, started) == "added"), worker.log()
+        assert "photos.tasks.process_video" in worker.log()
+    photo = Photo.objects.get()
+    assert (photo.video_codec, photo.width, photo.height) == ("hevc", 240, 320)
+    assert (shared_storage / photo.link).read_bytes() == data
+    assert (shared_storage / photo.playback_link).stat().st_size > 0
+    assert not list((shared_storage / "incoming").rglob("*.*"))

@@ -77,7 +77,12 @@ def celery_worker(media_root, extra_env=None):
 
 def _run_worker(queue, env, log, broker):
     process = subprocess.Popen(
-        [*celery_worker_command(queue), "--without-heartbeat", "--loglevel", "INFO"],
+        [
+            *celery_worker_command(f"{queue},{queue}-video"),
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -86,6 +91,7 @@ def _run_worker(queue, env, log, broker):
     process.log = lambda: pathlib.Path(log.name).read_text()
     process.broker = broker
     process.queue = queue
+    process.video_queue = f"{queue}-video"  # clips' queue (CELERY_TASK_ROUTES)
     process.env = env
     try:
         deadline = time.monotonic() + 60
@@ -110,10 +116,12 @@ def enqueue_to(worker):
         app.conf.task_always_eager,
         app.conf.broker_url,
         app.conf.task_default_queue,
+        app.conf.task_routes,
     )
     app.conf.task_always_eager = False
     app.conf.broker_url = worker.broker
     app.conf.task_default_queue = worker.queue
+    app.conf.task_routes = {"photos.tasks.process_video": {"queue": worker.video_queue}}
     forget_connections(app)
     try:
         yield
@@ -122,6 +130,7 @@ def enqueue_to(worker):
             app.conf.task_always_eager,
             app.conf.broker_url,
             app.conf.task_default_queue,
+            app.conf.task_routes,
         ) = before
         forget_connections(app)
 

@@ -32,6 +32,24 @@
 // are over it); a drop elsewhere on the page is swallowed rather than opening
 // the file. Without JavaScript the form posts all files at once to
 // /a/<code>/upload/ and the server answers with a results page.
+//
+// The card (issue 17). Each row shows a preview of the chosen file at once,
+// made on the phone before a byte is sent: a photo decoded small with
+// createImageBitmap, a clip's frame from a <video> on an object URL (revoked
+// once drawn), one at a time, onto a small canvas; where the browser can't
+// (HEIC in Chrome, a codec it lacks) an icon of the kind with the file's
+// extension. Then the bytes sent and the time left ("3.2 of 8.1 MB · about
+// 20 s left", from a moving average of the rate), and the server's
+// thumbnail once it is in. When every file is done the list folds to one
+// line, "30 photos added · 1 refused – details": rows added or already there
+// fold away (details opens them), refused and failed ones stay open with
+// their reason and Retry. Screen readers hear that line once, when all are
+// done, never each byte or row. A guest's name is asked once, in the card,
+// after their first files are chosen (they are already on their way;
+// data-name-url gives the name to those that went without it) and then
+// remembered (the session, and localStorage for the next visit): the card
+// says "Adding as Dana · change". "or drop them here" shows only where a
+// mouse can drag (hover and a fine pointer), never on a touch-only phone.
 (function () {
   "use strict";
 
@@ -57,10 +75,31 @@
   var notice = el("p", "upload-notice");
   notice.setAttribute("role", "status");
   notice.hidden = true;
+  // One line for all the files: how far they are while they go, then what
+  // became of them, with "details" to open the rows folded away. Not a live
+  // region: `announce` says the last line once, when all are done.
   var summary = el("p", "upload-summary");
-  summary.setAttribute("aria-live", "polite");
+  summary.hidden = true;
+  var summaryText = el("span", "upload-summary-text");
+  var summaryLeft = el("span", "upload-summary-left");
+  summaryLeft.setAttribute("aria-hidden", "true"); // changes every second
+  var details = el("span", "upload-details", " – ");
+  var detailsButton = el("button", "link-button upload-details-button", "details");
+  detailsButton.type = "button";
+  detailsButton.setAttribute("aria-expanded", "false");
+  if (list.id) detailsButton.setAttribute("aria-controls", list.id);
+  details.appendChild(detailsButton);
+  var retryAll = el("button", "button button-secondary upload-retry-all", "Retry all");
+  retryAll.type = "button";
+  var retryAllSpace = el("span", "", " ");
+  retryAllSpace.appendChild(retryAll);
+  summary.append(summaryText, summaryLeft);
+  var folded = false; // rows are folded away: "details" is offered
+  var announce = el("p", "visually-hidden upload-announce");
+  announce.setAttribute("role", "status");
   list.parentNode.insertBefore(notice, list);
   list.parentNode.insertBefore(summary, list);
+  list.parentNode.insertBefore(announce, list);
 
   var queue = [];   // uploads waiting for a free slot
   var uploads = []; // every upload shown on this page
@@ -70,8 +109,12 @@
   // first request may set up their session); then data-parallel at a time.
   var answered = false;
   var restoredCount = 0;
+  var working = false;      // some file is still on its way
+  var expanded = false;     // the guest opened the details
+  var collapseTimer = null;
 
   form.classList.add("upload-enhanced");
+  card.classList.add("upload-card-enhanced"); // the card goes compact: one big button
   list.classList.add("upload-results-live");
 
   // Timings are read when used, so a test can shorten them on a loaded page.
@@ -96,13 +139,60 @@
     return (bytes / MiB).toFixed(1);
   }
 
+  // "3.2 of 8.1 MB"; "120 of 340 KB" for a file under a megabyte.
+  function bytesOf(sent, total) {
+    if (total >= MiB) return megabytes(sent) + " of " + megabytes(total) + " MB";
+    return Math.round(sent / 1024) + " of " + Math.max(1, Math.round(total / 1024)) + " KB";
+  }
+
+  // "about 20 s left", "about 3 min left": rounded, as a guest reads it.
+  function aboutLeft(seconds) {
+    if (!(seconds >= 0) || seconds === Infinity) return "";
+    if (seconds < 7.5) return "a few seconds left";
+    var fives = Math.round(seconds / 5) * 5;
+    if (fives < 60) return "about " + fives + " s left";
+    var minutes = Math.round(seconds / 60);
+    if (minutes < 60) return "about " + minutes + " min left";
+    return "more than an hour left";
+  }
+
+  function extensionOf(name) {
+    var dot = name.lastIndexOf(".");
+    return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
+  }
+
+  // What a file is for its preview and the summary's words: "photo",
+  // "video" or "file" (neither; the server will say what it is).
+  var VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "qt", "webm", "mkv", "3gp", "avi"];
+  var PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "avif", "tif", "tiff"];
+  function kindOf(type, name) {
+    var extension = extensionOf(name);
+    if (/^video\//.test(type) || VIDEO_EXTENSIONS.indexOf(extension) >= 0) return "video";
+    if (/^image\//.test(type) || PHOTO_EXTENSIONS.indexOf(extension) >= 0) return "photo";
+    return "file";
+  }
+
+  // "3 photos", "1 video", "5 photos and videos": the words for `number`
+  // files of these uploads' kinds.
+  function things(number, among) {
+    var videos = among.filter(function (upload) { return upload.kind === "video"; }).length;
+    var noun = !videos ? "photo" : videos === among.length ? "video" : "photos and videos";
+    if (noun === "photos and videos") return number + " " + noun;
+    return number + " " + noun + (number === 1 ? "" : "s");
+  }
+
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
+  // The guest's name field (none for an account). The page takes it out of
+  // the form until it is asked for (see "The guest's name" below), so it is
+  // kept here.
+  var nameField = form.elements.guest_name || null;
+
   function guestName() {
-    return form.elements.guest_name ? form.elements.guest_name.value : "";
+    return nameField ? nameField.value.trim() : "";
   }
 
   // ---- Talking to the server ------------------------------------------------
@@ -197,10 +287,14 @@
     this.pollDelay = 0;
     this.checkingSince = 0;        // when the server began checking it
     this.notBefore = 0;            // a rate limit's Retry-After
+    this.kind = kindOf(this.type, this.name);
+    this.rate = 0;                 // bytes a second, a moving average
+    this.sample = null;            // the last {at, bytes, since} the rate was taken at
+    this.leftAt = 0;               // when the time left was last worked out
+    this.leftText = "";
 
     this.item = el("li", "upload-result upload-result-pending");
-    this.thumb = el("span", "upload-thumb-placeholder");
-    this.thumb.setAttribute("aria-hidden", "true");
+    this.thumb = placeholder(this.kind, this.name); // the preview replaces its insides
     this.nameNode = el("span", "upload-name", this.name);
     this.progress = el("progress");
     this.progress.max = 100;
@@ -211,10 +305,13 @@
     // changing many times a second would only chatter in the live region.
     this.bytes = el("span", "upload-bytes");
     this.bytes.setAttribute("aria-hidden", "true");
+    this.left = el("span", "upload-left");
+    this.left.setAttribute("aria-hidden", "true");
     this.item.append(this.thumb, this.nameNode, this.progress, this.message);
     this.item.upload = this;
     list.appendChild(this.item);
     this.state = "pending";
+    preview(this);
   }
 
   Upload.prototype.final = function () {
@@ -231,8 +328,9 @@
       this.progress.remove();
     } else {
       if (!this.progress.isConnected) this.item.insertBefore(this.progress, this.message);
-      if (state !== "processing") this.message.append(" ", this.bytes);
+      if (state !== "processing") this.message.append(" ", this.bytes, this.left);
     }
+    if (state !== "uploading") this.sample = null; // a pause is not a slow rate
     this.showBytes();
     updateSummary();
   };
@@ -252,7 +350,50 @@
   Upload.prototype.showBytes = function () {
     var sent = this.state === "processing" ? this.size : this.sent();
     this.progress.value = this.size ? Math.floor((100 * sent) / this.size) : 0;
-    this.bytes.textContent = megabytes(sent) + " of " + megabytes(this.size) + " MB";
+    this.bytes.textContent = bytesOf(sent, this.size);
+    this.measure(sent);
+    var left = this.state === "uploading" ? this.timeLeft() : "";
+    this.left.textContent = left ? " · " + left : "";
+    if (this.progress.isConnected) {
+      this.progress.setAttribute("aria-valuetext", this.bytes.textContent + (left ? ", " + left : ""));
+    }
+    showTimeLeft();
+  };
+
+  // The send rate: a moving average over about RATE_WINDOW_MS of what the
+  // bytes sent did since the last look (at most every 200 ms). Sampling starts
+  // again after any pause (a retry, a wait), so it measures sending only.
+  var RATE_WINDOW_MS = 3000;
+  Upload.prototype.measure = function (sent) {
+    if (this.state !== "uploading") return;
+    var now = Date.now();
+    var last = this.sample;
+    if (!last || sent < last.bytes) {
+      this.sample = {at: now, bytes: sent, since: now};
+      return;
+    }
+    var elapsed = now - last.at;
+    if (elapsed < 200) return;
+    var rate = (sent - last.bytes) * 1000 / elapsed;
+    var weight = 1 - Math.exp(-elapsed / RATE_WINDOW_MS);
+    this.rate = this.rate ? this.rate + weight * (rate - this.rate) : rate;
+    this.sample = {at: now, bytes: sent, since: last.since};
+  };
+
+  // Whether the rate has been measured long enough to go by (the first
+  // bytes fill buffers faster than the network takes them).
+  Upload.prototype.rateKnown = function () {
+    return this.state === "uploading" && this.rate > 0 && !!this.sample &&
+      Date.now() - this.sample.since >= 1500;
+  };
+
+  // "about 20 s left", worked out at most once a second so it doesn't flicker.
+  Upload.prototype.timeLeft = function () {
+    var now = Date.now();
+    if (now - this.leftAt < 1000) return this.leftText;
+    this.leftAt = now;
+    this.leftText = this.rateKnown() ? aboutLeft((this.size - this.sent()) / this.rate) : "";
+    return this.leftText;
   };
 
   // A step went through: the next failure starts a new run of pauses.
@@ -291,6 +432,7 @@
   };
 
   Upload.prototype.begin = async function (generation) {
+    if (guestName()) this.guestName = guestName(); // typed since it was chosen
     var answer = await api("POST", startUrl, {
       name: this.name, size: this.size, type: this.type, guest_name: this.guestName,
     });
@@ -300,6 +442,7 @@
     }
     this.still(generation);
     this.session = expectOk(answer, true);
+    if (!this.guestName && guestName()) nameAgain(); // the name came while it started
     this.ok();
     this.stored = {};
     this.recheck = false;
@@ -514,7 +657,7 @@
     upload.failures += 1;
     var reason = navigator.onLine === false ? OFFLINE : problem.message;
     if (now - upload.failingSince >= setting("giveUpMs", 10 * 60 * 1000)) {
-      upload.giveUp(reason + " Not uploaded.");
+      upload.giveUp(reason + " Not sent yet: tap Retry.");
       return;
     }
     var base = setting("retryDelayMs", 1000);
@@ -561,13 +704,18 @@
       var link = el("a");
       link.href = result.photo.viewer_url;
       var img = el("img", "upload-thumb");
-      img.src = result.photo.thumbnail_url;
       img.alt = "";
       img.width = 64;
       img.height = 64;
       link.setAttribute("aria-label", "Open " + name);
       link.appendChild(img);
-      this.thumb.replaceWith(link);
+      // The preview stays until the thumbnail has come, so the row never
+      // goes blank in between.
+      var shown = this.thumb;
+      var swap = function () { if (shown.isConnected) shown.replaceWith(link); };
+      img.addEventListener("load", swap);
+      img.addEventListener("error", swap);
+      img.src = result.photo.thumbnail_url;
       this.thumb = link;
       if (result.status === "added") addToGrid(result.photo, name);
     }
@@ -645,21 +793,115 @@
     return uploads.filter(function (upload) { return states.indexOf(upload.state) >= 0; }).length;
   }
 
+  function inState(states) {
+    return uploads.filter(function (upload) { return states.indexOf(upload.state) >= 0; });
+  }
+
+  // While files go: "3 of 12 photos added · 1 refused…". When all are done:
+  // "11 photos added · 1 refused", then " – details" once the rows fold.
+  function summaryLine() {
+    var added = inState(["added"]);
+    var duplicates = inState(["duplicate"]).length;
+    var refused = inState(["rejected"]).length;
+    var failed = inState(["failed"]).length;
+    var parts = [];
+    if (working) {
+      parts.push((added.length + duplicates) + " of " + things(uploads.length, uploads) + " added");
+    } else if (added.length) {
+      parts.push(things(added.length, added) + " added");
+    } else if (!duplicates) {
+      parts.push("Nothing added");
+    }
+    if (duplicates && !working) parts.push(duplicates + " already in the album");
+    if (refused) parts.push(refused + " refused");
+    if (failed) parts.push(failed + " not sent: tap Retry");
+    return parts.join(" · ") + (working ? "…" : "");
+  }
+
   function updateSummary() {
     keepAwake();
     if (!uploads.length) return;
-    var counts = {};
-    uploads.forEach(function (upload) { counts[upload.state] = (counts[upload.state] || 0) + 1; });
-    var added = (counts.added || 0) + (counts.duplicate || 0);
-    var parts = [added + " of " + uploads.length + " uploaded"];
-    if (counts.rejected) parts.push(counts.rejected + " rejected");
-    if (counts.failed) parts.push(counts.failed + " failed: tap Retry");
-    var working = count(WORKING) > 0;
-    summary.textContent = parts.join(" · ") + (working ? "…" : ".");
+    var wasWorking = working;
+    working = count(WORKING) > 0;
+    summary.hidden = false;
+    summaryText.textContent = summaryLine();
+    // Put in or taken out, never moved: a button keeps its focus.
+    showIn(summary, details, folded, retryAllSpace);
+    showIn(summary, retryAllSpace, !working && count(["failed"]) >= 2, null);
+    card.classList.add("has-uploads"); // the card's frame comes back around the rows
     card.classList.toggle("is-uploading", working);
+    showTimeLeft(true);
+    if (working) {
+      clearTimeout(collapseTimer);
+      collapseTimer = null;
+    } else if (wasWorking) {
+      // All done: say so once, and fold the rows a moment later.
+      announce.textContent = summaryLine() + ".";
+      clearTimeout(collapseTimer);
+      collapseTimer = setTimeout(collapse, setting("collapseMs", 1200));
+    }
     if (restoredCount && !working && !notice.hidden) {
       notice.textContent = "Resumed " + photos(restoredCount) + " from your last visit.";
     }
+  }
+
+  function showIn(parent, node, wanted, before) {
+    if (wanted && node.parentNode !== parent) {
+      parent.insertBefore(node, before && before.parentNode === parent ? before : null);
+    } else if (!wanted && node.parentNode === parent) {
+      node.remove();
+    }
+  }
+
+  // Rows added or already there fold away ("details" opens them again);
+  // refused and failed ones stay, with their reason and Retry.
+  function collapse() {
+    collapseTimer = null;
+    if (working) return;
+    folded = false;
+    uploads.forEach(function (upload) {
+      var done = upload.state === "added" || upload.state === "duplicate";
+      upload.item.classList.toggle("is-settled", done);
+      if (done) folded = true;
+    });
+    showDetails(expanded);
+    updateSummary();
+  }
+
+  function showDetails(open) {
+    expanded = open;
+    list.classList.toggle("is-collapsed", !open);
+    detailsButton.setAttribute("aria-expanded", open ? "true" : "false");
+    detailsButton.textContent = open ? "hide details" : "details";
+  }
+
+  detailsButton.addEventListener("click", function () {
+    showDetails(!expanded);
+  });
+
+  retryAll.addEventListener("click", function () {
+    inState(["failed"]).forEach(function (upload) {
+      upload.ok();
+      enqueue(upload);
+    });
+  });
+
+  // The time left for everything still to send: the bytes left over the
+  // rates of the files going now (the queue goes as fast once they're done).
+  // Worked out at most once a second, and only shown, never announced.
+  var leftShownAt = 0;
+  function showTimeLeft(now) {
+    if (!now && Date.now() - leftShownAt < 1000) return;
+    leftShownAt = Date.now();
+    var bytesLeft = 0;
+    var rate = 0;
+    uploads.forEach(function (upload) {
+      if (WORKING.indexOf(upload.state) < 0 || upload.phase !== "send") return;
+      bytesLeft += upload.size - upload.sent();
+      if (upload.rateKnown()) rate += upload.rate;
+    });
+    var left = working && rate > 0 && bytesLeft > 0 ? aboutLeft(bytesLeft / rate) : "";
+    summaryLeft.textContent = left ? " " + left : "";
   }
 
   function photos(number) {
@@ -680,8 +922,12 @@
     queue = [];
   }
 
-  // New photos go first in the grid, made if the album was empty.
+  // New photos go where the album's order puts them, as they will be after a
+  // reload: static/js/album.js places them (or, further down than the grid
+  // has loaded, only counts them). Without it, first in the grid, made if
+  // the album was empty.
   function addToGrid(photo, filename) {
+    if (window.PartyShotsAlbum && window.PartyShotsAlbum.addOwn(photo)) return;
     var grid = document.querySelector("[data-photo-grid]");
     if (!grid) {
       var section = document.querySelector(".photos");
@@ -696,9 +942,29 @@
     var link = el("a");
     link.href = photo.viewer_url;
     var img = el("img");
+    if (photo.srcset) {
+      // As the album page's tiles: the small square where it is sharp enough.
+      // Before src, so the browser chooses once.
+      img.sizes = photo.sizes;
+      img.srcset = photo.srcset;
+    }
     img.src = photo.thumbnail_url;
-    img.alt = "Photo you just added: " + filename;
+    img.alt = (photo.is_video ? "Video" + (photo.duration_label ? ", " + photo.duration_label : "") : "Photo") +
+      " you just added: " + filename;
     link.appendChild(img);
+    if (photo.is_video) {
+      // As the album page marks a clip (templates/albums/album.html).
+      link.className = "video-tile";
+      link.setAttribute("data-video", "");
+      var mark = el("span", "video-mark");
+      mark.setAttribute("aria-hidden", "true");
+      link.appendChild(mark);
+      if (photo.duration_label) {
+        var length = el("span", "video-duration", photo.duration_label);
+        length.setAttribute("aria-hidden", "true");
+        link.appendChild(length);
+      }
+    }
     item.appendChild(link);
     grid.insertBefore(item, grid.firstChild);
   }
@@ -713,6 +979,229 @@
       enqueue(upload);
     });
     input.value = "";
+    firstUse();
+  }
+
+  // ---- Previews -------------------------------------------------------------------
+  // Made one at a time, so thirty photos chosen at once never hold thirty
+  // decoded images: each is drawn onto a small canvas (a 64 px square at 3x)
+  // and let go.
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var ICONS = {
+    photo: "M3 5h18v14H3z M3 16l5-5 4 4 3-3 6 6 M16 9.5a1.5 1.5 0 1 0 0.01 0",
+    video: "M3 6h13v12H3z M16 10.5l5-3v9l-5-3",
+    file: "M6 3h8l4 4v14H6z M14 3v4h4",
+  };
+  var PREVIEW_PIXELS = 192;
+  var previews = Promise.resolve();
+
+  // Shown at once: an icon of the file's kind and its extension ("HEIC").
+  function placeholder(kind, name) {
+    var box = el("span", "upload-thumb-placeholder upload-preview");
+    box.setAttribute("aria-hidden", "true");
+    box.dataset.preview = "icon";
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", "upload-preview-icon");
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", ICONS[kind] || ICONS.file);
+    svg.appendChild(path);
+    box.appendChild(svg);
+    var extension = extensionOf(name);
+    if (extension) box.appendChild(el("span", "upload-preview-label", extension.toUpperCase().slice(0, 4)));
+    return box;
+  }
+
+  function preview(upload) {
+    if (upload.kind === "file") return;
+    previews = previews.then(function () {
+      if (upload.thumb.dataset.preview !== "icon") return null; // the thumbnail came first
+      return drawPreview(upload.file, upload.kind).then(function (canvas) {
+        var box = upload.thumb;
+        if (!canvas || box.dataset.preview !== "icon" || !box.classList.contains("upload-preview")) return;
+        box.replaceChildren(canvas);
+        box.dataset.preview = upload.kind;
+      });
+    }).catch(function () { /* the icon stays */ });
+  }
+
+  // The middle square of a photo or a clip's frame, on a canvas; null if
+  // the browser can't show it.
+  function drawPreview(file, kind) {
+    return (kind === "video" ? videoFrame(file) : photoBitmap(file)).then(function (source) {
+      if (!source) return null;
+      try {
+        var canvas = el("canvas", "upload-preview-image");
+        canvas.width = PREVIEW_PIXELS;
+        canvas.height = PREVIEW_PIXELS;
+        var side = Math.min(source.width, source.height);
+        canvas.getContext("2d").drawImage(source.image,
+          (source.width - side) / 2, (source.height - side) / 2, side, side,
+          0, 0, PREVIEW_PIXELS, PREVIEW_PIXELS);
+        return canvas;
+      } finally {
+        source.release();
+      }
+    });
+  }
+
+  // A photo decoded the right way up (its EXIF orientation), 384 px wide
+  // where the browser can decode it small; null for one it can't (HEIC in
+  // Chrome and Firefox).
+  function photoBitmap(file) {
+    if (!window.createImageBitmap) return Promise.resolve(null);
+    return createImageBitmap(file, {resizeWidth: 384, resizeQuality: "medium"})
+      .catch(function (error) {
+        if (error && error.name === "TypeError") return createImageBitmap(file); // options not known
+        throw error;
+      })
+      .then(function (bitmap) {
+        return {
+          image: bitmap, width: bitmap.width, height: bitmap.height,
+          release: function () { if (bitmap.close) bitmap.close(); },
+        };
+      }, function () { return null; });
+  }
+
+  // A frame a second in (the first of a shorter clip), as the server's poster
+  // is made, from an object URL revoked once it is drawn; null if the browser
+  // can't play the clip, or hasn't in 5 s.
+  function videoFrame(file) {
+    return new Promise(function (resolve) {
+      var url = URL.createObjectURL(file);
+      var video = document.createElement("video");
+      var settled = false;
+      var timer = setTimeout(function () { finish(false); }, 5000);
+      function release() {
+        video.removeAttribute("src");
+        video.load();
+        URL.revokeObjectURL(url);
+      }
+      function finish(ok) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (!ok || !video.videoWidth) {
+          release();
+          resolve(null);
+          return;
+        }
+        resolve({image: video, width: video.videoWidth, height: video.videoHeight, release: release});
+      }
+      video.muted = true;
+      video.playsInline = true;
+      video.preload = "auto";
+      video.addEventListener("loadeddata", function () {
+        var at = Math.min(1, (video.duration || 0) / 2);
+        if (at > 0.05) video.currentTime = at;
+        else finish(true);
+      });
+      video.addEventListener("seeked", function () { finish(true); });
+      video.addEventListener("error", function () { finish(false); });
+      video.src = url;
+    });
+  }
+
+  // ---- The guest's name --------------------------------------------------------------
+  // Asked once, after the first files are chosen (they go at once, and the
+  // name is given to them when it comes: data-name-url), then a line:
+  // "Adding as Dana · change". Remembered in the session (the server) and in
+  // localStorage (for a later visit in a new session).
+
+  var NAME_KEY = "partyshots-guest-name";
+  var ASKED_KEY = "partyshots-guest-name-asked";
+  var nameRow = nameField && nameField.closest("[data-guest-name]");
+  var nameLine = el("p", "upload-as");
+  nameLine.hidden = true;
+  var savedName = null; // what the server was last told, once told
+
+  function kept(key) {
+    try { return localStorage.getItem(key) || ""; } catch (e) { return ""; }
+  }
+
+  function keep(key, value) {
+    try {
+      if (value) localStorage.setItem(key, value);
+      else localStorage.removeItem(key);
+    } catch (e) { /* private mode: the session still has it */ }
+  }
+
+  function showNameLine() {
+    var name = guestName();
+    var change = el("button", "link-button", name ? "change" : "add your name");
+    change.type = "button";
+    change.setAttribute("aria-label", name ? "Change your name" : "Add your name");
+    change.addEventListener("click", function () { askName(true); });
+    nameLine.replaceChildren();
+    if (name) nameLine.append("Adding as ", el("strong", "", name), " · ", change);
+    else nameLine.append("Adding without a name · ", change);
+    if (nameRow) nameRow.remove();
+    nameLine.hidden = false;
+  }
+
+  function askName(focus) {
+    keep(ASKED_KEY, "1");
+    card.classList.add("has-uploads");
+    nameLine.hidden = true;
+    if (!nameRow.isConnected) nameLine.parentNode.insertBefore(nameRow, nameLine);
+    if (focus) nameField.focus();
+  }
+
+  function saveName(fold) {
+    var name = guestName();
+    nameField.value = name;
+    keep(NAME_KEY, name);
+    if (fold) showNameLine();
+    if (name !== savedName) tellName(name);
+  }
+
+  // The server remembers it and gives it to the files that went without.
+  function tellName(name) {
+    if (!form.dataset.nameUrl) return;
+    savedName = name;
+    api("POST", form.dataset.nameUrl, {guest_name: name}).catch(function () {
+      savedName = null; // said again with the next change, and sent with each upload anyway
+    });
+  }
+
+  // A file that started without the name, answered after the name was
+  // given: the server may have named this guest's files just before it
+  // recorded this one, so it is told the name once more (the last of a few
+  // such answers close together).
+  var nameAgainTimer = null;
+  function nameAgain() {
+    clearTimeout(nameAgainTimer);
+    nameAgainTimer = setTimeout(function () {
+      if (guestName()) tellName(guestName());
+    }, 200);
+  }
+
+  function firstUse() {
+    if (!nameRow) return;
+    if (guestName()) showNameLine();
+    else if (!kept(ASKED_KEY)) askName(false); // not focused: no keyboard popping up
+    else if (!nameRow.isConnected) showNameLine();
+  }
+
+  if (nameRow) {
+    var pick = form.querySelector(".upload-pick");
+    pick.parentNode.insertBefore(nameLine, pick.nextSibling);
+    var nameDone = el("button", "button button-secondary upload-name-done", "Done");
+    nameDone.type = "button";
+    nameRow.appendChild(nameDone);
+    nameDone.addEventListener("click", function () { saveName(true); });
+    nameField.addEventListener("change", function () { saveName(false); });
+    nameField.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault(); // not the form's submit, which would open the picker
+      saveName(true);
+    });
+    // The session's name (the page filled it in), else the one this phone kept.
+    if (guestName()) keep(NAME_KEY, guestName());
+    else nameField.value = kept(NAME_KEY);
+    if (guestName()) showNameLine(); // a line, not a form, on every later visit
+    else nameRow.remove();
   }
 
   // ---- Keeping the queue across visits (IndexedDB) ------------------------------
@@ -958,8 +1447,18 @@
     zone.classList.toggle("is-dragover", on);
   }
 
-  var help = form.querySelector(".upload-help");
-  if (help) help.appendChild(el("span", "upload-drop-hint", " Or drop them here."));
+  // "or drop them here", beside the button, only where a mouse can drag:
+  // never on a touch-only phone, and gone if that changes (a tablet's
+  // keyboard and trackpad taken off).
+  var dropHint = el("span", "upload-drop-hint", "or drop them here");
+  var canDrop = window.matchMedia ? window.matchMedia("(hover: hover) and (pointer: fine)") : null;
+  function placeDropHint() {
+    var pickRow = form.querySelector(".upload-pick");
+    if (canDrop && canDrop.matches && pickRow) pickRow.appendChild(dropHint);
+    else dropHint.remove();
+  }
+  placeDropHint();
+  if (canDrop && canDrop.addEventListener) canDrop.addEventListener("change", placeDropHint);
 
   zone.addEventListener("dragenter", function (event) {
     if (!carriesFiles(event) || !accepting()) return;

@@ -4,6 +4,13 @@
 // back button to close (the URL is the photo's own page, via history.pushState).
 // The details (description, uploader, date, Download, Delete, Edit description)
 // are the photo page's own, fetched, so who may do what is decided in one place.
+// A video clip ([data-video] in the grid) plays in the overlay as on its
+// page: the page's own <video> (inline, controls, poster, no autoplay), which
+// is stopped and dropped when the viewer moves on or closes.
+// The viewer walks the whole album in the grid's order: on the album page
+// static/js/album.js (window.PartyShotsAlbum) numbers each photo in the
+// album ("Photo 61 of 65") and loads the grid's next photos as the viewer
+// nears the last one there, so a swipe goes on across pages.
 // Without JavaScript the thumbnails are plain links to those pages.
 (function () {
   "use strict";
@@ -13,6 +20,7 @@
   var dialog = null;
   var parts = {};
   var current = null;      // the grid link of the photo shown
+  var shownAt = 0;         // its place in the grid when shown
   var pages = {};          // viewer URL -> promise of its parsed page
   var STATE = "partyshots-viewer";
 
@@ -71,7 +79,8 @@
     parts.next.addEventListener("click", function () { step(1); });
     dialog.addEventListener("cancel", function (event) { event.preventDefault(); close(); });
     document.addEventListener("keydown", function (event) {
-      if (!dialog.open || event.target.closest("textarea, input, select, summary")) return;
+      // A focused video's own keys seek it; anywhere else the arrows step.
+      if (!dialog.open || event.target.closest("textarea, input, select, summary, video")) return;
       if (event.key === "ArrowLeft") { event.preventDefault(); step(-1); }
       else if (event.key === "ArrowRight") { event.preventDefault(); step(1); }
     });
@@ -113,14 +122,29 @@
     return pages[url];
   }
 
+  // The album page's grid, which knows the whole album (static/js/album.js).
+  function album() {
+    return window.PartyShotsAlbum || null;
+  }
+
   function show(link) {
     current = link;
+    dropVideo();
     var links = gridLinks();
     var position = links.indexOf(link);
+    shownAt = position;
     var thumb = link.querySelector("img");
-    parts.title.textContent = "Photo " + (position + 1) + " of " + links.length;
+    var kind = link.hasAttribute("data-video") ? "Video " : "Photo ";
+    var grid = album();
+    var more = !!(grid && grid.hasMore());
+    var number = (grid ? grid.offset() : 0) + position + 1;
+    var total = grid ? Math.max(grid.total(), number) : links.length;
+    parts.title.textContent = kind + number + " of " + total;
     parts.prev.hidden = position <= 0;
-    parts.next.hidden = position >= links.length - 1;
+    parts.next.hidden = position >= links.length - 1 && !more;
+    // Near the last photo the grid has: its next ones come now, so the swipe
+    // onto them finds them there.
+    if (more && position >= links.length - 3) grid.loadMore().catch(function () { /* tried again on the swipe */ });
     parts.stage.classList.add("is-loading");
     // The thumbnail at once, the large rendition once the page says where it is.
     parts.img.src = thumb ? thumb.src : "";
@@ -133,14 +157,8 @@
       var article = doc.querySelector(".photo-viewer");
       var large = article && article.querySelector(".photo-display");
       if (!article || !large) throw new Error("not a photo page");
-      var full = new Image();
-      full.addEventListener("load", function () {
-        if (current !== link) return;
-        parts.img.src = full.src;
-        parts.stage.classList.remove("is-loading");
-      });
-      full.src = large.src;
-      parts.img.alt = large.alt;
+      if (large.matches("video")) showVideo(large);
+      else showImage(large, link);
       // Everything the page says about the photo, less what the overlay has
       // its own of (the way back, previous/next, the image).
       var details = document.createDocumentFragment();
@@ -162,13 +180,54 @@
       failed.appendChild(open);
       parts.details.replaceChildren(failed);
     });
-    // Warm up the neighbours, so swiping is quick.
+    // Warm up the neighbours, so swiping is quick (a clip's poster only).
     [links[position - 1], links[position + 1]].forEach(function (neighbour) {
       if (neighbour) page(neighbour.href).then(function (doc) {
         var large = doc.querySelector(".photo-display");
-        if (large) new Image().src = large.src;
+        if (large) new Image().src = large.matches("video") ? large.poster : large.src;
       }).catch(function () { /* shown if they open it */ });
     });
+  }
+
+  function showImage(large, link) {
+    var full = new Image();
+    full.addEventListener("load", function () {
+      if (current !== link) return;
+      parts.img.src = full.src;
+      parts.stage.classList.remove("is-loading");
+    });
+    full.src = large.src;
+    parts.img.alt = large.alt;
+  }
+
+  // The page's <video>, adopted into the stage in place of the image; the
+  // spinner goes once the player knows the clip's length (or can't load it).
+  function showVideo(large) {
+    var video = document.importNode(large, true);
+    video.className = "viewer-video";
+    video.removeAttribute("width");
+    video.removeAttribute("height");
+    function loaded() {
+      if (parts.video === video) parts.stage.classList.remove("is-loading");
+    }
+    video.addEventListener("loadedmetadata", loaded);
+    video.addEventListener("error", loaded, true); // a <source>'s error doesn't bubble
+    parts.video = video;
+    parts.img.hidden = true;
+    parts.stage.insertBefore(video, parts.spinner);
+  }
+
+  // Stop the clip on screen and its download, and show the image again.
+  function dropVideo() {
+    var video = parts.video;
+    if (!video) return;
+    parts.video = null;
+    video.pause();
+    Array.prototype.forEach.call(video.querySelectorAll("source"), function (source) { source.remove(); });
+    video.removeAttribute("src");
+    video.load();
+    video.remove();
+    parts.img.hidden = false;
   }
 
   // Saving a description stays in the viewer: the server answers JSON.
@@ -212,7 +271,22 @@
 
   function step(delta) {
     var links = gridLinks();
-    var target = links[links.indexOf(current) + delta];
+    var index = links.indexOf(current);
+    // The photo shown left the grid (deleted elsewhere): its neighbours moved up one.
+    var target = index >= 0 ? links[index + delta] : links[delta > 0 ? shownAt : shownAt - 1];
+    var grid = album();
+    if (!target && delta > 0 && index === links.length - 1 && grid && grid.hasMore()) {
+      // Past the last photo the grid has: load its next ones, then go on.
+      var from = current;
+      parts.stage.classList.add("is-loading");
+      grid.loadMore().then(function () {
+        parts.stage.classList.remove("is-loading");
+        if (current === from && dialog.open && gridLinks().length > links.length) step(delta);
+      }, function () {
+        parts.stage.classList.remove("is-loading");
+      });
+      return;
+    }
     if (!target) return;
     history.replaceState({ viewer: STATE }, "", target.href);
     show(target);
@@ -225,6 +299,7 @@
 
   function hide() {
     if (!dialog || !dialog.open) return;
+    dropVideo();
     dialog.close();
     document.documentElement.classList.remove("viewer-open");
     if (current) current.focus();

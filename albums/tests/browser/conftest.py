@@ -25,6 +25,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from csp.constants import SELF
 from django.conf import settings as django_settings
 
 from core.tests.support import in_ci
@@ -65,14 +66,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def s3_storage(settings, s3_over_http):
     """The default storage on the S3 server, and its origin allowed for images
-    in the CSP, as the settings would compute it for this endpoint."""
+    and video in the CSP, as the settings would compute it for this endpoint."""
     s3_endpoint = s3_over_http
     policy = settings.CONTENT_SECURITY_POLICY
     directives = dict(policy["DIRECTIVES"])
-    directives["img-src"] = [
-        *directives["img-src"],
-        *storage_origins("bucket", s3_endpoint),
-    ]
+    origins = storage_origins("bucket", s3_endpoint)
+    directives["img-src"] = [*directives["img-src"], *origins]
+    directives["media-src"] = [*directives.get("media-src", [SELF]), *origins]
     settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     yield
 
@@ -127,6 +127,7 @@ def strict_s3_storage(settings, seaweedfs, live_server):
     origins = storage_origins(bucket, seaweedfs.endpoint_url)
     directives["img-src"] = [*directives["img-src"], *origins]
     directives["connect-src"] = [*directives["connect-src"], *origins]
+    directives["media-src"] = [*directives.get("media-src", [SELF]), *origins]
     settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     yield seaweedfs, bucket
 

@@ -169,15 +169,17 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     # The host signs up, creates an album and opens its share page.
     host = contexts.page(DESKTOP)
     host.goto("/accounts/signup/")
-    host.locator("#id_username").fill("sam")
-    host.locator("#id_password1").fill("a long party password")
-    host.locator("#id_password2").fill("a long party password")
+    host.get_by_label("Your name").fill("Sam")
+    host.get_by_label("Email").fill("sam@example.org")
+    host.get_by_label("Password", exact=True).fill("a long party password")
     host.get_by_role("button", name="Create account").click()
+    # Sign-up leads to "Name your event", and creating it to its Share page.
     host.get_by_label("Album name").fill("Sam & Alex's wedding")
     host.get_by_role("button", name="Create album").click()
-    expect(host.get_by_role("heading", level=1)).to_have_text("Sam & Alex's wedding")
+    expect(host.get_by_role("heading", level=1)).to_have_text(
+        "Share Sam & Alex's wedding"
+    )
     album = Album.objects.get()
-    host.get_by_role("link", name="Share").click()
     expect(host.locator(".print-card svg.qr-code")).to_be_visible()
     expect(host.locator(".print-card .album-code")).to_have_text(album.display_code)
     expect(host.get_by_role("button", name="Print the card")).to_be_visible()
@@ -199,8 +201,9 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     expect(guest.locator("form.upload-enhanced")).to_be_attached()  # upload.js ran
 
     # They upload real photos (a HEIC among them) and a bad file, on a slow
-    # connection so the progress is seen.
-    guest.get_by_label("Your name (optional)").fill("Dana")
+    # connection so the progress is seen. No name is asked before: the field
+    # comes with the first files, and the name goes to them all.
+    expect(guest.locator("#upload-guest-name")).to_have_count(0)
     cdp = guest.context.new_cdp_session(guest)
     cdp.send("Network.enable")
     cdp.send(
@@ -215,6 +218,8 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     guest.locator("input[type=file][name=photos]").set_input_files(corpus(*GOOD, BAD))
     rows = guest.locator(".upload-result")
     expect(rows).to_have_count(4)
+    guest.get_by_label("Your name (optional)").fill("Dana")
+    guest.get_by_role("button", name="Done").tap()
     guest.wait_for_function(
         "() => [...document.querySelectorAll('.upload-result progress')]"
         ".some(p => p.value > 0 && p.value < 100)"
@@ -233,11 +238,14 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
     expect(rejected).to_have_count(1)
     expect(rejected).to_contain_text("text_renamed.jpg")
     expect(rejected).to_contain_text(
-        re.compile(r"Not (an image|a supported image type).*allowed: JPEG")
+        "This file isn't a photo or video we can add (it doesn't open as a photo). "
+        "We take photos in JPEG"
     )
+    # All done: one line, the added rows folded away, the refused one open.
     expect(guest.locator(".upload-summary")).to_have_text(
-        "3 of 4 uploaded · 1 rejected."
+        "3 photos added · 1 refused – details"
     )
+    expect(rejected).to_be_visible()
     # Thumbnails are real images from the S3 server, in the results and the grid.
     grid_images = guest.locator("[data-photo-grid] img")
     expect(grid_images).to_have_count(3)
@@ -354,7 +362,7 @@ def test_failed_transfers_retry_by_themselves_then_by_tap(contexts, live_server)
     failed = guest.locator(".upload-result-failed")
     expect(failed).to_contain_text("HTTP 502")
     expect(guest.locator(".upload-summary")).to_have_text(
-        "1 of 2 uploaded · 1 failed: tap Retry."
+        "1 photo added · 1 not sent: tap Retry – details"
     )
     retry = failed.get_by_role("button", name="Retry")
     assert retry.bounding_box()["height"] >= 44
@@ -408,7 +416,7 @@ def test_a_dead_zone_mid_upload_resumes_by_itself_from_the_parts_stored(
     photo = Photo.objects.get(album=album)
     assert photo.size == path.stat().st_size
     assert guest.evaluate("() => window.wakeLockLog") == ["request", "release"]
-    expect(guest.locator(".upload-summary")).to_have_text("1 of 1 uploaded.")
+    expect(guest.locator(".upload-summary")).to_have_text("1 photo added – details")
     screenshot(guest, "upload-finished-phone")
 
 
@@ -549,7 +557,7 @@ def test_files_dropped_on_the_upload_card_are_uploaded(contexts):
     zone.dispatch_event("drop", {"dataTransfer": files})
     expect(zone).not_to_have_class(re.compile("is-dragover"))
     expect(page.locator(".upload-result-added")).to_have_count(2)
-    expect(page.locator(".upload-summary")).to_have_text("2 of 2 uploaded.")
+    expect(page.locator(".upload-summary")).to_have_text("2 photos added – details")
     expect(page.locator(".upload-result .upload-name")).to_have_text(
         ["red.png", "teal.png"]
     )

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files import File
+from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
@@ -201,15 +202,40 @@ def test_main_pages_are_accessible_at_phone_and_desktop_sizes(
         visit(host, f"/a/{code}/settings/", f"settings-{size}", findings, **checks)
         visit(host, f"/a/{code}/cover/", f"cover-{size}", findings, **checks)
         visit(host, f"/a/{code}/merge/", f"merge-{size}", findings, **checks)
+        visit(
+            host,
+            f"/a/{code}/merge/?other={empty.pk}",
+            f"merge-confirm-{size}",
+            findings,
+            **checks,
+        )
+        visit(host, f"/a/{code}/new-code/", f"new-code-{size}", findings, **checks)
+        visit(host, "/albums/new/", f"album-create-{size}", findings, **checks)
         visit(host, f"/a/{code}/delete/", f"album-delete-{size}", findings, **checks)
         visit(host, "/accounts/", f"account-{size}", findings, **checks)
         visit(
             host, "/accounts/password/", f"password-change-{size}", findings, **checks
         )
         visit(host, "/accounts/delete/", f"account-delete-{size}", findings, **checks)
+        own = album.photos.filter(user=album.user).order_by("id").first()
+        visit(
+            host,
+            reverse("photo_delete", args=[code, own.pk]),
+            f"photo-delete-{size}",
+            findings,
+            **checks,
+        )
+        visit(host, "/no-such-page/", f"page-not-found-{size}", findings, **checks)
 
     dark = contexts.page(PHONE, color_scheme="dark")
     visit(dark, "/", "home-dark-phone", findings)
     visit(dark, f"/a/{code}/", "album-dark-phone", findings)
     open_viewer(dark, "viewer-dark-phone", findings)
+    dark_host_context = contexts.new(DESKTOP, color_scheme="dark")
+    log_in(dark_host_context, live_server, album.user)
+    dark_host = dark_host_context.new_page()
+    visit(dark_host, "/", "dashboard-dark-desktop", findings)
+    visit(dark_host, f"/a/{code}/", "album-host-dark-desktop", findings)
+    visit(dark_host, f"/a/{code}/share/", "share-dark-desktop", findings)
+    visit(dark_host, f"/a/{code}/settings/", "settings-dark-desktop", findings)
     assert not findings, "\n".join(findings)

@@ -3,6 +3,7 @@ import random
 import secrets
 from datetime import datetime, timedelta
 
+import segno
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -89,8 +90,32 @@ class Command(BaseCommand):
                 "default, say so and do nothing."
             ),
         )
+        parser.add_argument(
+            "--site-url",
+            help=(
+                "Where the site is served, for the link printed (default: SITE_URL, "
+                "else http://127.0.0.1:8000)."
+            ),
+        )
+        parser.add_argument(
+            "--qr",
+            action="store_true",
+            help=(
+                "Also print a QR code of the demo album's link (of the site, when "
+                "there is no demo album) for a phone's camera."
+            ),
+        )
 
-    def handle(self, if_empty=False, **options):
+    def handle(self, if_empty=False, site_url=None, qr=False, **options):
+        self.site_url = (
+            site_url or settings.SITE_URL or "http://127.0.0.1:8000"
+        ).rstrip("/")
+        self.qr_url = self.site_url + "/"
+        self.make_demo(if_empty)
+        if qr:
+            self.print_qr(self.qr_url)
+
+    def make_demo(self, if_empty):
         refusal = self.refusal()
         if refusal:
             if if_empty:  # ./dev serve runs this on every start: a note, not a failure
@@ -146,14 +171,28 @@ class Command(BaseCommand):
             )
 
     def describe(self, album):
-        base = settings.SITE_URL or "http://127.0.0.1:8000"
+        self.qr_url = f"{self.site_url}{album.get_link_url()}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo album {album.name!r} with {album.photos.count()} photos."
             )
         )
         self.stdout.write(f"  Code: {album.display_code}")
-        self.stdout.write(f"  Open: {base}{album.get_link_url()}")
+        self.stdout.write(f"  Open: {self.qr_url}")
+
+    def print_qr(self, url):
+        """A QR code of `url` in the terminal, two rows of modules a line. On a
+        terminal it is drawn white on black whatever the terminal's colours
+        (segno draws the light modules as blocks), so a camera reads it on a
+        light theme too."""
+        buffer = io.StringIO()
+        segno.make(url, error="m").terminal(out=buffer, compact=True, border=2)
+        lines = buffer.getvalue().splitlines()
+        if getattr(self.stdout, "isatty", lambda: False)():
+            lines = [f"\x1b[97;40m{line}\x1b[0m" for line in lines]
+        self.stdout.write(f"Scan with your phone's camera to open {url}")
+        for line in lines:
+            self.stdout.write(line)
 
     def refusal(self):
         """Why no demo album may be made here, or None on the embedded default."""

@@ -4,7 +4,7 @@ way (and their parts and objects under incoming/).
 
 Built for buckets of millions of objects, holding little in memory:
 - Orphans: the listing is read page by page; each batch of keys is checked
-  against the database in one query over the four key columns.
+  against the database in one query over the key columns.
 - Missing objects: photo rows are read with .iterator(), grouped by album, and
   each key is looked up in the listing of its folder (albums/<id>/), listed
   once and kept in a small cache: one LIST request per 1,000 objects instead
@@ -25,10 +25,16 @@ from core import storage
 from photos.direct_uploads import INCOMING
 from photos.models import Photo, Upload
 
-KEY_FIELDS = ("link", "tlink", "display_link", "location_free_link")
-BATCH_SIZE = (
-    500  # keys per database query: 4 × 500 parameters, within every backend's limit
+KEY_FIELDS = (
+    "link",
+    "tlink",
+    "small_link",
+    "display_link",
+    "location_free_link",
+    "playback_link",
 )
+# Keys per database query: 6 × 500 parameters, within every backend's limit.
+BATCH_SIZE = 500
 CACHED_FOLDERS = 16
 
 
