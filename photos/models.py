@@ -266,6 +266,25 @@ class Photo(models.Model):
         return self.location_free_link, content_type, filename
 
     @property
+    def is_heic(self):
+        return self.content_type in ("image/heic", "image/heif")
+
+    def jpeg_download(self):
+        """(key, content type, filename) of the display rendition, a 2048 px
+        JPEG without metadata (fine for everyone): a HEIC original as phone
+        galleries and share targets take it, named <stem>.jpg."""
+        stem = self.filename.rsplit(".", 1)[0]
+        return self.display_link, "image/jpeg", f"{stem}.jpg"
+
+    def save_for(self, user, guest_key=""):
+        """(key, content type, filename) to save on a phone (album.js's "Save
+        to your phone"): what this person may download, but a HEIC photo as
+        its JPEG rendition."""
+        if self.is_heic and not self.is_video:
+            return self.jpeg_download()
+        return self.download_for(user, guest_key)
+
+    @property
     def location_free_content_type(self):
         # A photo's copy is a JPEG; a clip's is a remux: WebM stays WebM,
         # MP4 and QuickTime become MP4 (photos.videos).

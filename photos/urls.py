@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("a/<str:code>/photos.json", views.album_photos_json, name="album_photos_json"),
     path("a/<str:code>/download/", views.album_download, name="album_download"),
+    path("a/<str:code>/save.json", views.album_save_json, name="album_save_json"),
     path("a/<str:code>/slideshow/", views.slideshow, name="slideshow"),
     path("a/<str:code>/p/<int:photo_id>/", views.photo, name="photo"),
     path(

@@ -12,7 +12,7 @@ from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, Sum
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
@@ -439,8 +439,58 @@ def photo(request, code, photo_id):
 def photo_download(request, code, photo_id):
     """Redirect to a short-lived URL of the original, as this person may have it."""
     _album, photo, guest_key = _get_photo_or_404(request, code, photo_id)
-    key, content_type, filename = photo.download_for(request.user, guest_key)
+    if request.GET.get("as") == "jpeg":
+        # The display rendition (no metadata), e.g. a HEIC photo as a JPEG.
+        if photo.is_video:
+            raise Http404("A video has no JPEG to download.")
+        key, content_type, filename = photo.jpeg_download()
+    else:
+        key, content_type, filename = photo.download_for(request.user, guest_key)
     return redirect(storage.url(key, content_type=content_type, download_as=filename))
+
+
+SAVE_MAX_FILES = 20
+
+
+@require_safe
+def album_save_json(request, code):
+    """`?ids=1,2,3` (at most SAVE_MAX_FILES): for each of those photos this
+    person may see, a short-lived URL of the file to save on their phone
+    (Photo.save_for: their download, a HEIC photo as its JPEG), its content
+    type and file name, in the order asked. static/js/album.js fetches them
+    and hands them to the share sheet (navigator.share({files}))."""
+    album = get_album_or_404(request, code)
+    guest_key = guests.key(request)
+    try:
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip()]
+    except ValueError:
+        return JsonResponse({"error": "ids must be whole numbers."}, status=400)
+    if not ids:
+        return JsonResponse({"error": "Choose at least one photo."}, status=400)
+    if len(ids) > SAVE_MAX_FILES:
+        return JsonResponse(
+            {"error": f"At most {SAVE_MAX_FILES} photos at a time."}, status=400
+        )
+    photos = {
+        photo.pk: photo
+        for photo in Photo.objects.visible_in(album, request.user, guest_key)
+        .select_related("album")
+        .filter(pk__in=ids)
+    }
+    files = []
+    for pk in dict.fromkeys(ids):
+        if pk not in photos:
+            continue
+        key, content_type, filename = photos[pk].save_for(request.user, guest_key)
+        files.append(
+            {
+                "id": pk,
+                "url": storage.url(key, content_type=content_type),
+                "content_type": content_type,
+                "filename": filename,
+            }
+        )
+    return JsonResponse({"files": files})
 
 
 def photo_delete(request, code, photo_id):

@@ -201,6 +201,10 @@ PERMISSIONS = {
         lambda case, user: {"guest_name": "Dana"},
     ),
     "album_photos_json": Entry("code", "200", "405"),
+    # Files to save to a phone: whoever may see the album, what they may see.
+    "album_save_json": Entry(
+        "code", "200", "405", query=lambda case: f"?ids={case.photo.pk}"
+    ),
     "album_download": Entry("code", "200", "405"),
     "slideshow": Entry("code", "200", "405"),
     "photo": Entry("photo", "200", "405"),

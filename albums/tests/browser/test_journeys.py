@@ -271,7 +271,7 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
         "stage => getComputedStyle(stage).touchAction"
     )
     expect(viewer).to_contain_text("By Dana")
-    expect(viewer.get_by_role("link", name="Download")).to_be_visible()
+    expect(viewer.get_by_role("link", name="Download", exact=True)).to_be_visible()
     expect(viewer.get_by_role("link", name="Delete")).to_be_visible()  # her own photo
     expect(viewer.get_by_label("Add a description")).to_be_visible()
     guest.wait_for_function(
@@ -295,7 +295,7 @@ def test_host_shares_guest_uploads_views_downloads_and_host_locks(contexts):
 
     # Download one photo: a real JPEG from the pre-signed URL.
     with guest.expect_download() as download_info:
-        viewer.get_by_role("link", name="Download").tap()
+        viewer.get_by_role("link", name="Download", exact=True).tap()
     download = download_info.value
     with Image.open(download.path()) as image:
         assert image.format in ("JPEG", "HEIF")

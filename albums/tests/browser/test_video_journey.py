@@ -129,6 +129,6 @@ def test_guests_add_play_and_download_clips(contexts, video_worker, tmp_path):
     for page, has_location in ((other, False), (guest, True)):
         page.goto(hevc_clip.get_absolute_url())
         with page.expect_download() as download_info:
-            page.get_by_role("link", name="Download").first.tap()
+            page.get_by_role("link", name="Download", exact=True).first.tap()
         data = download_info.value.path().read_bytes()
         assert (LOCATION.encode() in data) is has_location

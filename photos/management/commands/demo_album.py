@@ -140,8 +140,12 @@ class Command(BaseCommand):
         password = None
         if user is None:
             password = secrets.token_urlsafe(9)
-            user = User.objects.create_user(DEMO_USERNAME, password=password)
-        album = Album.objects.create(name="Demo: Sam & Alex's wedding", user=user)
+            user = User.objects.create_user(
+                DEMO_USERNAME, password=password, first_name="Sam"
+            )
+        album = Album.objects.create(
+            name="Demo: Sam & Alex's wedding", user=user, host_name="Sam & Alex"
+        )
         for index, (filename, colours, description, guest_name) in enumerate(
             DEMO_PHOTOS
         ):
