@@ -53,7 +53,7 @@ def kind_of(content_type, filename):
     extension = filename.rpartition(".")[2].lower()
     if content_type.startswith("image/") or extension in PHOTO_EXTENSIONS:
         return PHOTO
-    if content_type.startswith("video/") or extension in videos.VIDEO_EXTENSIONS:
+    if videos.named_as_video(filename, content_type):
         return VIDEO
     return None
 

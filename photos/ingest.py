@@ -246,6 +246,24 @@ class Prepared:
     objects: list
 
 
+def _original_and_renditions(stem, file, extension, content_type, rendered):
+    """The keys and objects every photo and clip has: the original, and the
+    display, thumbnail and grid renditions (of a clip: of its poster)."""
+    keys = {
+        "link": f"{stem}.{extension}",
+        "tlink": f"{stem}_t.jpg",
+        "small_link": f"{stem}_s.webp",
+        "display_link": f"{stem}_d.jpg",
+    }
+    objects = [
+        (keys["link"], file, content_type),
+        (keys["display_link"], rendered.display, images.RENDITION_CONTENT_TYPE),
+        (keys["tlink"], rendered.thumbnail, images.RENDITION_CONTENT_TYPE),
+        (keys["small_link"], rendered.small, images.SMALL_CONTENT_TYPE),
+    ]
+    return keys, objects
+
+
 @contextmanager
 def _prepare_photo(file, display_name, size, stem):
     try:
@@ -253,12 +271,9 @@ def _prepare_photo(file, display_name, size, stem):
     except images.RejectedImage as exc:
         yield Outcome(REJECTED, str(exc))
         return
-    keys = {
-        "link": f"{stem}.{rendered.extension}",
-        "tlink": f"{stem}_t.jpg",
-        "small_link": f"{stem}_s.webp",
-        "display_link": f"{stem}_d.jpg",
-    }
+    keys, objects = _original_and_renditions(
+        stem, file, rendered.extension, rendered.content_type, rendered
+    )
     location_free = None
     if rendered.has_location:
         if rendered.format == "JPEG":
@@ -275,13 +290,6 @@ def _prepare_photo(file, display_name, size, stem):
         else:
             location_free = rendered.location_free
         keys["location_free_link"] = f"{stem}_p.jpg"
-    file.seek(0)
-    objects = [
-        (keys["link"], file, rendered.content_type),
-        (keys["display_link"], rendered.display, images.RENDITION_CONTENT_TYPE),
-        (keys["tlink"], rendered.thumbnail, images.RENDITION_CONTENT_TYPE),
-        (keys["small_link"], rendered.small, images.SMALL_CONTENT_TYPE),
-    ]
     if location_free is not None:
         objects.append(
             (keys["location_free_link"], location_free, images.RENDITION_CONTENT_TYPE)
@@ -311,19 +319,9 @@ def _prepare_video(file, display_name, size, stem):
             return
         try:
             checked = made.probe
-            keys = {
-                "link": f"{stem}.{checked.extension}",
-                "tlink": f"{stem}_t.jpg",
-                "small_link": f"{stem}_s.webp",
-                "display_link": f"{stem}_d.jpg",
-            }
-            file.seek(0)
-            objects = [
-                (keys["link"], file, checked.content_type),
-                (keys["display_link"], made.display, images.RENDITION_CONTENT_TYPE),
-                (keys["tlink"], made.thumbnail, images.RENDITION_CONTENT_TYPE),
-                (keys["small_link"], made.small, images.SMALL_CONTENT_TYPE),
-            ]
+            keys, objects = _original_and_renditions(
+                stem, file, checked.extension, checked.content_type, made
+            )
             location_free_size = None
             copies = {}  # path of a copy we made -> its key
             if made.location_free_path:

@@ -475,8 +475,4 @@ class Upload(models.Model):
     @property
     def is_video(self):
         """Judged, as at the start, by the type and name the browser gave."""
-        extension = self.filename.rpartition(".")[2].lower()
-        return (
-            self.content_type.startswith("video/")
-            or extension in videos.VIDEO_EXTENSIONS
-        )
+        return videos.named_as_video(self.filename, self.content_type)

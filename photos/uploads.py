@@ -41,7 +41,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
         self.received = 0
         self.limit = (
             settings.VIDEO_MAX_BYTES
-            if videos.is_video(b"", file_name or "", content_type or "")
+            if videos.named_as_video(file_name or "", content_type or "")
             else settings.PHOTO_MAX_BYTES
         )
 

@@ -162,8 +162,11 @@ def sniff(head):
 def is_video(head, filename="", content_type=""):
     """Whether a file is one to judge as a video: by its first bytes, or,
     when they are not an image's either, by its name or type."""
-    if sniff(head):
-        return True
+    return bool(sniff(head)) or named_as_video(filename, content_type)
+
+
+def named_as_video(filename, content_type=""):
+    """Whether the name or the type a browser gave says video."""
     extension = filename.rpartition(".")[2].lower()
     return content_type.startswith("video/") or extension in VIDEO_EXTENSIONS
 
