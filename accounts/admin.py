@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.deletion import delete_accounts
 from albums.admin import count_of
@@ -42,12 +43,12 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request, queryset):
         delete_accounts(queryset)
 
-    @admin.display(description="albums", ordering="album_count")
+    @admin.display(description=_("albums"), ordering="album_count")
     def albums_link(self, user):
         url = reverse("admin:albums_album_changelist") + f"?user__id__exact={user.pk}"
         return format_html('<a href="{}">{}</a>', url, user.album_count)
 
-    @admin.display(description="photos uploaded", ordering="photo_count")
+    @admin.display(description=_("photos uploaded"), ordering="photo_count")
     def photos_link(self, user):
         url = reverse("admin:photos_photo_changelist") + f"?user__id__exact={user.pk}"
         return format_html('<a href="{}">{}</a>', url, user.photo_count)

@@ -10,7 +10,9 @@ from photos.models import covers_refreshed_once
 def delete_accounts(users):
     """Delete the accounts of queryset `users` with everything in them: their
     albums with all photos, their photos in other albums, their follows (by
-    cascade). Each photo's files go once this commits (photos.signals).
+    cascade), for good: what is in the trash goes too, and nothing goes to
+    it (the cascade runs on Album's and Photo's base managers, all_objects).
+    Each photo's files go once this commits (photos.signals).
 
     Rows are locked first, accounts then their albums (FOR UPDATE, in id
     order): an upload holds FOR NO KEY UPDATE on its uploader's account and
@@ -29,5 +31,6 @@ def delete_accounts(users):
             .select_for_update()
             .values_list("pk", flat=True)
         )
-        Album.objects.filter(user__in=pks).lock_for_delete()
+        # Trashed albums too: the cascade (base managers) takes the trash along.
+        Album.all_objects.filter(user__in=pks).lock_for_delete()
         return User._default_manager.filter(pk__in=pks).delete()

@@ -5,15 +5,17 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 User = get_user_model()
 
 # A display name fits an album's "Hosted by" (albums.models.Album.host_name).
 NAME_MAX_LENGTH = 60
-NAME_HELP = (
+NAME_HELP = gettext_lazy(
     'Your new albums say "Hosted by" this name. You can change it for each album.'
 )
-EMAIL_TAKEN = (
+EMAIL_TAKEN = gettext_lazy(
     "An account with this email already exists. Log in, or reset your password "
     "if you have forgotten it."
 )
@@ -48,15 +50,24 @@ def unused_username(name):
 
 def name_field():
     return forms.CharField(
-        label="Your name",
+        label=gettext_lazy("Your name"),
         max_length=NAME_MAX_LENGTH,
         help_text=NAME_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
 
-# The similarity validator names the model's fields; the form calls them this.
-SIMILAR_TO = {"first name": "your name", "email address": "your email"}
+def _too_similar(verbose_name):
+    """What to say of a password too similar to the model's field called
+    `verbose_name` (as the similarity validator names it, in the request's
+    language), for the fields this form asks for: "your name" rather than
+    "the first name". None for another field (Django's own words then)."""
+    fields = User._meta
+    if verbose_name == str(fields.get_field("first_name").verbose_name):
+        return _("The password is too similar to your name.")
+    if verbose_name == str(fields.get_field("email").verbose_name):
+        return _("The password is too similar to your email.")
+    return None
 
 
 def _in_their_words(error):
@@ -65,12 +76,10 @@ def _in_their_words(error):
     errors = []
     for each in error.error_list:
         if each.code == "password_too_similar":
-            field = (each.params or {}).get("verbose_name", "")
-            each = forms.ValidationError(
-                "The password is too similar to %(what)s.",
-                code=each.code,
-                params={"what": SIMILAR_TO.get(str(field), f"the {field}")},
-            )
+            field = str((each.params or {}).get("verbose_name", ""))
+            message = _too_similar(field)
+            if message is not None:
+                each = forms.ValidationError(message, code=each.code)
         errors.append(each)
     return forms.ValidationError(errors)
 
@@ -85,18 +94,24 @@ class SignupForm(forms.ModelForm):
 
     first_name = name_field()
     email = forms.EmailField(
-        label="Email",
+        label=gettext_lazy("Email"),
         max_length=254,
-        help_text="You log in with it. We only write to it to reset a forgotten password.",
+        help_text=gettext_lazy(
+            "You log in with it. We only write to it to reset a forgotten password."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"required": "Type your email: you log in with it."},
+        error_messages={
+            "required": gettext_lazy("Type your email: you log in with it.")
+        },
     )
     password = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
-        help_text="At least 8 characters; not a common password, nor only numbers.",
+        help_text=gettext_lazy(
+            "At least 8 characters; not a common password, nor only numbers."
+        ),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": "Choose a password."},
+        error_messages={"required": gettext_lazy("Choose a password.")},
     )
 
     class Meta:
@@ -105,7 +120,7 @@ class SignupForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["first_name"].error_messages["required"] = (
+        self.fields["first_name"].error_messages["required"] = _(
             "Type your name: guests see it on your albums."
         )
         if not self.is_bound:
@@ -161,7 +176,7 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": (
+        "invalid_login": gettext_lazy(
             "That email or username and password don't match an account. "
             "Check them and try again (the password is case-sensitive)."
         ),
@@ -169,7 +184,7 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email or username"
+        self.fields["username"].label = _("Email or username")
 
 
 class AccountForm(forms.ModelForm):
@@ -179,13 +194,15 @@ class AccountForm(forms.ModelForm):
         model = User
         fields = ("first_name", "username", "email")
         help_texts = {
-            "email": "You can log in with it, and reset a forgotten password.",
+            "email": gettext_lazy(
+                "You can log in with it, and reset a forgotten password."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = False
-        self.fields["first_name"].help_text = 'New albums say "Hosted by" this name.'
+        self.fields["first_name"].help_text = _('New albums say "Hosted by" this name.')
 
     def clean_email(self):
         email = self.cleaned_data["email"]
@@ -202,13 +219,13 @@ class AccountForm(forms.ModelForm):
             .exclude(pk=self.instance.pk)
             .exists()
         ):
-            raise forms.ValidationError("A user with that username already exists.")
+            raise forms.ValidationError(_("A user with that username already exists."))
         return username
 
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=gettext_lazy("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -221,6 +238,6 @@ class DeleteAccountForm(forms.Form):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(
-                "That is not your password. Your account has not been deleted."
+                _("That is not your password. Your account has not been deleted.")
             )
         return password

@@ -4,18 +4,24 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.deletion import delete_accounts
 from accounts.forms import AccountForm, DeleteAccountForm, SignupForm
+from albums.models import Album
 from core import ratelimit
+from core.http import safe_next_url
 from photos.models import Photo
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    # Where to go after signing up, if a page sent them here with ?next= (a
+    # co-host invitation does) and it is on this site.
+    next_url = safe_next_url(request)
     if request.user.is_authenticated:
-        return redirect("home")
+        return redirect(next_url or "home")
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # New accounts are counted per client; mistakes in the form are not.
@@ -26,10 +32,14 @@ def signup(request):
             user = form.save()
             # Just made with this password: no need to authenticate again.
             login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-            messages.success(request, f"Welcome to PartyShots, {user.first_name}!")
-            # Next: name the first event, then share it (albums.views.album_create).
-            return redirect("album_create")
-    return render(request, "accounts/signup.html", {"form": form})
+            messages.success(
+                request,
+                _("Welcome to PartyShots, %(name)s!") % {"name": user.first_name},
+            )
+            # Next: name the first event, then share it (albums.views.album_create),
+            # unless they came to do something else (accept a co-host invitation).
+            return redirect(next_url or "album_create")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -61,7 +71,7 @@ def account(request):
     form = AccountForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your account has been updated.")
+        messages.success(request, _("Your account has been updated."))
         return redirect("account")
     return render(request, "accounts/account.html", {"form": form})
 
@@ -79,7 +89,9 @@ def account_delete(request):
         delete_accounts(user._meta.model._default_manager.filter(pk=user.pk))
         logout(request)
         messages.success(
-            request, f"The account {username} and everything in it has been deleted."
+            request,
+            _("The account %(username)s and everything in it has been deleted.")
+            % {"username": username},
         )
         return redirect("home")
     albums = list(user.albums.with_stats().order_by("name", "pk"))
@@ -87,7 +99,11 @@ def account_delete(request):
         "form": form,
         "albums": albums,
         "album_photo_count": sum(album.photo_count for album in albums),
-        "other_upload_count": Photo.objects.filter(user=user)
+        # What is in the trash goes too (all_objects), and nothing goes to it.
+        "trashed_album_count": Album.all_objects.filter(
+            user=user, deleted_at__isnull=False
+        ).count(),
+        "other_upload_count": Photo.all_objects.filter(user=user)
         .exclude(album__user=user)
         .count(),
     }

@@ -1,4 +1,5 @@
-"""Finding an album from the code in a URL, for everyone and for its owner.
+"""Finding an album from the code in a URL, for everyone, for its hosts and
+for its owner.
 
 An album code is a shared secret: whoever has it may see the album. Unknown
 codes and deleted albums get the same 404, and failed lookups of typed codes
@@ -8,14 +9,16 @@ which opens the album without any of those limits.
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from albums.codes import LINK_TOKEN_LENGTH, normalize_code
 from albums.models import Album
-from core import ratelimit
+from core import languages, ratelimit
 from core.errors import NotFound
 
-NO_ALBUM = "No album with that code."
-LINK_GONE = (
+# Lazy: said in the language of the request that gets them (core.middleware).
+NO_ALBUM = gettext_lazy("No album with that code.")
+LINK_GONE = gettext_lazy(
     "This link no longer opens an album: it was deleted, or its host made a new "
     "link. Ask the host for the new one."
 )
@@ -63,14 +66,17 @@ class TooManyLookups(ratelimit.RateLimited):
 
 def _known_code(request, code):
     """How the requester has a right to this code whatever the limits say:
-    "session" if this session opened it before, "account" if they own or
-    follow its album, else None. Tells nothing about codes they didn't have."""
+    "session" if this session opened it before, "account" if they own,
+    co-host or follow its album, else None. Tells nothing about codes they
+    didn't have."""
     if code in request.session.get(SESSION_OPENED_CODES, ()):
         return "session"
     user = request.user
     if (
         user.is_authenticated
-        and Album.objects.filter(Q(user=user) | Q(subs__user=user), code=code).exists()
+        and Album.objects.filter(
+            Q(user=user) | Q(cohosts__user=user) | Q(subs__user=user), code=code
+        ).exists()
     ):
         return "account"
     return None
@@ -158,6 +164,7 @@ def open_album_link(request, token):
     if album is None:
         raise LinkNotFound
     remember_code(request, album.code)
+    languages.use_album_language(request, album)
     return album
 
 
@@ -165,6 +172,9 @@ def get_album_or_404(request, code):
     album = find_album(request, code)
     if album is None:
         raise AlbumNotFound
+    # Only once the album is found (and the lookup counted): an unknown
+    # code's answer must not tell, by its language, that a code exists.
+    languages.use_album_language(request, album)
     return album
 
 
@@ -172,5 +182,16 @@ def get_album_for_owner_or_404(request, code):
     """The album, if the requester owns it (or is staff); else the same 404 as an unknown code."""
     album = get_album_or_404(request, code)
     if not album.is_owned_by(request.user):
+        raise AlbumNotFound
+    return album
+
+
+def get_album_for_host_or_404(request, code):
+    """The album, if the requester hosts it: its owner, a co-host, or staff
+    (Album.is_hosted_by); else the same 404 as an unknown code. Every host
+    power but deleting or merging the album and managing its co-hosts, which
+    stay get_album_for_owner_or_404's."""
+    album = get_album_or_404(request, code)
+    if not album.is_hosted_by(request.user):
         raise AlbumNotFound
     return album

@@ -14,6 +14,7 @@ import re
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 # The crawlers of apps that show a preview of a pasted link. iMessage
 # announces itself as facebookexternalhit and Twitterbot, Signal as WhatsApp.
@@ -39,20 +40,27 @@ def absolute(request, path):
 
 
 def description(album):
+    if album.photos_hidden():
+        return _(
+            "Add your photos of %(album)s from your phone's browser: no app "
+            "needed. Everyone's photos are revealed later."
+        ) % {"album": album.name}
     if album.uploads_open:
-        return (
-            f"See everyone's photos of {album.name} and add yours from your "
+        return _(
+            "See everyone's photos of %(album)s and add yours from your "
             "phone's browser: no app needed."
-        )
-    return f"See and download everyone's photos of {album.name}."
+        ) % {"album": album.name}
+    return _("See and download everyone's photos of %(album)s.") % {"album": album.name}
 
 
 def link_preview(request, album):
     """The Open Graph and Twitter card fields for `album` (no query: the
     album's own fields only)."""
-    if album.thumbnail_id:
+    # A drop box before its reveal shows no guest's photo to a chat app either.
+    has_cover = bool(album.thumbnail_id) and not album.photos_hidden()
+    if has_cover:
         image = absolute(request, reverse("album_cover_image", args=[album.link_token]))
-        image_alt = f"The cover photo of {album.name}"
+        image_alt = _("The cover photo of %(album)s") % {"album": album.name}
     else:
         image = absolute(request, static("icons/icon-512.png"))
         image_alt = "PartyShots"
@@ -62,5 +70,5 @@ def link_preview(request, album):
         "url": absolute(request, album.get_link_url()),
         "image": image,
         "image_alt": image_alt,
-        "large_image": bool(album.thumbnail_id),
+        "large_image": has_cover,
     }

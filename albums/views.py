@@ -1,3 +1,4 @@
+import copy
 import io
 import ipaddress
 from urllib.parse import urlsplit
@@ -10,25 +11,40 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
     require_safe,
 )
 
-from albums import previews
+from albums import cohosts, modes, previews
 from albums.access import (
     NO_ALBUM,
     LinkNotFound,
     album_for_link_token,
     find_album,
+    get_album_for_host_or_404,
     get_album_for_owner_or_404,
     get_album_or_404,
     open_album_link,
 )
-from albums.forms import AlbumForm, AlbumSettingsForm, CoverForm, JoinForm, MergeForm
+from albums.forms import (
+    AlbumForm,
+    AlbumSettingsForm,
+    CoverForm,
+    JoinForm,
+    MergeForm,
+    supported_language,
+)
 from albums.models import Album, Subs
+from core import languages
 from core.storage import content_disposition
 
 # The owner's cover chooser shows the album's photos a page at a time.
@@ -41,15 +57,17 @@ def _home(request, join_form=None, status=200):
         "album_form": AlbumForm(),
     }
     if request.user.is_authenticated:
-        # Two queries, however many albums.
+        # Two queries, however many albums. Albums they co-host are theirs
+        # too (marked "Co-host", albums/_album_list.html).
         context["owned_albums"] = (
-            Album.objects.filter(user=request.user)
+            Album.objects.hosted_by(request.user)
             .with_stats()
             .select_related("thumbnail")
             .order_by("-last_activity")
         )
         context["followed_albums"] = (
             Album.objects.filter(subs__user=request.user)
+            .exclude(cohosts__user=request.user)
             .with_stats()
             .select_related("thumbnail")
             .order_by("-last_activity")
@@ -92,10 +110,13 @@ def album_create(request):
     if request.method == "POST" and form.is_valid():
         album = form.save(commit=False)
         album.user = request.user
+        # Guests who ask for none of our languages read it in the host's.
+        album.language = supported_language(translation.get_language())
         album.save()
         messages.success(
             request,
-            f"Album created. Its code is {album.display_code}: share it with your guests.",
+            _("Album created. Its code is %(code)s: share it with your guests.")
+            % {"code": album.display_code},
         )
         return redirect("album_share", album.code)
     return render(
@@ -110,9 +131,13 @@ def album_create(request):
 @require_POST
 def album_follow(request, code):
     album = get_album_or_404(request, code)
-    if request.user.pk != album.user_id:
+    # The owner and co-hosts have it on their home page already.
+    if request.user.pk != album.user_id and not album.is_cohost(request.user):
         Subs.objects.get_or_create(album=album, user=request.user)
-        messages.success(request, f"You follow {album.name}: it is on your home page.")
+        messages.success(
+            request,
+            _("You follow %(album)s: it is on your home page.") % {"album": album.name},
+        )
     return redirect(album)
 
 
@@ -121,7 +146,9 @@ def album_follow(request, code):
 def album_unfollow(request, code):
     album = get_album_or_404(request, code)
     Subs.objects.filter(album=album, user=request.user).delete()
-    messages.success(request, f"You no longer follow {album.name}.")
+    messages.success(
+        request, _("You no longer follow %(album)s.") % {"album": album.name}
+    )
     return redirect(album)
 
 
@@ -146,6 +173,8 @@ def album_by_link(request, token):
         album = album_for_link_token(token)
         if album is None:
             raise LinkNotFound
+        # Crawlers mostly ask for no language: the preview speaks the album's.
+        languages.use_album_language(request, album)
         response = render(request, "albums/link_preview.html", {"album": album})
     else:
         response = redirect(open_album_link(request, token))
@@ -157,9 +186,9 @@ def album_by_link(request, token):
 # values of ?card= and what the size picker calls them. A6 fills an A6 sheet,
 # A5 an A5 sheet (the same card, larger), A4 holds four A6 cards to cut out.
 CARD_SIZES = {
-    "a6": "A6 card (105 × 148 mm)",
-    "a5": "A5 card (148 × 210 mm)",
-    "a4": "Four A6 cards on one A4 sheet, to cut out",
+    "a6": gettext_lazy("A6 card (105 × 148 mm)"),
+    "a5": gettext_lazy("A5 card (148 × 210 mm)"),
+    "a4": gettext_lazy("Four A6 cards on one A4 sheet, to cut out"),
 }
 
 
@@ -173,6 +202,13 @@ def _only_this_computer(link):
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _card_name(album):
+    """The album's name on the cards, smaller when it is long: HTML to put in
+    the card's translated headline ("Share your photos of …")."""
+    long = " table-card-name-long" if len(album.name) > 36 else ""
+    return format_html('<span class="table-card-name{}">{}</span>', long, album.name)
 
 
 def _qr_code(link):
@@ -193,7 +229,7 @@ def album_share(request, code):
         omitsize=True,
         svgclass="qr-code",
         lineclass=None,
-        title=f"QR code for {link}",
+        title=_("QR code for %(link)s") % {"link": link},
     )
     site = urlsplit(link).netloc
     card = request.GET.get("card")
@@ -209,6 +245,7 @@ def album_share(request, code):
             "qr_svg": qr,
             "card": card,
             "card_sizes": CARD_SIZES.items(),
+            "card_name": _card_name(album),
             "only_this_computer": _only_this_computer(link),
         },
     )
@@ -222,50 +259,67 @@ def album_qr(request, code):
     png = io.BytesIO()
     _qr_code(album_link(request, album)).save(png, kind="png", scale=16, border=4)
     response = HttpResponse(png.getvalue(), content_type="image/png")
-    response["Content-Disposition"] = content_disposition(
-        f"QR code for {album.name}.png"
-    )
+    # Translators: the name of the downloaded file, without its ".png".
+    name = _("QR code for %(album)s") % {"album": album.name}
+    response["Content-Disposition"] = content_disposition(f"{name}.png")
     return response
 
 
 def album_settings(request, code):
-    album = get_album_for_owner_or_404(request, code)
-    form = AlbumSettingsForm(request.POST or None, instance=album)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Settings saved.")
-        return redirect("album_settings", album.code)
+    """The album's settings. A save that would hide photos from guests or
+    show them (the mode, the reveal) asks first (albums.modes.confirmation);
+    dates are shown and typed in the album's time zone."""
+    album = get_album_for_host_or_404(request, code)
+    now = timezone.now()
+    # The form changes a copy: `album` stays as saved, to tell what a save
+    # changes and to head the page.
+    form = AlbumSettingsForm(request.POST or None, instance=copy.copy(album), now=now)
+    if request.method == "POST" and form.is_valid() and not modes.reviewing(request):
+        if (asked := modes.confirmation(request, album, form, now)) is not None:
+            return asked
+        saved = modes.save_settings(request, album, form, now)
+        return redirect("album_settings", saved.code)
     followers = album.subs.select_related("user").order_by("created_at", "pk")
-    return render(
-        request,
-        "albums/settings.html",
-        {"album": album, "form": form, "followers": followers},
-        status=400 if form.errors else 200,
-    )
+    with timezone.override(album.tzinfo):
+        return render(
+            request,
+            "albums/settings.html",
+            {
+                "album": album,
+                "form": form,
+                "followers": followers,
+                **cohosts.settings_context(request, album),
+                **modes.settings_context(request, album),
+            },
+            status=400 if form.errors else 200,
+        )
 
 
 @require_POST
 def album_follower_remove(request, code, follow_id):
     """The host takes an album off a follower's home page; they keep no access
     beyond what the code gives anyone."""
-    album = get_album_for_owner_or_404(request, code)
+    album = get_album_for_host_or_404(request, code)
     follow = get_object_or_404(album.subs.select_related("user"), pk=follow_id)
     follow.delete()
     messages.success(
         request,
-        f"{follow.user.get_username()} no longer follows {album.name}: it is off "
-        "their home page, and they can open it again only with the code or link.",
+        _(
+            "%(user)s no longer follows %(album)s: it is off their home page, and "
+            "they can open it again only with the code or link."
+        )
+        % {"user": follow.user.get_username(), "album": album.name},
     )
     return redirect("album_settings", album.code)
 
 
 def album_cover(request, code):
-    album = get_album_for_owner_or_404(request, code)
+    album = get_album_for_host_or_404(request, code)
     form = CoverForm(request.POST or None, album=album)
     if request.method == "POST" and form.is_valid():
         album.thumbnail = form.cleaned_data["photo"]
         album.save(update_fields=["thumbnail"])
-        messages.success(request, "Cover photo changed.")
+        messages.success(request, _("Cover photo changed."))
         return redirect("album_settings", album.code)
     photos = album.photos.filter(hidden=False).order_by("taken_at", "id")
     page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
@@ -284,7 +338,7 @@ def album_new_code(request, code):
     code and link; with `remove_followers` (the page's default) the
     followers go too, since following is how someone with a leaked code keeps
     the album on their home page."""
-    album = get_album_for_owner_or_404(request, code)
+    album = get_album_for_host_or_404(request, code)
     if request.method != "POST":
         followers = list(album.subs.select_related("user").order_by("created_at", "pk"))
         return render(
@@ -294,6 +348,7 @@ def album_new_code(request, code):
                 "album": album,
                 "link": album_link(request, album),
                 "followers": followers,
+                "follower_names": [follow.user.get_username() for follow in followers],
             },
         )
     old = album.display_code
@@ -301,27 +356,35 @@ def album_new_code(request, code):
         album.new_code()
         removed = 0
         if request.POST.get("remove_followers"):
-            removed, _ = album.subs.all().delete()
+            removed, _by_model = album.subs.all().delete()
     kept = album.subs.count()
-    summary = (
-        f"New code: {album.display_code}. Links, QR codes and cards with {old} "
-        "no longer work."
-    )
+    said = [
+        _("New code: %(code)s. Links, QR codes and cards with %(old)s no longer work.")
+        % {"code": album.display_code, "old": old}
+    ]
     if removed:
-        summary += f" {_followers(removed).capitalize()} removed."
+        said.append(
+            ngettext(
+                "%(count)s follower removed.", "%(count)s followers removed.", removed
+            )
+            % {"count": removed}
+        )
     if kept:
-        summary += (
-            f" {_followers(kept).capitalize()} kept: they still see the album on "
-            "their home page."
+        said.append(
+            ngettext(
+                "%(count)s follower kept: they still see the album on their home page.",
+                "%(count)s followers kept: they still see the album on their home "
+                "page.",
+                kept,
+            )
+            % {"count": kept}
         )
     else:
-        summary += " Only you, and people you give the new code or link, can open it."
-    messages.success(request, summary)
+        said.append(
+            _("Only you, and people you give the new code or link, can open it.")
+        )
+    messages.success(request, " ".join(said))
     return redirect("album_settings", album.code)
-
-
-def _followers(count):
-    return f"{count} follower{'s' if count != 1 else ''}"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -335,13 +398,17 @@ def album_merge(request, code):
         form = MergeForm(request.GET, album=album)
         if form.is_valid():
             other = form.cleaned_data["other"]
+            preview = album.merge_preview(other)
             return render(
                 request,
                 "albums/merge_confirm.html",
                 {
                     "album": album,
                     "other": other,
-                    "preview": album.merge_preview(other),
+                    "preview": preview,
+                    # "2 photos and 1 video", and how many that is.
+                    "moving": modes.count_words(preview["photos"], preview["videos"]),
+                    "moving_count": preview["photos"] + preview["videos"],
                     "other_link": album_link(request, other),
                 },
             )
@@ -350,16 +417,35 @@ def album_merge(request, code):
     if request.method == "POST" and form.is_valid():
         other = form.cleaned_data["other"]
         moved, dropped, followers = album.merge(other)
-        summary = (
-            f"Merged {other.name} into this album: "
-            f"{moved} photo{'s' if moved != 1 else ''} moved"
-        )
+        counts = {
+            "album": other.name,
+            "moved": ngettext("%(count)s photo moved", "%(count)s photos moved", moved)
+            % {"count": moved},
+            "dropped": ngettext(
+                "%(count)s already here dropped",
+                "%(count)s already here dropped",
+                dropped,
+            )
+            % {"count": dropped},
+            "followers": ngettext(
+                "%(count)s new follower", "%(count)s new followers", followers
+            )
+            % {"count": followers},
+        }
         if dropped:
-            summary += f", {dropped} already here dropped"
-        messages.success(
-            request,
-            f"{summary}, {followers} new follower{'s' if followers != 1 else ''}.",
-        )
+            summary = _(
+                # Translators: %(moved)s is "12 photos moved", %(dropped)s "3
+                # already here dropped", %(followers)s "2 new followers".
+                "Merged %(album)s into this album: %(moved)s, %(dropped)s, "
+                "%(followers)s."
+            )
+        else:
+            summary = _(
+                # Translators: %(moved)s is "12 photos moved", %(followers)s "2
+                # new followers".
+                "Merged %(album)s into this album: %(moved)s, %(followers)s."
+            )
+        messages.success(request, summary % counts)
         return redirect(album)
     return render(
         request,
@@ -372,12 +458,34 @@ def album_merge(request, code):
 def album_delete(request, code):
     album = get_album_for_owner_or_404(request, code)
     if request.method == "POST":
-        name = album.name
-        album.delete()  # photos cascade; photos.signals removes their files after commit
-        messages.success(request, f"{name} and its photos were deleted.")
+        # To the trash (photos.trash, which albums doesn't import: the
+        # album's own fields only): its owner restores it from Trash until
+        # TRASH_DAYS have passed, then the purge deletes it and its files.
+        album.trash()
+        moved = _(
+            # Translators: %(until)s is a moment such as "Sunday at 18:00".
+            'Moved %(album)s to the trash: restore it from <a href="%(url)s">Trash</a> '
+            "until %(until)s."
+        )
+        messages.success(
+            request,
+            # The translation is ours (trusted HTML); what it's given is escaped.
+            mark_safe(
+                moved
+                % {
+                    "album": conditional_escape(album.name),
+                    "url": conditional_escape(reverse("trash")),
+                    "until": conditional_escape(album.until_words(album.purge_at)),
+                }
+            ),
+        )
         return redirect("home")
     return render(
         request,
         "albums/delete.html",
-        {"album": album, "photo_count": album.photos.count()},
+        {
+            "album": album,
+            "photo_count": album.photos.count(),
+            "trash_days": settings.TRASH_DAYS,
+        },
     )

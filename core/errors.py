@@ -2,8 +2,17 @@
 core.middleware.ErrorMiddleware answers each as a page or as JSON."""
 
 import math
+from decimal import Decimal
 
 from django.http import Http404
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+# The default messages, said in the language of the request that gets them.
+NOTHING_HERE = gettext_lazy("There is nothing at this address.")
+TOO_MANY_REQUESTS = gettext_lazy("Too many requests.")
+UNAVAILABLE_FOR_A_MOMENT = gettext_lazy("This is unavailable for a moment.")
 
 
 class NotFound(Http404):
@@ -12,7 +21,7 @@ class NotFound(Http404):
 
     template = "404.html"
 
-    def __init__(self, message="There is nothing at this address."):
+    def __init__(self, message=NOTHING_HERE):
         super().__init__(message)
         self.message = message
 
@@ -22,7 +31,9 @@ class Refusal(Exception):
     how many seconds to wait before trying again (Retry-After)."""
 
     status = 503
-    message = "PartyShots is unavailable for a moment. Please try again shortly."
+    message = gettext_lazy(
+        "PartyShots is unavailable for a moment. Please try again shortly."
+    )
     retry_after = 30
     template = "503.html"
 
@@ -34,7 +45,7 @@ class RateLimited(Refusal):
     status = 429
     template = "429.html"
 
-    def __init__(self, scope, retry_after, message="Too many requests."):
+    def __init__(self, scope, retry_after, message=TOO_MANY_REQUESTS):
         self.scope = scope
         self.retry_after = max(1, math.ceil(retry_after))
         self.reason = message
@@ -42,13 +53,17 @@ class RateLimited(Refusal):
 
     @property
     def message(self):
-        minutes = math.ceil(self.retry_after / 60)
-        wait = (
-            f"{minutes} minute{'s' if minutes != 1 else ''}"
-            if self.retry_after > 60
-            else "a minute"
-        )
-        return f"{self.reason} Please try again in {wait}."
+        if self.retry_after > 60:
+            minutes = math.ceil(self.retry_after / 60)
+            wait = ngettext(
+                "Please try again in %(count)s minute.",
+                "Please try again in %(count)s minutes.",
+                minutes,
+            ) % {"count": minutes}
+        else:
+            wait = _("Please try again in a minute.")
+        # The reason, then when to try again: two sentences.
+        return f"{self.reason} {wait}"
 
 
 class LimiterUnavailable(RateLimited):
@@ -57,19 +72,20 @@ class LimiterUnavailable(RateLimited):
     status = 503
     template = "503.html"
 
-    def __init__(self, scope, message="This is unavailable for a moment."):
+    def __init__(self, scope, message=UNAVAILABLE_FOR_A_MOMENT):
         super().__init__(scope, 30, message)
 
     @property
     def message(self):
-        return f"{self.reason} Please try again shortly."
+        wait = _("Please try again shortly.")
+        return f"{self.reason} {wait}"
 
 
 class StorageUnavailable(Refusal):
     """Storage failed for a reason that is ours, not the user's file's: it
     can't be written to or can't sign a URL."""
 
-    message = (
+    message = gettext_lazy(
         "PartyShots can't reach its photo storage for a moment. "
         "Your photos are safe: please try again shortly."
     )
@@ -78,19 +94,27 @@ class StorageUnavailable(Refusal):
 class DatabaseUnavailable(Refusal):
     """The database can't be reached (core.middleware recognises the errors)."""
 
-    message = (
+    message = gettext_lazy(
         "PartyShots can't reach its database for a moment. "
         "Your photos are safe: please try again shortly."
     )
 
 
 def _size(limit):
+    """`limit` bytes in KB or MB, as the language writes numbers: "512 KB",
+    "2.5 MB", "1,024 MB" in English."""
     megabytes = limit / (1024 * 1024)
     if megabytes < 1:
-        return f"{limit // 1024} KB"
+        # Translators: a size in kilobytes.
+        return _("%(size)s KB") % {"size": number_format(limit // 1024)}
     if megabytes >= 10:
-        return f"{megabytes:,.0f} MB"
-    return f"{megabytes:.1f} MB".replace(".0 MB", " MB")
+        size = number_format(round(megabytes), force_grouping=True)
+    else:
+        tenths = Decimal(f"{megabytes:.1f}")
+        places = 0 if tenths == tenths.to_integral_value() else 1
+        size = number_format(tenths, decimal_pos=places)
+    # Translators: a size in megabytes.
+    return _("%(size)s MB") % {"size": size}
 
 
 class RequestTooLarge(Refusal):
@@ -107,10 +131,10 @@ class RequestTooLarge(Refusal):
 
     @property
     def message(self):
-        return (
-            f"That is more than PartyShots accepts at once (at most {_size(self.limit)}"
-            " here). Send fewer or smaller files at a time."
-        )
+        return _(
+            "That is more than PartyShots accepts at once (at most %(size)s here). "
+            "Send fewer or smaller files at a time."
+        ) % {"size": _size(self.limit)}
 
 
 class RequestTimeout(Refusal):
@@ -127,7 +151,14 @@ class RequestTimeout(Refusal):
 
     @property
     def message(self):
-        return (
-            f"Nothing more of what you were sending arrived for {self.seconds} seconds, "
-            "so PartyShots stopped waiting. Please try again."
-        )
+        seconds = self.seconds
+        # ngettext wants a whole number; a fraction of a second (a test's
+        # setting) reads as plural, as in English.
+        count = int(seconds) if float(seconds).is_integer() else 2
+        return ngettext(
+            "Nothing more of what you were sending arrived for %(seconds)s second, "
+            "so PartyShots stopped waiting. Please try again.",
+            "Nothing more of what you were sending arrived for %(seconds)s seconds, "
+            "so PartyShots stopped waiting. Please try again.",
+            count,
+        ) % {"seconds": number_format(seconds)}

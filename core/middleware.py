@@ -10,7 +10,10 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from core import ratelimit, requestbody
 from core.errors import (
@@ -59,13 +62,17 @@ def refusal_response(request, refusal):
     headers = {}
     if refusal.retry_after is not None:
         headers["Retry-After"] = str(refusal.retry_after)
+    # In the language of the request (core.languages), as a plain string.
+    message = str(refusal.message)
     if wants_json(request):
-        body = {"error": refusal.message}
+        body = {"error": message}
         if isinstance(refusal, RateLimited):
             body["retry_after"] = refusal.retry_after
         return JsonResponse(body, status=refusal.status, headers=headers)
-    context = {"message": refusal.message}
+    context = {"message": message}
     if refusal.status == 503:
+        # No context processors here: the page's language is named for it.
+        context["LANGUAGE_CODE"] = translation.get_language()
         html = render_to_string(refusal.template, context)
         return HttpResponse(html, status=503, headers=headers)
     response = render(request, refusal.template, context, status=refusal.status)
@@ -79,9 +86,10 @@ def not_found(request, exception=None):
     a resolver's 404 (no such URL) says nothing of the patterns it tried."""
     template = getattr(exception, "template", "404.html")
     args = getattr(exception, "args", ())
-    message = args[0] if args and isinstance(args[0], str) else ""
+    # A message may be marked for translation (lazy): said in the request's language.
+    message = str(args[0]) if args and isinstance(args[0], str | Promise) else ""
     if wants_json(request):
-        return JsonResponse({"error": message or "Not found."}, status=404)
+        return JsonResponse({"error": message or _("Not found.")}, status=404)
     return render(request, template, {"message": message}, status=404)
 
 

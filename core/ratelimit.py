@@ -32,6 +32,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started, setting_changed
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 
 from core.errors import LimiterUnavailable, RateLimited
@@ -85,45 +87,60 @@ def _cached(operation, *args, **kwargs):
         raise
 
 
+# Said before "Please try again in ..." (core.errors.RateLimited.message).
 MESSAGES = {
-    "code-lookup-device": (
+    "code-lookup-device": gettext_lazy(
         "Too many wrong album codes from this device. The album's link or QR code "
         "still opens it."
     ),
-    "code-lookup-client": (
+    "code-lookup-client": gettext_lazy(
         "Too many wrong album codes from your network (everyone on one Wi-Fi shares "
         "it). The album's link or QR code still opens it."
     ),
-    "code-lookup-global": (
+    "code-lookup-global": gettext_lazy(
         "Too many wrong album codes have been tried on PartyShots just now. The "
         "album's link or QR code still opens it."
     ),
-    "login-pair": "Too many failed logins for this username from your connection.",
-    "login-user": "Too many failed logins for this username.",
-    "login-device": "Too many failed logins for this username on this device.",
-    "login-client": "Too many failed logins from your connection.",
-    "signup-client": "Too many new accounts from your connection.",
-    "password-reset-client": "Too many password reset requests from your connection.",
-    "password-reset-email": "Too many password reset emails for this address.",
-    "upload-client": "Too many uploads from your connection.",
-    "upload-album": "Too many uploads to this album just now.",
-    "takedown-client": "Too many take-down requests from your connection.",
+    "login-pair": gettext_lazy(
+        "Too many failed logins for this username from your connection."
+    ),
+    "login-user": gettext_lazy("Too many failed logins for this username."),
+    "login-device": gettext_lazy(
+        "Too many failed logins for this username on this device."
+    ),
+    "login-client": gettext_lazy("Too many failed logins from your connection."),
+    "signup-client": gettext_lazy("Too many new accounts from your connection."),
+    "password-reset-client": gettext_lazy(
+        "Too many password reset requests from your connection."
+    ),
+    "password-reset-email": gettext_lazy(
+        "Too many password reset emails for this address."
+    ),
+    "upload-client": gettext_lazy("Too many uploads from your connection."),
+    "upload-album": gettext_lazy("Too many uploads to this album just now."),
+    "takedown-client": gettext_lazy(
+        "Too many take-down requests from your connection."
+    ),
+    "guest-email-client": gettext_lazy(
+        "Too many email addresses from your connection."
+    ),
 }
+# Said before "Please try again shortly." (core.errors.LimiterUnavailable).
 UNAVAILABLE_MESSAGES = {
-    "code-lookup": "Opening albums by code is unavailable for a moment.",
-    "login": "Logging in is unavailable for a moment.",
+    "code-lookup": gettext_lazy("Opening albums by code is unavailable for a moment."),
+    "login": gettext_lazy("Logging in is unavailable for a moment."),
 }
 
 
 def limited(scope, retry_after):
     """The RateLimited for `scope`, with the message that says which limit."""
-    return RateLimited(scope, retry_after, MESSAGES.get(scope, "Too many requests."))
+    return RateLimited(scope, retry_after, MESSAGES.get(scope, _("Too many requests.")))
 
 
 def unavailable(scope):
     """The LimiterUnavailable (503) for a fail-closed `scope` without its cache."""
     area = scope.rsplit("-", 1)[0]
-    message = UNAVAILABLE_MESSAGES.get(area, "This is unavailable for a moment.")
+    message = UNAVAILABLE_MESSAGES.get(area, _("This is unavailable for a moment."))
     return LimiterUnavailable(scope, message)
 
 

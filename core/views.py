@@ -5,6 +5,7 @@ import hmac
 import re
 import time
 
+from django.conf import settings
 from django.http import (
     FileResponse,
     Http404,
@@ -12,8 +13,13 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseForbidden,
 )
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
+from django.views.i18n import JavaScriptCatalog
 
 from core import storage
 from core.storage import local
@@ -23,6 +29,8 @@ MEDIA_CSP = "default-src 'none'; sandbox"
 # One range of bytes (RFC 9110 14.1.2): "a-b", "a-" or "-n" (the last n).
 # Anything else (several ranges, other units, absurd numbers) is ignored:
 # the whole file.
+# Browsers keep the JavaScript catalog this long (seconds) before asking again.
+JAVASCRIPT_CATALOG_MAX_AGE = 3600
 SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})", re.ASCII)
 
 
@@ -83,9 +91,9 @@ def media(request, name):
     try:
         opened = storage.open_signed(name, request.GET.dict())
     except (OSError, ValueError):
-        raise Http404("No such file.") from None
+        raise Http404(_("No such file.")) from None
     if opened is None:
-        raise Http404("This link has expired or is not valid.")
+        raise Http404(_("This link has expired or is not valid."))
     fh, signed = opened
     content_type = signed.get("ResponseContentType") or storage.content_type_for(name)
     size = fh.size
@@ -131,22 +139,46 @@ def upload_part(request, key):
         )
         upload_id, content_type = query["upload"], query["type"]
     except (KeyError, ValueError):
-        return HttpResponseForbidden("This upload link is not valid.")
+        return HttpResponseForbidden(_("This upload link is not valid."))
     expected = local.upload_signature(
         key, upload_id, number, size, content_type, expires
     )
     if not hmac.compare_digest(query.get("Signature", ""), expected):
-        return HttpResponseForbidden("This upload link is not valid.")
+        return HttpResponseForbidden(_("This upload link is not valid."))
     if expires < time.time():
-        return HttpResponseForbidden("This upload link has expired.")
+        return HttpResponseForbidden(_("This upload link has expired."))
     if request.headers.get("Content-Length") != str(size):
-        return HttpResponseBadRequest(f"This part must be exactly {size} bytes.")
+        return HttpResponseBadRequest(
+            ngettext(
+                "This part must be exactly %(size)s byte.",
+                "This part must be exactly %(size)s bytes.",
+                size,
+            )
+            % {"size": size}
+        )
     try:
         etag = storage.write_upload_part(key, upload_id, number, request, size)
     except FileNotFoundError:
-        raise Http404("No such upload.") from None
+        raise Http404(_("No such upload.")) from None
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     response = HttpResponse(status=200)
     response["ETag"] = etag
+    return response
+
+
+_javascript_catalog = JavaScriptCatalog.as_view()
+
+
+@require_safe
+def javascript_catalog(request):
+    """The translations static/js uses (Django's JavaScriptCatalog), in the
+    language the page was in: its URL names it (?language=, templates/base.html),
+    since an album page may be in the album's language, which this request,
+    carrying no album, can't know. A URL per language, so it may be cached."""
+    language = request.GET.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+    response = _javascript_catalog(request)
+    patch_cache_control(response, public=True, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
     return response

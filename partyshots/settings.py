@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The language: the person's choice, their browser's, or the album's.
+    "core.languages.LanguageMiddleware",
     # Refuses a body too large for its address, or a request the apps would
     # refuse anyway (REQUEST_BODY_CHECKS), before anything reads the body:
     # after sessions and users, before CSRF (which reads request.POST).
@@ -109,6 +111,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -142,7 +145,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-LANGUAGE_CODE = "en-us"
+# The site's language, for whoever asked for none we ship and isn't on an
+# album page (an album's pages use the language its host set).
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pt", "Português"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -332,6 +350,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks, run by the Procfile's `beat:` process (celery beat) on the
+# default queue. Without a broker, `manage.py periodic_tasks` runs them once
+# (from cron, say). Both are safe to run twice: every email is recorded
+# before it goes (photos.models.SentEmail), and the purge takes what is due.
+NOTIFY_CHECK_MINUTES = envint("NOTIFY_CHECK_MINUTES", 5)
+CELERY_BEAT_SCHEDULE = {
+    "send-notifications": {
+        "task": "photos.tasks.send_notifications",
+        "schedule": NOTIFY_CHECK_MINUTES * 60,
+    },
+    "purge-trash": {"task": "photos.tasks.purge_trash", "schedule": 3600},
+}
+
+# Hosts' emails of what is new: a daily one goes at this hour of the
+# album's time zone (an hourly one at the top of each hour), with at most
+# this many thumbnails inline.
+NOTIFY_DAILY_HOUR = envint("NOTIFY_DAILY_HOUR", 9)
+NOTIFY_THUMBNAILS = envint("NOTIFY_THUMBNAILS", 6)
+# Deleted albums and photos stay in the trash this many days, restorable,
+# before their rows and files are purged.
+TRASH_DAYS = envint("TRASH_DAYS", 14)
+# A co-host invitation link works once, for this many days.
+COHOST_INVITATION_DAYS = envint("COHOST_INVITATION_DAYS", 7)
 
 # Rate limits (core.ratelimit), each "count/period" from RATE_LIMIT_<NAME>.
 # Fixed windows: after `count` hits a key waits for the window to end.
@@ -361,6 +402,8 @@ RATE_LIMITS = {
     "upload-client": envrate("RATE_LIMIT_UPLOAD_CLIENT", "1000/h"),
     "upload-album": envrate("RATE_LIMIT_UPLOAD_ALBUM", "3000/h"),
     "takedown-client": envrate("RATE_LIMIT_TAKEDOWN_CLIENT", "10/h"),
+    # Guests leaving their email for the album's link: a few per client.
+    "guest-email-client": envrate("RATE_LIMIT_GUEST_EMAIL_CLIENT", "20/h"),
 }
 # How many reverse proxies in front of the app append to X-Forwarded-For
 # (Heroku, Render: 1). 0 = use the connection's address and ignore the header,

@@ -1,12 +1,21 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from albums.admin import relabel_delete_selected, search_with_code
+from albums.admin import (
+    TrashedFilter,
+    all_objects_queryset,
+    relabel_delete_selected,
+    search_with_code,
+)
 from albums.models import Album
 from core import storage
+from photos import trash
 from photos.models import Photo, Tag, TakedownRequest
 
 PREVIEW_SIZE = 80  # px, the longer side of the changelist thumbnail
@@ -21,12 +30,14 @@ def fitted(photo, box):
 def preview_img(photo):
     """The photo's thumbnail for a changelist row (a clip's: of its poster)."""
     width, height = fitted(photo, PREVIEW_SIZE)
-    kind = "the video" if photo.is_video else ""
+    if photo.is_video:
+        alt = _("Thumbnail of the video %(name)s") % {"name": photo.filename}
+    else:
+        alt = _("Thumbnail of %(name)s") % {"name": photo.filename}
     return format_html(
-        '<img src="{}" alt="Thumbnail of {}{}" width="{}" height="{}" loading="lazy">',
+        '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
         photo.thumbnail_url(),
-        f"{kind} " if kind else "",
-        photo.filename,
+        alt,
         width,
         height,
     )
@@ -36,13 +47,13 @@ class AlbumFilter(admin.SimpleListFilter):
     """One album at a time, chosen from a link (the album column here, the
     photo count in the album admin), so 100,000 albums are never listed."""
 
-    title = "album"
+    title = gettext_lazy("album")
     parameter_name = "album"
 
     def lookups(self, request, model_admin):
         value = self.value()
         album = (
-            Album.objects.filter(pk=value).first()
+            Album.all_objects.filter(pk=value).first()
             if value and value.isdigit()
             else None
         )
@@ -73,18 +84,19 @@ class PhotoAdmin(admin.ModelAdmin):
         "taken_at",
         "created_at",
         "hidden",
+        "deleted_at",
     ]
     list_display_links = ["preview", "filename"]
-    list_filter = [AlbumFilter, "hidden", "content_type", "created_at"]
+    list_filter = [AlbumFilter, TrashedFilter, "hidden", "content_type", "created_at"]
     list_select_related = ["album", "user"]
     search_fields = ["filename", "user__username", "guest_name"]
-    search_help_text = (
+    search_help_text = gettext_lazy(
         "File name, album code (typed any way), uploader's username or guest name."
     )
     raw_id_fields = ["user", "album"]
     show_full_result_count = False  # one COUNT(*) less on a table of 100,000 rows
     inlines = [TagInline]
-    actions = ["hide", "unhide"]
+    actions = ["hide", "unhide", "move_to_trash", "restore_from_trash"]
     fields = [
         "display_image",
         "original_link",
@@ -93,6 +105,8 @@ class PhotoAdmin(admin.ModelAdmin):
         "user",
         "guest_name",
         "hidden",
+        "deleted_at",
+        "was_cover",
         "taken_at",
         "created_at",
         "content_type",
@@ -114,6 +128,8 @@ class PhotoAdmin(admin.ModelAdmin):
     readonly_fields = [
         "display_image",
         "original_link",
+        "deleted_at",
+        "was_cover",
         "created_at",
         "content_type",
         "size_display",
@@ -133,9 +149,14 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # photos arrive through the upload pipeline, which checks and renders them
 
+    def get_queryset(self, request):
+        # The trash too (Photo.all_objects; TrashedFilter tells them apart).
+        return all_objects_queryset(self, request)
+
     def get_actions(self, request):
         return relabel_delete_selected(
-            super().get_actions(request), "Delete selected photos and their files"
+            super().get_actions(request),
+            _("Delete now (skips the trash): selected photos and their files"),
         )
 
     def get_search_results(self, request, queryset, search_term):
@@ -146,36 +167,41 @@ class PhotoAdmin(admin.ModelAdmin):
             queryset, results, search_term, "album__code"
         ), may_have_duplicates
 
-    @admin.display(description="preview")
+    @admin.display(description=gettext_lazy("preview"))
     def preview(self, photo):
         return preview_img(photo)
 
-    @admin.display(description="album", ordering="album__name")
+    @admin.display(description=gettext_lazy("album"), ordering="album__name")
     def album_link(self, photo):
         url = reverse("admin:photos_photo_changelist") + f"?album={photo.album_id}"
         return format_html(
-            '<a href="{}" title="Only this album\'s photos">{}</a>', url, photo.album
+            '<a href="{}" title="{}">{}</a>',
+            url,
+            _("Only this album's photos"),
+            photo.album,
         )
 
-    @admin.display(description="uploader", ordering="user__username")
+    @admin.display(description=gettext_lazy("uploader"), ordering="user__username")
     def uploader(self, photo):
         if photo.user_id:
             return photo.user.get_username()
-        return f"{photo.guest_name} (guest)" if photo.guest_name else "guest"
+        if photo.guest_name:
+            return _("%(name)s (guest)") % {"name": photo.guest_name}
+        return _("guest")
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=gettext_lazy("size"), ordering="size")
     def size_display(self, photo):
         return filesizeformat(photo.size)
 
-    @admin.display(description="duration", ordering="duration")
+    @admin.display(description=gettext_lazy("duration"), ordering="duration")
     def duration_display(self, photo):
         return photo.duration_label or None  # None: the admin's "-"
 
-    @admin.display(description="codec", ordering="video_codec")
+    @admin.display(description=gettext_lazy("codec"), ordering="video_codec")
     def codec(self, photo):
         return photo.video_codec or None
 
-    @admin.display(description="display image")
+    @admin.display(description=gettext_lazy("display image"))
     def display_image(self, photo):
         width, height = fitted(photo, 1024)
         if photo.is_video:
@@ -204,19 +230,22 @@ class PhotoAdmin(admin.ModelAdmin):
             height,
         )
 
-    @admin.display(description="original")
+    @admin.display(description=gettext_lazy("original"))
     def original_link(self, photo):
         url = storage.url(
             photo.link, content_type=photo.content_type, download_as=photo.filename
         )
         return format_html(
-            '<a href="{}">Download the original ({})</a>',
+            '<a href="{}">{}</a>',
             url,
-            filesizeformat(photo.size),
+            _("Download the original (%(size)s)")
+            % {"size": filesizeformat(photo.size)},
         )
 
     @admin.action(
-        description="Hide selected photos (only owner and uploader see them)",
+        description=gettext_lazy(
+            "Hide selected photos (only owner and uploader see them)"
+        ),
         permissions=["change"],
     )
     def hide(self, request, queryset):
@@ -224,16 +253,76 @@ class PhotoAdmin(admin.ModelAdmin):
         Photo.objects.refresh_covers(
             Album.objects.filter(pk__in=queryset.values("album"))
         )
-        self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            # Translators: both forms say "photo(s)" in English; say each as it should be.
+            ngettext("Hid %(count)s photo(s).", "Hid %(count)s photo(s).", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Unhide selected photos", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Unhide selected photos"), permissions=["change"]
+    )
     def unhide(self, request, queryset):
         count = queryset.update(hidden=False)
         Photo.objects.refresh_covers(
             Album.objects.filter(pk__in=queryset.values("album"))
         )
         self.message_user(
-            request, f"Made {count} photo(s) visible again.", messages.SUCCESS
+            request,
+            ngettext(
+                "Made %(count)s photo(s) visible again.",
+                "Made %(count)s photo(s) visible again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=gettext_lazy("Move selected photos to the trash"),
+        permissions=["change"],
+    )
+    def move_to_trash(self, request, queryset):
+        # Staff host every album: their uploaders can't restore them.
+        count = trash.trash_photos(queryset, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                # Translators: "%(days)s days" is always many days.
+                "Moved %(count)s photo(s) to the trash: their albums' hosts can "
+                "restore them for %(days)s days (their uploaders can't).",
+                "Moved %(count)s photo(s) to the trash: their albums' hosts can "
+                "restore them for %(days)s days (their uploaders can't).",
+                count,
+            )
+            % {"count": count, "days": settings.TRASH_DAYS},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=gettext_lazy("Restore selected photos from the trash"),
+        permissions=["change"],
+    )
+    def restore_from_trash(self, request, queryset):
+        restored = 0
+        for photo in queryset.filter(deleted_at__isnull=False).order_by("pk"):
+            try:
+                trash.restore_photo(photo)
+            except trash.Refused as refusal:
+                self.message_user(request, refusal.message, messages.WARNING)
+            else:
+                restored += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Restored %(count)s photo(s) from the trash.",
+                "Restored %(count)s photo(s) from the trash.",
+                restored,
+            )
+            % {"count": restored},
+            messages.SUCCESS,
         )
 
 
@@ -245,21 +334,21 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["key", "value", "photo__filename"]
     raw_id_fields = ["photo"]
 
-    @admin.display(description="value")
+    @admin.display(description=gettext_lazy("value"))
     def short_value(self, tag):
         return tag.value if len(tag.value) <= 80 else tag.value[:79] + "…"
 
-    @admin.display(description="album", ordering="photo__album__name")
+    @admin.display(description=gettext_lazy("album"), ordering="photo__album__name")
     def album(self, tag):
         return tag.photo.album
 
 
 class PendingFilter(admin.SimpleListFilter):
-    title = "status"
+    title = gettext_lazy("status")
     parameter_name = "pending"
 
     def lookups(self, request, model_admin):
-        return [("1", "Pending"), ("0", "Dismissed")]
+        return [("1", _("Pending")), ("0", _("Dismissed"))]
 
     def queryset(self, request, queryset):
         if self.value() == "1":
@@ -284,7 +373,9 @@ class TakedownRequestAdmin(admin.ModelAdmin):
     list_filter = [PendingFilter, "created_at"]
     list_select_related = ["photo__album", "user"]
     search_fields = ["reason", "photo__filename"]
-    search_help_text = "Reason, photo file name or album code (typed any way)."
+    search_help_text = gettext_lazy(
+        "Reason, photo file name or album code (typed any way)."
+    )
     raw_id_fields = ["photo", "user"]
     readonly_fields = ["created_at", "ip_hash"]
     show_full_result_count = False
@@ -303,20 +394,20 @@ class TakedownRequestAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         pending = TakedownRequest.objects.pending().count()
-        title = f"Take-down requests: {pending} pending"
+        title = _("Take-down requests: %(count)s pending") % {"count": pending}
         return super().changelist_view(
             request, {"title": title, **(extra_context or {})}
         )
 
-    @admin.display(description="preview")
+    @admin.display(description=gettext_lazy("preview"))
     def photo_preview(self, takedown):
         return preview_img(takedown.photo)
 
-    @admin.display(description="album", ordering="photo__album__name")
+    @admin.display(description=gettext_lazy("album"), ordering="photo__album__name")
     def album(self, takedown):
         return takedown.photo.album
 
-    @admin.display(description="reason")
+    @admin.display(description=gettext_lazy("reason"))
     def short_reason(self, takedown):
         return (
             takedown.reason
@@ -324,18 +415,29 @@ class TakedownRequestAdmin(admin.ModelAdmin):
             else takedown.reason[:79] + "…"
         )
 
-    @admin.display(description="asked by", ordering="user__username")
+    @admin.display(description=gettext_lazy("asked by"), ordering="user__username")
     def requester(self, takedown):
-        return takedown.user.get_username() if takedown.user_id else "guest"
+        return takedown.user.get_username() if takedown.user_id else _("guest")
 
-    @admin.display(description="pending", boolean=True, ordering="dismissed_at")
+    @admin.display(
+        description=gettext_lazy("pending"), boolean=True, ordering="dismissed_at"
+    )
     def is_pending(self, takedown):
         return takedown.is_pending
 
     @admin.action(
-        description="Dismiss selected requests (the photos stay)",
+        description=gettext_lazy("Dismiss selected requests (the photos stay)"),
         permissions=["change"],
     )
     def dismiss(self, request, queryset):
         count = queryset.pending().update(dismissed_at=timezone.now())
-        self.message_user(request, f"Dismissed {count} request(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Dismissed %(count)s request(s).",
+                "Dismissed %(count)s request(s).",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -5,4 +5,6 @@ class PhotosConfig(AppConfig):
     name = "photos"
 
     def ready(self):
-        from photos import signals  # noqa: F401
+        # notifications connects albums.signals.guest_links_due (guests'
+        # links after a reveal).
+        from photos import notifications, signals  # noqa: F401

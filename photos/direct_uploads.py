@@ -22,11 +22,13 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import storage
 from photos import images, ingest, videos
-from photos.models import Photo, Upload
+from photos.models import Upload
 
 logger = logging.getLogger(__name__)
 
@@ -90,22 +92,14 @@ def start(album, *, user, guest_name, guest_key="", filename, size, content_type
         type(album).objects.select_for_update().filter(pk=album.pk).first()
         count, total = _album_totals(album)
         if count >= settings.ALBUM_MAX_PHOTOS:
-            raise Refused(
-                "This album is full, so nothing more can be added (the most is "
-                f"{settings.ALBUM_MAX_PHOTOS} photos and videos).",
-                403,
-            )
+            raise Refused(ingest.album_full_message(), 403)
         if total + size > settings.ALBUM_MAX_BYTES:
-            raise Refused(
-                "This album is full, so nothing more can be added (the most is "
-                f"{ingest._gigabytes(settings.ALBUM_MAX_BYTES)} GB of photos and "
-                "videos).",
-                413,
-            )
+            raise Refused(ingest.album_bytes_full_message(), 413)
         guest_key = "" if user.is_authenticated else guest_key
         if guest_key and _guest_count(guest_key) >= settings.GUEST_SESSION_MAX_PHOTOS:
             raise Refused(
-                ingest.GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS),
+                ingest.GUEST_QUOTA_REACHED
+                % {"count": settings.GUEST_SESSION_MAX_PHOTOS},
                 403,
             )
         # 8 MiB parts (UPLOAD_PART_BYTES) keep a photo to one or two, and a
@@ -127,12 +121,14 @@ def start(album, *, user, guest_name, guest_key="", filename, size, content_type
             multipart_id=multipart_id,
             part_size=part_bytes,
             parts=parts,
+            # The language of this request: the worker's message is in it.
+            language=translation.get_language() or "",
         )
 
 
 def _guest_count(guest_key):
     """Photos a guest added, and their uploads still on the way."""
-    added = Photo.objects.filter(user__isnull=True, guest_key=guest_key).count()
+    added = ingest.guest_photo_count(guest_key)
     return added + Upload.objects.in_flight().filter(guest_key=guest_key).count()
 
 
@@ -147,9 +143,11 @@ def sign(upload, number):
     """A signed URL for part `number`; Refused for a finished upload or a
     part outside it."""
     if upload.status != Upload.PENDING:
-        raise Refused("This upload is finished already.", 409)
+        raise Refused(_("This upload is finished already."), 409)
     if not 1 <= number <= upload.parts:
-        raise Refused(f"This upload has parts 1 to {upload.parts}.")
+        raise Refused(
+            _("This upload has parts 1 to %(count)s.") % {"count": upload.parts}
+        )
     return storage.sign_upload_part(
         upload.key,
         upload.multipart_id,
@@ -190,27 +188,37 @@ def finish(upload):
     against the declared one, and hand the file to a worker. Returns the
     upload, now processing (or rejected)."""
     if upload.status != Upload.PENDING:
-        raise Refused("This upload is finished already.", 409)
+        raise Refused(_("This upload is finished already."), 409)
     if upload.multipart_id:
         parts = storage.upload_parts(upload.key, upload.multipart_id)
         numbers = [part["number"] for part in parts]
         if numbers != list(range(1, upload.parts + 1)):
             missing = sorted(set(range(1, upload.parts + 1)) - set(numbers))
-            raise Refused(f"Parts {missing} have not arrived yet.", 409)
+            raise Refused(
+                # Translators: %(parts)s is a list of numbers, e.g. "[2, 5]".
+                _("Parts %(parts)s have not arrived yet.") % {"parts": missing},
+                409,
+            )
         storage.finish_upload(upload.key, upload.multipart_id, parts)
     try:
         stored = storage.size(upload.key)
     except FileNotFoundError:
-        raise Refused("The file has not arrived yet.", 409) from None
+        raise Refused(_("The file has not arrived yet."), 409) from None
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
         if locked.status != Upload.PENDING:
-            raise Refused("This upload is finished already.", 409)
+            raise Refused(_("This upload is finished already."), 409)
         if stored != upload.size:
             reject(
                 upload,
-                "This file didn't arrive as it was sent, so it wasn't added "
-                f"({stored} bytes arrived, not {upload.size}). Please try again.",
+                ngettext(
+                    "This file didn't arrive as it was sent, so it wasn't added "
+                    "(%(count)s byte arrived, not %(size)s). Please try again.",
+                    "This file didn't arrive as it was sent, so it wasn't added "
+                    "(%(count)s bytes arrived, not %(size)s). Please try again.",
+                    stored,
+                )
+                % {"count": stored, "size": upload.size},
             )
         else:
             locked.status = Upload.PROCESSING
@@ -278,41 +286,51 @@ def process(upload_id):
         )
         if upload is None:  # done already, or gone with its album
             return None
-        with _spool_for(upload) as fh:
-            try:
-                for chunk in storage.iter_object(upload.key):
-                    fh.write(chunk)
-                fh.flush()
-            except FileNotFoundError:
-                reject(
-                    upload,
-                    "This file got lost on the way, so it wasn't added (it was not "
-                    "found in storage). Please try again.",
-                )
-                return Upload.REJECTED
-            except Exception as exc:
-                logger.exception("could not read upload %s", upload.key)
-                raise StorageFailed(upload.key) from exc
-            file = File(fh, name=upload.filename)
-            file.size = fh.tell()
-            outcome = ingest.add(
-                upload.album,
-                file,
-                user=upload.user,
-                guest_name=upload.guest_name,
-                guest_key=upload.guest_key,
-                filename=upload.filename,
+        # Its messages are in the sender's language (Upload.language).
+        with translation.override(upload.language or settings.LANGUAGE_CODE):
+            return _ingest(upload)
+
+
+def _ingest(upload):
+    """process()'s work on the Upload, locked and processing: ingest the
+    stored file and record the outcome. Returns the Upload's status."""
+    with _spool_for(upload) as fh:
+        try:
+            for chunk in storage.iter_object(upload.key):
+                fh.write(chunk)
+            fh.flush()
+        except FileNotFoundError:
+            reject(
+                upload,
+                _(
+                    "This file got lost on the way, so it wasn't added (it was "
+                    "not found in storage). Please try again."
+                ),
             )
-        if outcome.status == ingest.UNAVAILABLE:
-            raise StorageFailed(upload.key)
-        upload.status = outcome.status
-        upload.message = (
-            f"{upload.filename}: {outcome.message}"
-            if outcome.status == ingest.REJECTED
-            else outcome.message
+            return Upload.REJECTED
+        except Exception as exc:
+            logger.exception("could not read upload %s", upload.key)
+            raise StorageFailed(upload.key) from exc
+        file = File(fh, name=upload.filename)
+        file.size = fh.tell()
+        outcome = ingest.add(
+            upload.album,
+            file,
+            user=upload.user,
+            guest_name=upload.guest_name,
+            guest_key=upload.guest_key,
+            filename=upload.filename,
         )
-        upload.photo = outcome.photo
-        upload.save(update_fields=["status", "message", "photo"])
-        # ingest stored the original under the album; the sent copy goes.
-        storage.delete_on_commit([upload.key])
+    if outcome.status == ingest.UNAVAILABLE:
+        raise StorageFailed(upload.key)
+    upload.status = outcome.status
+    upload.message = (
+        f"{upload.filename}: {outcome.message}"
+        if outcome.status == ingest.REJECTED
+        else outcome.message
+    )
+    upload.photo = outcome.photo
+    upload.save(update_fields=["status", "message", "photo"])
+    # ingest stored the original under the album; the sent copy goes.
+    storage.delete_on_commit([upload.key])
     return upload.status

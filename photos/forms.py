@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from photos.models import Tag, TakedownRequest
 
@@ -7,23 +9,26 @@ DESCRIPTION_MAX_LENGTH = 2000
 
 class GuestNameForm(forms.Form):
     guest_name = forms.CharField(
-        label="Your name (optional)",
+        label=gettext_lazy("Your name (optional)"),
         max_length=60,
         required=False,
-        help_text="Shown next to your photos.",
+        help_text=gettext_lazy("Shown next to your photos."),
     )
 
 
 class DescriptionForm(forms.Form):
     description = forms.CharField(
-        label="Description",
+        label=gettext_lazy("Description"),
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "max_length": (
+            "max_length": ngettext_lazy(
+                "A description can be at most %(limit_value)d character "
+                "(it has %(show_value)d).",
                 "A description can be at most %(limit_value)d characters "
-                "(it has %(show_value)d)."
+                "(it has %(show_value)d).",
+                "limit_value",
             )
         },
     )
@@ -43,7 +48,9 @@ class PhotoIdsField(forms.Field):
     """The ids of several photos, from checkboxes that share one name."""
 
     widget = forms.MultipleHiddenInput
-    default_error_messages = {"invalid": "Photo ids must be whole numbers."}
+    default_error_messages = {
+        "invalid": gettext_lazy("Photo ids must be whole numbers.")
+    }
 
     def to_python(self, value):
         try:
@@ -59,20 +66,20 @@ class BulkModerationForm(forms.Form):
 
     MAX_PHOTOS = 500
     ACTIONS = {
-        "hide": "Hide selected",
-        "unhide": "Unhide selected",
-        "delete": "Delete selected",
+        "hide": gettext_lazy("Hide selected"),
+        "unhide": gettext_lazy("Unhide selected"),
+        "delete": gettext_lazy("Delete selected"),
     }
 
     action = forms.ChoiceField(
         choices=ACTIONS.items(),
         error_messages={
-            "required": "Choose what to do with the selected photos.",
-            "invalid_choice": "Choose hide, unhide or delete.",
+            "required": gettext_lazy("Choose what to do with the selected photos."),
+            "invalid_choice": gettext_lazy("Choose hide, unhide or delete."),
         },
     )
     photos = PhotoIdsField(
-        error_messages={"required": "Select at least one photo first."}
+        error_messages={"required": gettext_lazy("Select at least one photo first.")}
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -86,24 +93,35 @@ class BulkModerationForm(forms.Form):
         ids = self.cleaned_data["photos"]
         if len(ids) > self.MAX_PHOTOS:
             raise forms.ValidationError(
-                f"Select at most {self.MAX_PHOTOS} photos at a time (you selected {len(ids)})."
+                ngettext(
+                    "Select at most %(limit)s photo at a time (you selected %(count)s).",
+                    "Select at most %(limit)s photos at a time (you selected "
+                    "%(count)s).",
+                    self.MAX_PHOTOS,
+                )
+                % {"limit": self.MAX_PHOTOS, "count": len(ids)}
             )
         photos = self.album.photos.filter(pk__in=ids)
         if not photos.exists():
             raise forms.ValidationError(
-                "None of the selected photos is in this album (any more)."
+                _("None of the selected photos is in this album (any more).")
             )
         return photos
 
 
 class TakedownForm(forms.Form):
     reason = forms.CharField(
-        label="Why? (optional)",
+        label=gettext_lazy("Why? (optional)"),
         required=False,
         max_length=TakedownRequest.REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only the album's host sees this.",
+        help_text=gettext_lazy("Only the album's host sees this."),
         error_messages={
-            "max_length": "Keep the reason to %(limit_value)d characters (it has %(show_value)d)."
+            "max_length": ngettext_lazy(
+                "Keep the reason to %(limit_value)d character (it has %(show_value)d).",
+                "Keep the reason to %(limit_value)d characters (it has "
+                "%(show_value)d).",
+                "limit_value",
+            )
         },
     )

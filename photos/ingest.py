@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from albums.access import NO_ALBUM
 from albums.models import Album
@@ -31,7 +34,7 @@ from photos.models import Photo
 logger = logging.getLogger(__name__)
 
 FILENAME_MAX_LENGTH = 200
-UNAVAILABLE_MESSAGE = (
+UNAVAILABLE_MESSAGE = gettext_lazy(
     "The photo could not be saved just now (storage is unavailable). "
     "Please try again in a minute."
 )
@@ -46,9 +49,19 @@ ADDED, DUPLICATE, REJECTED, UNAVAILABLE = (
 # Outcome.refusal, for a rejection that is not about the file itself.
 ALBUM_FULL, ALBUM_BYTES_FULL, GUEST_QUOTA = "album-full", "album-bytes-full", "guest"
 ALBUM_GONE = "album-gone"  # deleted (or merged away) while the file came in
-GUEST_QUOTA_REACHED = (
-    "You have added {} photos and videos as a guest, the most one guest may add. "
-    "Log in to add more."
+# Translators: what became of a file sent to an album, shown after its name
+# ("IMG_1234.JPG: added").
+ADDED_MESSAGE = gettext_lazy("added")
+# Translators: what became of a file sent to an album that has it already,
+# shown after its name ("IMG_1234.JPG: already in the album").
+ALREADY_IN_ALBUM = gettext_lazy("already in the album")
+# Formatted with {"count": GUEST_SESSION_MAX_PHOTOS}.
+GUEST_QUOTA_REACHED = ngettext_lazy(
+    "You have added %(count)s photo or video as a guest, the most one guest may "
+    "add. Log in to add more.",
+    "You have added %(count)s photos and videos as a guest, the most one guest "
+    "may add. Log in to add more.",
+    "count",
 )
 
 
@@ -62,6 +75,11 @@ class Outcome:
     message: str
     photo: Photo | None = None
     refusal: str = ""
+
+    def __post_init__(self):
+        # A lazy message (UNAVAILABLE_MESSAGE, images.EMPTY...) is said in the
+        # language active now: the sender's.
+        self.message = str(self.message)
 
 
 def clean_filename(name, default_extension="jpg"):
@@ -86,13 +104,36 @@ def _strip_dots_and_spaces(name):
 
 
 def _gigabytes(size):
-    return f"{size / 1024**3:.0f}" if size % 1024**3 == 0 else f"{size / 1024**3:.1f}"
+    """`size` in GB for a message, in the active language's digits ("1.5")."""
+    text = f"{size / 1024**3:.0f}" if size % 1024**3 == 0 else f"{size / 1024**3:.1f}"
+    return str(number_format(text))
 
 
 def _megabytes(size):
+    """`size` in MB for a message, in the active language's digits ("1.5")."""
     if size >= 10 * 1024 * 1024:
-        return f"{size / 1024 / 1024:.0f}"
-    return f"{size / 1024 / 1024:.1f}"
+        return str(number_format(f"{size / 1024 / 1024:.0f}"))
+    return str(number_format(f"{size / 1024 / 1024:.1f}"))
+
+
+def album_full_message():
+    """The refusal for an album with ALBUM_MAX_PHOTOS photos and videos."""
+    count = settings.ALBUM_MAX_PHOTOS
+    return ngettext(
+        "This album is full, so nothing more can be added (the most is "
+        "%(count)s photo or video).",
+        "This album is full, so nothing more can be added (the most is "
+        "%(count)s photos and videos).",
+        count,
+    ) % {"count": count}
+
+
+def album_bytes_full_message():
+    """The refusal for a file that would take an album past ALBUM_MAX_BYTES."""
+    return _(
+        "This album is full, so nothing more can be added (the most is %(size)s "
+        "GB of photos and videos)."
+    ) % {"size": _gigabytes(settings.ALBUM_MAX_BYTES)}
 
 
 def album_quota_refusal(album, size):
@@ -102,27 +143,26 @@ def album_quota_refusal(album, size):
     (before the costly work) uploads racing in may each pass."""
     totals = album.photos.aggregate(count=models.Count("id"), size=models.Sum("size"))
     if totals["count"] >= settings.ALBUM_MAX_PHOTOS:
-        message = (
-            "This album is full, so nothing more can be added (the most is "
-            f"{settings.ALBUM_MAX_PHOTOS} photos and videos)."
-        )
-        return Outcome(REJECTED, message, refusal=ALBUM_FULL)
+        return Outcome(REJECTED, album_full_message(), refusal=ALBUM_FULL)
     if (totals["size"] or 0) + size > settings.ALBUM_MAX_BYTES:
-        limit = _gigabytes(settings.ALBUM_MAX_BYTES)
-        message = (
-            "This album is full, so nothing more can be added (the most is "
-            f"{limit} GB of photos and videos)."
-        )
-        return Outcome(REJECTED, message, refusal=ALBUM_BYTES_FULL)
+        return Outcome(REJECTED, album_bytes_full_message(), refusal=ALBUM_BYTES_FULL)
     return None
+
+
+def guest_photo_count(guest_key):
+    """How many photos the guest whose key this is has added, for the guest
+    quota: those out of the trash (Photo.objects), in albums out of it."""
+    return Photo.objects.filter(
+        user__isnull=True, guest_key=guest_key, album__deleted_at__isnull=True
+    ).count()
 
 
 def guest_quota_refusal(guest_key):
     """A rejection if the guest whose key this is (photos.guests) has added
     GUEST_SESSION_MAX_PHOTOS photos (counted from the rows), else None."""
-    added = Photo.objects.filter(user__isnull=True, guest_key=guest_key).count()
+    added = guest_photo_count(guest_key)
     if added >= settings.GUEST_SESSION_MAX_PHOTOS:
-        message = GUEST_QUOTA_REACHED.format(settings.GUEST_SESSION_MAX_PHOTOS)
+        message = GUEST_QUOTA_REACHED % {"count": settings.GUEST_SESSION_MAX_PHOTOS}
         return Outcome(REJECTED, message, refusal=GUEST_QUOTA)
     return None
 
@@ -162,7 +202,7 @@ def _refusal_under_lock(album, account, sha256, size, guest_key):
     if not Album.objects.select_for_update(no_key=True).filter(pk=album.pk).exists():
         return Outcome(REJECTED, NO_ALBUM, refusal=ALBUM_GONE)
     if existing := album.photos.filter(sha256=sha256).first():
-        return Outcome(DUPLICATE, "already in the album", existing)
+        return Outcome(DUPLICATE, ALREADY_IN_ALBUM, existing)
     return _refusal(album, size, guest_key)
 
 
@@ -188,9 +228,7 @@ def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
     if size is not None and (refused := size_refusal(size, is_video)):
         return Outcome(REJECTED, refused)
     if not size:
-        return Outcome(
-            REJECTED, "This file is empty (0 bytes), so there is nothing to add."
-        )
+        return Outcome(REJECTED, images.EMPTY)
 
     digest = hashlib.sha256()
     file.seek(0)
@@ -199,7 +237,7 @@ def add(album, file, *, user=None, guest_name="", guest_key="", filename=None):
     sha256 = digest.hexdigest()
     existing = album.photos.filter(sha256=sha256).first()
     if existing:
-        return Outcome(DUPLICATE, "already in the album", existing)
+        return Outcome(DUPLICATE, ALREADY_IN_ALBUM, existing)
     if full := _refusal(album, size, guest_key):
         return full
 
@@ -230,10 +268,15 @@ def size_refusal(size, is_video):
     limit = settings.VIDEO_MAX_BYTES if is_video else settings.PHOTO_MAX_BYTES
     if size <= limit:
         return None
-    kind = "video" if is_video else "photo"
+    values = {"size": _megabytes(size), "limit": limit // 1024 // 1024}
+    if is_video:
+        return (
+            _("This video is too large to add (%(size)s MB; the most is %(limit)s MB).")
+            % values
+        )
     return (
-        f"This {kind} is too large to add ({_megabytes(size)} MB; the most is "
-        f"{limit // 1024 // 1024} MB)."
+        _("This photo is too large to add (%(size)s MB; the most is %(limit)s MB).")
+        % values
     )
 
 
@@ -386,7 +429,7 @@ def _colour(prepared):
     """The colour of the photo or clip's thumbnail (its poster's), which the
     pages use when it is a cover: "#rrggbb", or ""."""
     tlink = prepared.fields.get("tlink")
-    for key, content, _ in prepared.objects:
+    for key, content, _content_type in prepared.objects:
         if key == tlink and isinstance(content, bytes):
             return dominant_colour(content)
     return ""
@@ -430,7 +473,7 @@ def _store(album, account, guest_name, guest_key, display_name, size, sha256, pr
         storage.delete(written)
         existing = album.photos.filter(sha256=sha256).first()
         if existing:  # the same file arrived twice at once
-            return Outcome(DUPLICATE, "already in the album", existing)
+            return Outcome(DUPLICATE, ALREADY_IN_ALBUM, existing)
         logger.exception("could not save photo %s for album %s", display_name, album.pk)
         return Outcome(UNAVAILABLE, UNAVAILABLE_MESSAGE)
     except DatabaseError:
@@ -440,4 +483,4 @@ def _store(album, account, guest_name, guest_key, display_name, size, sha256, pr
     if refused is not None:
         storage.delete(written)  # no row refers to them: delete at once
         return refused
-    return Outcome(ADDED, "added", photo)
+    return Outcome(ADDED, ADDED_MESSAGE, photo)

@@ -10,7 +10,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from albums.codes import generate_link_token
 from albums.models import Album
 from core import storage
 from photos import images, videos
@@ -47,20 +50,29 @@ class PhotoQuerySet(models.QuerySet):
 
 
 class PhotoManager(models.Manager.from_queryset(PhotoQuerySet)):
+    """Photos out of the trash: what every page, download, slideshow and
+    quota sees (Photo.all_objects sees the trash too; photos.trash)."""
+
     # The cover rule, in one place: an album's cover (the seed's
     # Album.thumbnail) is one of its visible photos. The owner's choice stays
     # while it is visible; else the first visible photo in album order takes
-    # its place, or none. Whatever hides or deletes photos (views, the admin,
-    # the cascade when an account goes) ends in refresh_covers().
+    # its place, or none. Whatever hides, trashes or deletes photos (views,
+    # the admin, the cascade when an account goes) ends in refresh_covers().
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
     def refresh_covers(self, albums):
-        """Give the albums of this queryset whose cover is gone or hidden their
-        first visible photo as cover (or none). One UPDATE, however many."""
+        """Give the albums of this queryset whose cover is gone, hidden or in
+        the trash their first visible photo as cover (or none). One UPDATE,
+        however many."""
         first_visible = self.filter(
             album=models.OuterRef("pk"), hidden=False
         ).in_album_order()
         return albums.filter(
-            models.Q(thumbnail__isnull=True) | models.Q(thumbnail__hidden=True)
+            models.Q(thumbnail__isnull=True)
+            | models.Q(thumbnail__hidden=True)
+            | models.Q(thumbnail__deleted_at__isnull=False)
         ).update(thumbnail=models.Subquery(first_visible.values("pk")[:1]))
 
     def cover_first_photo(self, photo):
@@ -89,20 +101,28 @@ class PhotoManager(models.Manager.from_queryset(PhotoQuerySet)):
         else:
             pending.add(album_id)
 
-    def visible_in(self, album, user, guest_key=""):
-        """Photos of `album` this person may see: hidden ones only for the
-        album owner, staff and their uploader (an account, or the guest whose
-        cookie's key is `guest_key`, photos.guests). Each photo's .album is
-        `album` itself, no query per photo."""
+    def visible_in(self, album, user, guest_key="", as_host=None):
+        """Photos of `album` this person may see. The hosts (Album.is_hosted_by)
+        and staff see all. Everyone else sees what isn't hidden, and their
+        own uploads (an account's, or the guest's whose cookie's key is
+        `guest_key`, photos.guests) even when hidden; in a drop box before
+        its reveal (Album.photos_hidden), only their own. `as_host=False`
+        asks for what a guest sees whoever asks; the hosts' slideshow link
+        passes as_host=True. Each photo's .album is `album` itself, no query
+        per photo."""
         photos = album.photos.all()
-        if album.is_owned_by(user):
+        if as_host is None:
+            as_host = album.is_hosted_by(user)
+        if as_host:
             return photos
-        shown = models.Q(hidden=False)
+        own = models.Q(pk__in=[])
         if guest_key:
-            shown |= models.Q(user__isnull=True, guest_key=guest_key)
+            own |= models.Q(user__isnull=True, guest_key=guest_key)
         if user.is_authenticated:
-            shown |= models.Q(user=user)
-        return photos.filter(shown)
+            own |= models.Q(user=user)
+        if album.photos_hidden():
+            return photos.filter(own)
+        return photos.filter(models.Q(hidden=False) | own)
 
 
 class Photo(models.Model):
@@ -112,20 +132,22 @@ class Photo(models.Model):
         null=True,
         blank=True,
         related_name="photos",
-        help_text="The uploader; empty for a guest without an account.",
+        help_text=gettext_lazy("The uploader; empty for a guest without an account."),
     )
     album = models.ForeignKey("albums.Album", models.CASCADE, related_name="photos")
     # Storage keys. link (seed): the original, byte for byte. tlink (seed):
     # the thumbnail. display_link: the large rendition the viewer shows.
     # location_free_link: the copy of the original that everyone but its
-    # uploader and the album's owner gets, without location; empty when the
+    # uploader and the album's hosts get, without location; empty when the
     # original has none.
     link = models.CharField(max_length=255, db_index=True)
     tlink = models.CharField(max_length=255, db_index=True)
     display_link = models.CharField(max_length=255, db_index=True)
     location_free_link = models.CharField(max_length=255, blank=True, db_index=True)
     location_free_size = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="Bytes of the location-free copy."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Bytes of the location-free copy."),
     )
     # small_link: the grid's small rendition (photos.images.SMALL_SIZE), a
     # square of the thumbnail's middle, as the grid's square tiles show it;
@@ -138,7 +160,7 @@ class Photo(models.Model):
     # original, or its location-free copy, plays).
     playback_link = models.CharField(max_length=255, blank=True, db_index=True)
     duration = models.FloatField(
-        null=True, blank=True, help_text="Seconds, for a video clip."
+        null=True, blank=True, help_text=gettext_lazy("Seconds, for a video clip.")
     )
     video_codec = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -148,28 +170,46 @@ class Photo(models.Model):
     # guest cookie (photos.guests); empty for photos added with an account.
     guest_key = models.CharField(max_length=64, blank=True, db_index=True)
     content_type = models.CharField(max_length=40)
-    size = models.PositiveBigIntegerField(help_text="Bytes of the original.")
-    width = models.PositiveIntegerField(help_text="After orientation.")
-    height = models.PositiveIntegerField(help_text="After orientation.")
+    size = models.PositiveBigIntegerField(
+        help_text=gettext_lazy("Bytes of the original.")
+    )
+    width = models.PositiveIntegerField(help_text=gettext_lazy("After orientation."))
+    height = models.PositiveIntegerField(help_text=gettext_lazy("After orientation."))
     taken_at = models.DateTimeField(
-        help_text="When it was taken (EXIF), else when it was uploaded."
+        help_text=gettext_lazy("When it was taken (EXIF), else when it was uploaded.")
     )
     sha256 = models.CharField(max_length=64)
     hidden = models.BooleanField(
-        default=False, help_text="Only the owner and the uploader see it."
+        default=False, help_text=gettext_lazy("Only the owner and the uploader see it.")
     )
     # The colour that stands for the photo ("#rrggbb", photos.images.colour),
     # picked from its thumbnail when it is added: the album page and the home
     # page's cards use a cover's as colour. Empty for photos added before it
     # existed (manage.py cover_colours fills it in for covers).
     colour = models.CharField(max_length=7, blank=True)
+    # In the trash since then (photos.trash): out of every page, download,
+    # slideshow and quota until restored, purged with its files after
+    # TRASH_DAYS. was_cover: it was its album's cover when trashed, and is
+    # again when restored if the cover is still the automatic choice.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    was_cover = models.BooleanField(default=False)
+    # Trashed by a host (Album.is_hosted_by) who didn't add it: only the
+    # hosts may restore it, not its uploader (a host removing a guest's
+    # photo is not for the guest to undo). Cleared when restored.
+    trashed_by_host = models.BooleanField(default=False)
 
     objects = PhotoManager()
+    all_objects = models.Manager.from_queryset(PhotoQuerySet)()
 
     class Meta:
+        base_manager_name = "all_objects"
         constraints = [
+            # Out of the trash: the same file may come back while its
+            # deleted copy waits there.
             models.UniqueConstraint(
-                fields=["album", "sha256"], name="unique_photo_per_album"
+                fields=["album", "sha256"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="unique_photo_per_album",
             )
         ]
         indexes = [
@@ -190,7 +230,8 @@ class Photo(models.Model):
         if self.user_id:
             # The name given at sign-up; older accounts have only a username.
             return self.user.first_name or self.user.get_username()
-        return self.guest_name or "A guest"
+        # Translators: who added a photo, for a guest who gave no name.
+        return self.guest_name or _("A guest")
 
     @property
     def tone(self):
@@ -250,7 +291,10 @@ class Photo(models.Model):
     def download_for(self, user, guest_key=""):
         """(key, content type, filename) of the original as this person may have it:
         without location unless they uploaded it, own the album, or the album keeps location."""
-        is_owner = user.is_authenticated and user.pk == self.album.user_id
+        # The hosts, not staff: moderators get what guests get.
+        is_owner = user.is_authenticated and (
+            user.pk == self.album.user_id or self.album.is_cohost(user)
+        )
         if (
             not self.location_free_link
             or self.album.keep_location
@@ -297,7 +341,7 @@ class Photo(models.Model):
         playback copy when there is one, else what they may download."""
         if self.playback_link:
             return self.playback_link, "video/mp4"
-        key, content_type, _ = self.download_for(user, guest_key)
+        key, content_type, _filename = self.download_for(user, guest_key)
         return key, content_type
 
     def playback_url_for(self, user, guest_key=""):
@@ -316,16 +360,14 @@ class Photo(models.Model):
         return bool(guest_key) and constant_time_compare(self.guest_key, guest_key)
 
     def can_edit(self, user, guest_key=""):
-        """Delete it or change its description: its uploader, the album owner, staff."""
-        return self.is_uploaded_by(user, guest_key) or self.album.is_owned_by(user)
+        """Delete it or change its description: its uploader, the hosts, staff."""
+        return self.is_uploaded_by(user, guest_key) or self.album.is_hosted_by(user)
 
     def is_visible_to(self, user, guest_key=""):
         """Whether this person may see it (as PhotoManager.visible_in decides)."""
-        return (
-            not self.hidden
-            or self.album.is_owned_by(user)
-            or self.is_uploaded_by(user, guest_key)
-        )
+        if self.album.is_hosted_by(user) or self.is_uploaded_by(user, guest_key):
+            return True
+        return not self.hidden and not self.album.photos_hidden()
 
     @property
     def storage_keys(self):
@@ -384,23 +426,25 @@ class TakedownRequest(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who asked, if they were logged in.",
+        help_text=gettext_lazy("Who asked, if they were logged in."),
     )
     # Keyed hash of the address, enough to spot one client flooding requests
     # without keeping anyone's IP address.
     ip_hash = models.CharField(max_length=64, blank=True)
     dismissed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Empty while the request is pending."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Empty while the request is pending."),
     )
 
     objects = TakedownRequestQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "take-down request"
+        verbose_name = gettext_lazy("take-down request")
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Take-down request for {self.photo}"
+        return _("Take-down request for %(photo)s") % {"photo": self.photo}
 
     @property
     def is_pending(self):
@@ -426,11 +470,11 @@ class Upload(models.Model):
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
     STATUSES = [
-        (PENDING, "Waiting for its bytes"),
-        (PROCESSING, "Being checked"),
-        (ADDED, "Added"),
-        (DUPLICATE, "Already in the album"),
-        (REJECTED, "Refused"),
+        (PENDING, gettext_lazy("Waiting for its bytes")),
+        (PROCESSING, gettext_lazy("Being checked")),
+        (ADDED, gettext_lazy("Added")),
+        (DUPLICATE, gettext_lazy("Already in the album")),
+        (REJECTED, gettext_lazy("Refused")),
     ]
 
     album = models.ForeignKey("albums.Album", models.CASCADE, related_name="uploads")
@@ -440,7 +484,7 @@ class Upload(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who sends it; empty for a guest without an account.",
+        help_text=gettext_lazy("Who sends it; empty for a guest without an account."),
     )
     guest_name = models.CharField(max_length=60, blank=True)
     # The sending guest's key (photos.guests), passed on to the Photo.
@@ -448,7 +492,9 @@ class Upload(models.Model):
     token = models.CharField(max_length=64, unique=True)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(help_text="Bytes, as the browser declared.")
+    size = models.PositiveBigIntegerField(
+        help_text=gettext_lazy("Bytes, as the browser declared.")
+    )
     # Where the bytes go (under incoming/), and S3's multipart upload id
     # (empty for a single PUT).
     key = models.CharField(max_length=255, unique=True)
@@ -458,13 +504,17 @@ class Upload(models.Model):
     status = models.CharField(
         max_length=16, choices=STATUSES, default=PENDING, db_index=True
     )
+    # The sender's language: the worker writes `message` in it.
+    language = models.CharField(max_length=10, blank=True)
     message = models.TextField(blank=True)
     photo = models.ForeignKey(
         Photo, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the browser said all bytes were sent."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the browser said all bytes were sent."),
     )
 
     objects = UploadQuerySet.as_manager()
@@ -476,3 +526,93 @@ class Upload(models.Model):
     def is_video(self):
         """Judged, as at the start, by the type and name the browser gave."""
         return videos.named_as_video(self.filename, self.content_type)
+
+
+class GuestEmail(models.Model):
+    """An address a guest left on the upload card ("Get the album link when
+    it's ready"), for one email with the album's link: at the reveal of a
+    drop box, else when uploads close (photos.notifications). Kept for this
+    album only, never shown to the hosts, deleted once that email is sent
+    (or when they unsubscribe)."""
+
+    album = models.ForeignKey(
+        "albums.Album", models.CASCADE, related_name="guest_emails"
+    )
+    email = models.EmailField()
+    # Who left it: their guest key (photos.guests) or account, so their
+    # upload card says it is noted.
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The one-click unsubscribe link's token.
+    token = models.CharField(
+        max_length=64, unique=True, editable=False, default=generate_link_token
+    )
+    # The language the guest read the album in: their email is in it.
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("guest's email")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["album", "email"], name="unique_guest_email_per_album"
+            )
+        ]
+
+    def __str__(self):
+        return _("A guest's email for %(album)s") % {"album": self.album}
+
+
+class HostEmailOptOut(models.Model):
+    """A host (owner or co-host) who unsubscribed from an album's emails of
+    what is new."""
+
+    album = models.ForeignKey("albums.Album", models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = gettext_lazy("host's email opt-out")
+        constraints = [
+            models.UniqueConstraint(fields=["album", "user"], name="unique_opt_out")
+        ]
+
+    def __str__(self):
+        return _("%(user)s gets no emails of %(album)s") % {
+            "user": self.user,
+            "album": self.album,
+        }
+
+
+class SentEmail(models.Model):
+    """An email sent, under a key that names it (whose, which album, which
+    period), made before sending in its own transaction: a task that runs
+    twice, or two at once, sends it once. covered_until: for a host's email
+    of what is new, the upload time it covers up to, where the next starts."""
+
+    key = models.CharField(max_length=200, unique=True)
+    album = models.ForeignKey("albums.Album", models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    covered_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("sent email")
+        indexes = [models.Index(fields=["album", "user", "-covered_until"])]
+
+    def __str__(self):
+        return self.key

@@ -1,8 +1,31 @@
 from django.urls import path
 
-from photos import views
+from photos import email_views, trash_views, views
 
 urlpatterns = [
+    # The trash (photos.trash): yours, and each album's.
+    path("trash/", trash_views.trash_page, name="trash"),
+    path(
+        "trash/albums/<int:album_id>/restore/",
+        trash_views.trash_album_restore,
+        name="trash_album_restore",
+    ),
+    path(
+        "trash/albums/<int:album_id>/delete/",
+        trash_views.trash_album_delete,
+        name="trash_album_delete",
+    ),
+    path("a/<str:code>/trash/", trash_views.album_trash, name="album_trash"),
+    path(
+        "a/<str:code>/trash/<int:photo_id>/restore/",
+        trash_views.album_trash_restore,
+        name="album_trash_restore",
+    ),
+    path(
+        "a/<str:code>/trash/<int:photo_id>/delete/",
+        trash_views.album_trash_delete,
+        name="album_trash_delete",
+    ),
     path("a/<str:code>/", views.album, name="album"),
     path("l/<str:token>/cover.jpg", views.album_cover_image, name="album_cover_image"),
     path("a/<str:code>/upload/", views.upload, name="upload"),
@@ -77,5 +100,19 @@ urlpatterns = [
         views.takedown_resolve,
         {"remove": False},
         name="takedown_dismiss",
+    ),
+    # Emails (photos.notifications): a guest's address for the album's link,
+    # a host's emails on and off, and the one-click unsubscribe links.
+    path("a/<str:code>/email/", email_views.guest_email, name="guest_email"),
+    path("a/<str:code>/emails/", email_views.album_emails, name="album_emails"),
+    path(
+        "unsubscribe/host/<str:token>/",
+        email_views.unsubscribe_host,
+        name="unsubscribe_host",
+    ),
+    path(
+        "unsubscribe/<str:token>/",
+        email_views.unsubscribe_guest,
+        name="unsubscribe_guest",
     ),
 ]

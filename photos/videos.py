@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from photos import images
@@ -47,7 +49,9 @@ logger = logging.getLogger(__name__)
 
 CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
 EXTENSIONS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
-ALLOWED_NAMES = "MP4 or MOV (H.264 or HEVC) or WebM (VP8, VP9 or AV1)"
+# Translators: the video formats PartyShots takes (with the codecs in
+# brackets); translate only "or".
+ALLOWED_NAMES = gettext_lazy("MP4 or MOV (H.264 or HEVC) or WebM (VP8, VP9 or AV1)")
 VIDEO_CODECS = {"mp4": {"h264", "hevc"}, "mov": {"h264", "hevc"}}
 VIDEO_CODECS["webm"] = {"vp8", "vp9", "av1"}
 AUDIO_CODECS = {
@@ -197,25 +201,28 @@ def run(args, timeout, stdout=subprocess.PIPE):
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise RejectedVideo(
-            "This video took too long to check, so it wasn't added (a shorter "
-            "clip may work)."
-        ) from None
+        raise RejectedVideo(_too_slow()) from None
     except FileNotFoundError:
         logger.error("%s is not installed: video clips are refused", args[0])
         raise RejectedVideo(
-            "Videos can't be added here just now (the server can't process "
-            "them); photos still can."
+            _(
+                "Videos can't be added here just now (the server can't process "
+                "them); photos still can."
+            )
         ) from None
+
+
+def _too_slow():
+    return _(
+        "This video took too long to check, so it wasn't added (a shorter clip "
+        "may work)."
+    )
 
 
 def _deadline_left(deadline):
     left = deadline - _now()
     if left <= 0:
-        raise RejectedVideo(
-            "This video took too long to check, so it wasn't added (a shorter "
-            "clip may work)."
-        )
+        raise RejectedVideo(_too_slow())
     return left
 
 
@@ -333,8 +340,10 @@ def probe(path, size, filename="", deadline=None):
         probed = {}
     if result.returncode != 0 or "format" not in probed:
         raise RejectedVideo(
-            "This video seems damaged or only partly sent (it can't be read as "
-            "a video). Please try again."
+            _(
+                "This video seems damaged or only partly sent (it can't be read as "
+                "a video). Please try again."
+            )
         )
     format_name = probed["format"].get("format_name", "")
     if kind == "webm" and "webm" in format_name:
@@ -344,7 +353,8 @@ def probe(path, size, filename="", deadline=None):
         container = "mov" if major_brand.strip() == "qt" or not major_brand else "mp4"
     else:
         raise RejectedVideo(
-            f"This kind of video can't be added (we take {ALLOWED_NAMES})."
+            _("This kind of video can't be added (we take %(formats)s).")
+            % {"formats": ALLOWED_NAMES}
         )
 
     streams = probed.get("streams", [])
@@ -356,33 +366,64 @@ def probe(path, size, filename="", deadline=None):
     ]
     if not videos:
         raise RejectedVideo(
-            "This video has no picture in it, so it can't be added (no video stream)."
+            _(
+                "This video has no picture in it, so it can't be added (no video "
+                "stream)."
+            )
         )
     video = videos[0]
     video_codec = video.get("codec_name", "")
     if video_codec not in VIDEO_CODECS[container]:
+        if video_codec:
+            message = _(
+                # Translators: %(codec)s and %(container)s are format names,
+                # e.g. "MPEG4 in MP4".
+                "This video is in a format we can't add (%(codec)s in "
+                "%(container)s; we take %(formats)s)."
+            )
+        else:
+            message = _(
+                # Translators: %(container)s is a format name, e.g. "MP4".
+                "This video is in a format we can't add (an unknown format in "
+                "%(container)s; we take %(formats)s)."
+            )
         raise RejectedVideo(
-            "This video is in a format we can't add "
-            f"({video_codec.upper() or 'an unknown format'} in "
-            f"{container.upper()}; we take {ALLOWED_NAMES})."
+            message
+            % {
+                "codec": video_codec.upper(),
+                "container": container.upper(),
+                "formats": ALLOWED_NAMES,
+            }
         )
     audios = [stream for stream in streams if stream.get("codec_type") == "audio"]
     audio_codec = audios[0].get("codec_name", "") if audios else ""
     if audio_codec and audio_codec not in AUDIO_CODECS[container]:
         raise RejectedVideo(
-            f"This video's sound is in a format we can't add ({audio_codec})."
+            # Translators: %(codec)s is a sound format's name, e.g. "flac".
+            _("This video's sound is in a format we can't add (%(codec)s).")
+            % {"codec": audio_codec}
         )
 
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if not width or not height:
         raise RejectedVideo(
-            "This video seems damaged or only partly sent (its picture has no "
-            "size). Please try again."
+            _(
+                "This video seems damaged or only partly sent (its picture has no "
+                "size). Please try again."
+            )
         )
     if max(width, height) > MAX_LONG_SIDE or min(width, height) > MAX_SHORT_SIDE:
         raise RejectedVideo(
-            f"This video is too large to add ({width}×{height}; the most is 4K, "
-            f"{MAX_LONG_SIDE}×{MAX_SHORT_SIDE})."
+            _(
+                "This video is too large to add (%(width)s×%(height)s; the most is "
+                "4K, %(most_width)s×%(most_height)s)."
+            )
+            % {
+                "width": width,
+                "height": height,
+                "most_width": MAX_LONG_SIDE,
+                "most_height": MAX_SHORT_SIDE,
+            }
         )
     rotation = _rotation(video)
     if rotation in (90, 270):
@@ -390,8 +431,11 @@ def probe(path, size, filename="", deadline=None):
     frame_rate = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
     if frame_rate > MAX_FRAME_RATE:
         raise RejectedVideo(
-            "This video has too many frames a second to add "
-            f"({frame_rate:.0f}; the most is {MAX_FRAME_RATE})."
+            _(
+                "This video has too many frames a second to add (%(rate)s; the "
+                "most is %(limit)s)."
+            )
+            % {"rate": f"{frame_rate:.0f}", "limit": MAX_FRAME_RATE}
         )
     # Some recorders (a browser's MediaRecorder) write no length: the demux
     # below measures it then.
@@ -404,8 +448,10 @@ def probe(path, size, filename="", deadline=None):
     duration = declared or demuxed
     if not duration:
         raise RejectedVideo(
-            "This video seems damaged or only partly sent (it has no length). "
-            "Please try again."
+            _(
+                "This video seems damaged or only partly sent (it has no length). "
+                "Please try again."
+            )
         )
     _check_length(max(duration, demuxed))  # a header may say less than there is
     return Probe(
@@ -434,8 +480,13 @@ def _seconds(value):
 def _check_length(seconds):
     if seconds > settings.VIDEO_MAX_SECONDS:
         raise RejectedVideo(
-            f"This video is too long to add ({_clock(seconds)}; the most is "
-            f"{_clock(settings.VIDEO_MAX_SECONDS)})."
+            # Translators: the lengths are minutes:seconds (or
+            # hours:minutes:seconds), e.g. "12:30; the most is 10:00".
+            _("This video is too long to add (%(length)s; the most is %(limit)s).")
+            % {
+                "length": _clock(seconds),
+                "limit": _clock(settings.VIDEO_MAX_SECONDS),
+            }
         )
 
 
@@ -466,32 +517,44 @@ def _check_whole_file(path, duration, deadline):
     )
     if result.returncode != 0 or result.stderr.strip():
         raise RejectedVideo(
-            "This video seems damaged or only partly sent. Please try again."
+            _("This video seems damaged or only partly sent. Please try again.")
         )
     demuxed = 0.0
     for line in result.stdout.decode(errors="replace").splitlines():
-        name, _, value = line.partition("=")
+        name, _equals, value = line.partition("=")
         if name == "out_time_us" and value.strip().lstrip("-").isdigit():
             demuxed = max(demuxed, int(value) / 1_000_000)
     if duration and demuxed + DURATION_SLACK < duration * 0.98:
         raise RejectedVideo(
-            "This video was only partly sent (it stops at "
-            f"{_clock(demuxed)} of {_clock(duration)}). Please try again."
+            _(
+                # Translators: the times are minutes:seconds, e.g. "it stops
+                # at 0:12 of 0:30".
+                "This video was only partly sent (it stops at %(at)s of "
+                "%(length)s). Please try again."
+            )
+            % {"at": _clock(demuxed), "length": _clock(duration)}
         )
     return demuxed
 
 
 def _not_a_video_message(head, filename):
     named = images.describe_non_image(head)
-    if named:
-        return (
-            f"This file isn't a video we can add (it's {images.a_or_an(named)}). "
-            f"We take {ALLOWED_NAMES}."
-        )
-    return (
-        "This file isn't a video we can add (it doesn't open as a video). "
-        f"We take {ALLOWED_NAMES}."
-    )
+    if named and images.takes_an(named):
+        # Translators: %(kind)s is a kind of file, e.g. "SVG" or "HTML": one
+        # English says "an" before (translate as the "a" message if that
+        # makes no difference in your language).
+        sentence = _("This file isn't a video we can add (it's an %(kind)s).") % {
+            "kind": named
+        }
+    elif named:
+        # Translators: %(kind)s is a kind of file, e.g. "PDF" or "ZIP".
+        sentence = _("This file isn't a video we can add (it's a %(kind)s).") % {
+            "kind": named
+        }
+    else:
+        sentence = _("This file isn't a video we can add (it doesn't open as a video).")
+    we_take = _("We take %(formats)s.") % {"formats": ALLOWED_NAMES}
+    return f"{sentence} {we_take}"
 
 
 def poster(path, probe, deadline):
@@ -526,8 +589,10 @@ def poster(path, probe, deadline):
             image.load()
             return image
     raise RejectedVideo(
-        "This video seems damaged or only partly sent (no frame could be read). "
-        "Please try again."
+        _(
+            "This video seems damaged or only partly sent (no frame could be "
+            "read). Please try again."
+        )
     )
 
 
@@ -617,10 +682,11 @@ def remux_args(source, target, container):
     ]
 
 
-def _make(args, target, deadline, what):
+def _make(args, target, deadline, failed):
+    """Run ffmpeg to make `target`; RejectedVideo(`failed`) if it made none."""
     result = run(args, timeout=_deadline_left(deadline))
     if result.returncode != 0 or not os.path.getsize(target):
-        raise RejectedVideo(f"This video seems damaged (its {what} could not be made).")
+        raise RejectedVideo(failed)
     return target
 
 
@@ -648,7 +714,10 @@ def process(path, size, filename=""):
                 ),
                 f"{directory.name}/clean.{extension}",
                 deadline,
-                "copy without location",
+                _(
+                    "This video seems damaged (its copy without location could "
+                    "not be made)."
+                ),
             )
         if checked.has_location:
             made.location_free_path = clean_copy
@@ -657,7 +726,7 @@ def process(path, size, filename=""):
                 transcode_args(path, f"{directory.name}/playback.mp4"),
                 f"{directory.name}/playback.mp4",
                 deadline,
-                "playback copy",
+                _("This video seems damaged (its playback copy could not be made)."),
             )
         elif checked.needs_remux:
             made.playback_path = clean_copy

@@ -18,23 +18,25 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 from zipstream import ZipStream
 
 from albums.access import (
     album_for_link_token,
-    get_album_for_owner_or_404,
+    get_album_for_host_or_404,
     get_album_or_404,
 )
 from albums.models import Album, Subs
 from albums.previews import absolute
+from albums.words import count_words
 from core import ratelimit, storage
 from core.errors import NotFound, StorageUnavailable
-from core.http import wants_json
-from photos import direct_uploads, downloads, guests, ingest
+from core.http import safe_next_url, wants_json
+from photos import direct_uploads, downloads, guests, ingest, trash
 from photos.forms import (
     BulkModerationForm,
     DescriptionForm,
@@ -98,22 +100,23 @@ def _source_type(content_type):
 def _video_limits():
     """The clip limits in words, for the upload form: "3 minutes and 500 MB"."""
     seconds = settings.VIDEO_MAX_SECONDS
+    size = settings.VIDEO_MAX_BYTES // (1024 * 1024)
     minutes, rest = divmod(seconds, 60)
     if minutes and not rest:
-        length = f"{minutes} minute{'s' if minutes != 1 else ''}"
-    else:
-        length = f"{seconds} seconds"
-    return f"{length} and {settings.VIDEO_MAX_BYTES // (1024 * 1024)} MB"
-
-
-def _count_label(count, videos):
-    """What the album holds, for its header: "12 photos", "1 video",
-    "12 photos and 2 videos"."""
-    photos = _photos(count - videos)
-    if not videos:
-        return photos
-    clips = f"{videos} video{'s' if videos != 1 else ''}"
-    return f"{photos} and {clips}" if count > videos else clips
+        return ngettext(
+            # Translators: the longest and largest video one may add, after
+            # "MP4, MOV or WebM videos up to" on the upload form.
+            "%(minutes)s minute and %(size)s MB",
+            "%(minutes)s minutes and %(size)s MB",
+            minutes,
+        ) % {"minutes": minutes, "size": size}
+    return ngettext(
+        # Translators: the longest and largest video one may add, after
+        # "MP4, MOV or WebM videos up to" on the upload form.
+        "%(seconds)s second and %(size)s MB",
+        "%(seconds)s seconds and %(size)s MB",
+        seconds,
+    ) % {"seconds": seconds, "size": size}
 
 
 def _sort_param(request):
@@ -176,11 +179,17 @@ def _totals_json(album, totals):
         "id_sum": totals["id_sum"],
         "videos": totals["videos"],
         "newest_id": totals["newest_id"],
-        "count_label": _count_label(totals["count"], totals["videos"]),
+        "count_label": count_words(
+            totals["count"] - totals["videos"], totals["videos"]
+        ),
         "download_size": size,
         # As templates/albums/album.html writes it: "Download all (1.2 GB)".
-        "download_label": "Download all"
-        + (f" ({filesizeformat(size)})" if size else ""),
+        "download_label": (
+            # Translators: the album's ZIP link, with how much it weighs.
+            _("Download all (%(size)s)") % {"size": filesizeformat(size)}
+            if size
+            else _("Download all")
+        ),
         "download_url": reverse("album_download", args=[album.code]),
     }
 
@@ -207,9 +216,13 @@ REFUSAL_STATUS = {
     ingest.GUEST_QUOTA: 403,
     ingest.ALBUM_GONE: 404,
 }
-TOO_MANY_FILES = (
-    "You chose more than {limit} files: at most {limit} files can be sent at once. "
-    "Choose fewer and send the rest afterwards."
+# Formatted with {"limit": DATA_UPLOAD_MAX_NUMBER_FILES}.
+TOO_MANY_FILES = ngettext_lazy(
+    "You chose more than %(limit)s file: at most %(limit)s file can be sent at "
+    "once. Choose fewer and send the rest afterwards.",
+    "You chose more than %(limit)s files: at most %(limit)s files can be sent at "
+    "once. Choose fewer and send the rest afterwards.",
+    "limit",
 )
 
 
@@ -246,7 +259,7 @@ def upload(request, code):
     except TooManyFilesSent:
         album = get_album_or_404(request, code)
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
-        return _upload_refused(request, album, TOO_MANY_FILES.format(limit=limit), 400)
+        return _upload_refused(request, album, TOO_MANY_FILES % {"limit": limit}, 400)
     return _upload(request, code)
 
 
@@ -256,7 +269,7 @@ def _upload(request, code):
     refusal = album.upload_refusal(request.user)
     files = request.FILES.getlist("photos")
     if refusal or not files:
-        error = refusal or "Choose at least one photo to upload."
+        error = refusal or _("Choose at least one photo to upload.")
         return _upload_refused(request, album, error, 403 if refusal else 400)
 
     # Every file counts, per client and per album, before any is looked at:
@@ -361,10 +374,15 @@ def album(request, code):
     more_url = None
     if page.has_next():
         more_url = _grid_json_url(album, sort, before=page.object_list[-1].sort_key)
-    is_follower = (
+    is_host = album.is_hosted_by(request.user)
+    # The owner and co-hosts have it on their home page without following.
+    can_follow = (
         request.user.is_authenticated
         and request.user.pk != album.user_id
-        and Subs.objects.filter(album=album, user=request.user).exists()
+        and not album.is_cohost(request.user)
+    )
+    is_follower = (
+        can_follow and Subs.objects.filter(album=album, user=request.user).exists()
     )
     response = render(
         request,
@@ -372,16 +390,17 @@ def album(request, code):
         {
             "album": album,
             "page": page,
-            "count_label": _count_label(totals["count"], totals["videos"]),
+            "count_label": count_words(
+                totals["count"] - totals["videos"], totals["videos"]
+            ),
             "download_size": totals["download_size"],
             "id_sum": totals["id_sum"],
             "newest_id": totals["newest_id"],
             "offset": page.start_index() - 1 if totals["count"] else 0,
             "more_url": more_url,
             "sort": sort,
-            "is_owner": album.is_owned_by(request.user),
-            "can_follow": request.user.is_authenticated
-            and request.user.pk != album.user_id,
+            "is_host": is_host,
+            "can_follow": can_follow,
             "is_follower": is_follower,
             "upload_refusal": upload_refusal,
             "upload_max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
@@ -428,7 +447,7 @@ def photo(request, code, photo_id):
             )
             if can_edit
             else None,
-            "can_moderate": album.is_owned_by(request.user),
+            "can_moderate": album.is_hosted_by(request.user),
             "takedown_form": TakedownForm(),
             "takedown_asked": photo.pk in request.session.get(SESSION_TAKEDOWN_IDS, ()),
         },
@@ -442,7 +461,7 @@ def photo_download(request, code, photo_id):
     if request.GET.get("as") == "jpeg":
         # The display rendition (no metadata), e.g. a HEIC photo as a JPEG.
         if photo.is_video:
-            raise Http404("A video has no JPEG to download.")
+            raise Http404(_("A video has no JPEG to download."))
         key, content_type, filename = photo.jpeg_download()
     else:
         key, content_type, filename = photo.download_for(request.user, guest_key)
@@ -464,13 +483,17 @@ def album_save_json(request, code):
     try:
         ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip()]
     except ValueError:
-        return JsonResponse({"error": "ids must be whole numbers."}, status=400)
+        # Translators: "ids" is the name of a parameter: keep it as it is.
+        return JsonResponse({"error": _("ids must be whole numbers.")}, status=400)
     if not ids:
-        return JsonResponse({"error": "Choose at least one photo."}, status=400)
+        return JsonResponse({"error": _("Choose at least one photo.")}, status=400)
     if len(ids) > SAVE_MAX_FILES:
-        return JsonResponse(
-            {"error": f"At most {SAVE_MAX_FILES} photos at a time."}, status=400
-        )
+        message = ngettext(
+            "At most %(count)s photo at a time.",
+            "At most %(count)s photos at a time.",
+            SAVE_MAX_FILES,
+        ) % {"count": SAVE_MAX_FILES}
+        return JsonResponse({"error": message}, status=400)
     photos = {
         photo.pk: photo
         for photo in Photo.objects.visible_in(album, request.user, guest_key)
@@ -498,16 +521,40 @@ def photo_delete(request, code, photo_id):
     if not photo.can_edit(request.user, guest_key):
         return _forbidden(
             request,
-            "Only the person who uploaded this photo or the album's host can delete it.",
+            _(
+                "Only the person who uploaded this photo or the album's host can "
+                "delete it."
+            ),
         )
     if request.method != "POST":
         return render(
-            request, "photos/photo_delete.html", {"album": album, "photo": photo}
+            request,
+            "photos/photo_delete.html",
+            {
+                "album": album,
+                "photo": photo,
+                "trash_days": settings.TRASH_DAYS,
+                "is_uploader": photo.is_uploaded_by(request.user, guest_key),
+            },
         )
-    photo.delete()  # the files go once this commits, a deleted cover is replaced (photos.signals)
+    # To the trash (photos.trash): the hosts restore it from the album's
+    # trash page until the purge, and so does its uploader unless a host
+    # deleted it; a cover that went is replaced at once.
+    trash.trash_photos(
+        Photo.objects.filter(pk=photo.pk), by=request.user, guest_key=guest_key
+    )
+    photo.refresh_from_db(fields=["deleted_at"])
     if wants_json(request):
-        return JsonResponse({"deleted": photo_id})
-    messages.success(request, f"Deleted {photo.filename}.")
+        return JsonResponse(
+            {
+                "deleted": photo_id,
+                "trash_url": reverse("album_trash", args=[album.code]),
+                "restorable_until": trash.purge_at(photo.deleted_at).isoformat(),
+            }
+        )
+    messages.success(
+        request, trash.moved_message(album, photo.filename, photo.deleted_at)
+    )
     return redirect(album.get_absolute_url())
 
 
@@ -517,7 +564,10 @@ def photo_description(request, code, photo_id):
     if not photo.can_edit(request.user, guest_key):
         return _forbidden(
             request,
-            "Only the person who uploaded this photo or the album's host can describe it.",
+            _(
+                "Only the person who uploaded this photo or the album's host can "
+                "describe it."
+            ),
         )
     form = DescriptionForm(request.POST)
     if not form.is_valid():
@@ -542,24 +592,15 @@ def photo_description(request, code, photo_id):
     return redirect(photo.viewer_url())
 
 
-# Owner tools: hide, bulk moderation and take-down requests. Only the album's
-# owner and staff act; everyone else gets the same 404 as for an unknown code.
+# Host tools: hide, bulk moderation and take-down requests. Only the album's
+# hosts (its owner and co-hosts) and staff act; everyone else gets the same
+# 404 as for an unknown code.
 
 
-def _get_photo_for_owner_or_404(request, code, photo_id):
-    album = get_album_for_owner_or_404(request, code)
+def _get_photo_for_host_or_404(request, code, photo_id):
+    album = get_album_for_host_or_404(request, code)
     photo = get_object_or_404(album.photos.all(), pk=photo_id)
     return album, photo
-
-
-def _next_url(request, default):
-    """The posted `next` (the page the form was on) if it is on this site, else `default`."""
-    url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 def _set_hidden(album, photos, hidden):
@@ -578,36 +619,35 @@ def _delete_photos(album, photos):
     return per_model.get(Photo._meta.label, 0)
 
 
-def _photos(count):
-    return f"{count} photo{'s' if count != 1 else ''}"
-
-
 @require_POST
 def photo_hide(request, code, photo_id, hidden):
-    """Hide a photo (only the owner, its uploader and staff see it) or show it again."""
-    album, photo = _get_photo_for_owner_or_404(request, code, photo_id)
+    """Hide a photo (only the hosts, its uploader and staff see it) or show it again."""
+    album, photo = _get_photo_for_host_or_404(request, code, photo_id)
     _set_hidden(album, Photo.objects.filter(pk=photo.pk), hidden)
     if wants_json(request):
         return JsonResponse({"id": photo.pk, "hidden": hidden})
     if hidden:
         messages.success(
             request,
-            f"{photo.filename} is hidden: only you, its uploader and staff see it.",
+            _("%(name)s is hidden: only the hosts, its uploader and staff see it.")
+            % {"name": photo.filename},
         )
     else:
         messages.success(
-            request, f"{photo.filename} is visible to everyone with the code again."
+            request,
+            _("%(name)s is visible to everyone with the code again.")
+            % {"name": photo.filename},
         )
-    return redirect(_next_url(request, photo.viewer_url()))
+    return redirect(safe_next_url(request, photo.viewer_url()))
 
 
 @require_POST
 def bulk_moderation(request, code):
     """Hide, unhide or delete the photos ticked in the album grid. Deleting
     first shows a confirmation page, which posts back here with `confirmed`."""
-    album = get_album_for_owner_or_404(request, code)
+    album = get_album_for_host_or_404(request, code)
     form = BulkModerationForm(request.POST, album=album)
-    back = _next_url(request, album.get_absolute_url())
+    back = safe_next_url(request, album.get_absolute_url())
     if not form.is_valid():
         return render(
             request,
@@ -626,21 +666,40 @@ def bulk_moderation(request, code):
                 "form": form,
                 "photos": selected,
                 "next": back,
+                "trash_days": settings.TRASH_DAYS,
             },
         )
     if action == "delete":
-        messages.success(request, f"Deleted {_photos(_delete_photos(album, photos))}.")
+        # To the trash, restorable by the hosts until the purge (not by the
+        # uploaders of those that aren't this host's own).
+        now = timezone.now()
+        count = trash.trash_photos(
+            photos, now=now, by=request.user, guest_key=guests.key(request)
+        )
+        messages.success(request, trash.moved_count_message(album, count, now))
     elif action == "hide":
         count = _set_hidden(album, photos, hidden=True)
         messages.success(
             request,
-            f"Hid {_photos(count)}: only you, their uploaders and staff see them.",
+            ngettext(
+                "Hid %(count)s photo: only the hosts, their uploaders and staff "
+                "see them.",
+                "Hid %(count)s photos: only the hosts, their uploaders and staff "
+                "see them.",
+                count,
+            )
+            % {"count": count},
         )
     else:
         count = _set_hidden(album, photos, hidden=False)
         messages.success(
             request,
-            f"{_photos(count).capitalize()} visible to everyone with the code again.",
+            ngettext(
+                "%(count)s photo visible to everyone with the code again.",
+                "%(count)s photos visible to everyone with the code again.",
+                count,
+            )
+            % {"count": count},
         )
     return redirect(back)
 
@@ -691,20 +750,23 @@ def photo_takedown(request, code, photo_id):
     if duplicate:
         messages.info(
             request,
-            "You have already asked for this photo to be taken down; the album's host has it.",
+            _(
+                "You have already asked for this photo to be taken down; the "
+                "album's host has it."
+            ),
         )
     else:
         messages.success(
             request,
-            "Thank you. The album's host has been asked to take this photo down.",
+            _("Thank you. The album's host has been asked to take this photo down."),
         )
     return redirect(photo.viewer_url())
 
 
 @require_POST
 def takedown_resolve(request, code, request_id, remove):
-    """The owner removes the photo of a pending take-down request, or dismisses the request."""
-    album = get_album_for_owner_or_404(request, code)
+    """A host removes the photo of a pending take-down request, or dismisses the request."""
+    album = get_album_for_host_or_404(request, code)
     takedown = get_object_or_404(
         TakedownRequest.objects.pending().select_related("photo"),
         pk=request_id,
@@ -712,16 +774,21 @@ def takedown_resolve(request, code, request_id, remove):
     )
     filename = takedown.photo.filename
     if remove:
-        _delete_photos(album, Photo.objects.filter(pk=takedown.photo_id))
+        # For good, skipping the trash: the person in it asked for it gone
+        # (from the trash too, if it was there).
+        _delete_photos(album, Photo.all_objects.filter(pk=takedown.photo_id))
         messages.success(
             request,
-            f"Removed {filename}, with its files; its take-down requests are closed.",
+            _("Removed %(name)s, with its files; its take-down requests are closed.")
+            % {"name": filename},
         )
     else:
         takedown.dismissed_at = timezone.now()
         takedown.save(update_fields=["dismissed_at"])
         messages.success(
-            request, f"Dismissed the request for {filename}; the photo stays."
+            request,
+            _("Dismissed the request for %(name)s; the photo stays.")
+            % {"name": filename},
         )
     return redirect("album_settings", album.code)
 
@@ -748,17 +815,26 @@ def album_photos_json(request, code):
     visible ids in upload order (no URLs to sign: cheap even for 5,000). The
     same query gives what the album page's header says: `count_label`
     ("12 photos and 2 videos"), `download_label` ("Download all (1.2 GB)"),
-    `download_size` and `download_url`, and `newest_id`."""
+    `download_size` and `download_url`, and `newest_id`.
+
+    With the hosts' slideshow key (`?key=`, _slideshow_photos) it gives what
+    the hosts' slideshow shows, and its `next` carries the key on."""
     album = get_album_or_404(request, code)
     guest_key = guests.key(request)
-    photos = Photo.objects.visible_in(album, request.user, guest_key)
+    photos, keyed = _slideshow_photos(request, album, guest_key)
+    key = {"key": album.slideshow_token} if keyed else {}
     if request.GET.get("ids"):
         return JsonResponse(
             {"ids": list(photos.order_by("id").values_list("id", flat=True))}
         )
     sort = request.GET.get("sort")
     if sort is not None and sort not in SORTS:
-        return JsonResponse({"error": "sort must be taken or uploaded."}, status=400)
+        return JsonResponse(
+            # Translators: "sort", "taken" and "uploaded" are a parameter and
+            # its values: keep them as they are.
+            {"error": _("sort must be taken or uploaded.")},
+            status=400,
+        )
     # A sorted page without `after` is the grid's next photos as it scrolls.
     keyset = sort is not None and "after" not in request.GET
     try:
@@ -767,7 +843,9 @@ def album_photos_json(request, code):
         limit = min(max(int(request.GET.get("limit", default)), 1), JSON_MAX_PAGE_SIZE)
     except ValueError:
         return JsonResponse(
-            {"error": "after and limit must be whole numbers."}, status=400
+            # Translators: "after" and "limit" are parameters: keep them as they are.
+            {"error": _("after and limit must be whole numbers.")},
+            status=400,
         )
     selected = photos.select_related("user").prefetch_related("tags")
     if keyset:
@@ -776,7 +854,9 @@ def album_photos_json(request, code):
             older = _after_key(sort, before)
             if older is None:
                 return JsonResponse(
-                    {"error": "before must be a photo's key."}, status=400
+                    # Translators: "before" is a parameter: keep it as it is.
+                    {"error": _("before must be a photo's key.")},
+                    status=400,
                 )
             selected = selected.filter(older)
         selected = selected.order_by(*SORTS[sort])
@@ -785,7 +865,7 @@ def album_photos_json(request, code):
     page = list(selected[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    is_owner = album.is_owned_by(request.user)
+    is_host = album.is_hosted_by(request.user)
     items = []
     for photo in page:
         item = {
@@ -815,14 +895,16 @@ def album_photos_json(request, code):
             item["mine"] = photo.is_uploaded_by(request.user, guest_key)
             item["tile"] = render_to_string(
                 "albums/_photo_tile.html",
-                {"album": album, "photo": photo, "sort": sort, "is_owner": is_owner},
+                {"album": album, "photo": photo, "sort": sort, "is_host": is_host},
             ).strip()
         items.append(item)
     next_url = None
     if more and keyset:
-        next_url = _grid_json_url(album, sort, before=page[-1].sort_key, limit=limit)
+        next_url = _grid_json_url(
+            album, sort, before=page[-1].sort_key, limit=limit, **key
+        )
     elif more:
-        extra = {"sort": sort} if sort else {}
+        extra = {"sort": sort, **key} if sort else key
         next_url = (
             f"{reverse('album_photos_json', args=[album.code])}"
             f"?{urlencode({'after': page[-1].pk, 'limit': limit, **extra})}"
@@ -945,9 +1027,21 @@ def _slideshow_qr_svg(link):
         omitsize=True,
         svgclass="slideshow-qr-code",
         lineclass=None,
-        title="QR code of this album's link",
+        title=_("QR code of this album's link"),
     )
     return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+def _slideshow_photos(request, album, guest_key):
+    """(photos, keyed) for the slideshow and its polls. With the album's
+    hosts' slideshow key (?key=, compared in constant time): every photo
+    that isn't hidden, whoever asks, before a drop box's reveal too (not
+    visible_in(as_host=True): hidden photos stay off the party's screen).
+    Without it (a wrong key is none): what this person may see."""
+    key = request.GET.get("key", "")
+    if key and constant_time_compare(key, album.slideshow_token):
+        return album.photos.filter(hidden=False), True
+    return Photo.objects.visible_in(album, request.user, guest_key), False
 
 
 @require_safe
@@ -957,14 +1051,26 @@ def slideshow(request, code):
     JavaScript the page shows the newest photo and reloads itself. The album's
     QR code (its link, which counts against no lookup limit) sits in a corner,
     fills the screen while the album is empty and, after every `qr_every`
-    photos, for one slide."""
+    photos, for one slide.
+
+    In a drop box before its reveal the slideshow is the hosts': anyone else
+    gets a page that says when the photos will be revealed (403). The hosts'
+    slideshow link (?key=, albums.modes.slideshow_link) shows every photo
+    that isn't hidden to whoever opens it, a screen nobody logs in on."""
     album = get_album_or_404(request, code)
+    photos, keyed = _slideshow_photos(request, album, guests.key(request))
+    if not keyed and album.photos_hidden() and not album.is_hosted_by(request.user):
+        return render(
+            request,
+            "photos/slideshow_waiting.html",
+            {"album": album, "album_url": album.get_absolute_url()},
+            status=403,
+        )
+    photos_url = reverse("album_photos_json", args=[album.code])
+    if keyed:
+        photos_url += "?" + urlencode({"key": album.slideshow_token})
     newest = (
-        Photo.objects.visible_in(album, request.user, guests.key(request))
-        .select_related("user")
-        .prefetch_related("tags")
-        .order_by("-id")
-        .first()
+        photos.select_related("user").prefetch_related("tags").order_by("-id").first()
     )
     return render(
         request,
@@ -974,7 +1080,7 @@ def slideshow(request, code):
             "album_url": album.get_absolute_url(),
             "newest": newest,
             "site": urlsplit(settings.SITE_URL).netloc or request.get_host(),
-            "photos_url": reverse("album_photos_json", args=[album.code]),
+            "photos_url": photos_url,
             "slide_ms": _milliseconds_param(request, "every", SLIDESHOW_SECONDS),
             "video_ms": settings.SLIDESHOW_VIDEO_SECONDS * 1000,
             "poll_ms": _milliseconds_param(request, "poll", SLIDESHOW_POLL_SECONDS),
@@ -1020,7 +1126,7 @@ def _posted(request):
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise direct_uploads.Refused("Send a JSON object.")
+        raise direct_uploads.Refused(_("Send a JSON object."))
     return body
 
 
@@ -1036,7 +1142,17 @@ def _whole_number(value):
 
 
 def _upload_json(upload):
+    """An upload's state for the page. Its photo only if the sender may see
+    it: not hidden, and in a drop box before its reveal only their own (a
+    duplicate of another guest's photo says "already in the album", no more)."""
     photo = upload.photo
+    if photo is not None and (photo.hidden or photo.deleted_at):
+        photo = None  # hidden, or in the trash (photos.trash)
+    if photo is not None and upload.album.photos_hidden():
+        own = photo.user_id == upload.user_id and (
+            upload.user_id is not None or photo.guest_key == upload.guest_key
+        )
+        photo = photo if own else None
     return {
         "token": upload.token,
         "status": upload.status,
@@ -1044,7 +1160,7 @@ def _upload_json(upload):
         "size": upload.size,
         "parts": upload.parts,
         "part_size": upload.part_size,
-        "photo": _photo_json(photo) if photo and not photo.hidden else None,
+        "photo": _photo_json(photo) if photo else None,
     }
 
 
@@ -1109,7 +1225,7 @@ def upload_sign(request, code, token):
     try:
         number = _whole_number(_posted(request).get("part"))
         if number is None:
-            raise direct_uploads.Refused("Say which part, as a number.")
+            raise direct_uploads.Refused(_("Say which part, as a number."))
         return JsonResponse(direct_uploads.sign(upload, number))
     except direct_uploads.Refused as refusal:
         return _refused(refusal)
@@ -1150,7 +1266,7 @@ def upload_guest_name(request, code):
     phone passed to a friend who types theirs renames nothing of the first."""
     album = get_album_or_404(request, code)
     if request.user.is_authenticated:
-        return JsonResponse({"error": "You add photos as your account."}, status=400)
+        return JsonResponse({"error": _("You add photos as your account.")}, status=400)
     try:
         form = GuestNameForm({"guest_name": _posted(request).get("guest_name", "")})
     except direct_uploads.Refused as refusal:
@@ -1180,8 +1296,9 @@ def album_cover_image(request, token):
     of the cover's display rendition; 404 when the album has no cover."""
     album = album_for_link_token(token)
     cover = album and album.thumbnail
-    if cover is None or cover.hidden:
-        raise NotFound("This album has no cover photo.")
+    # A drop box before its reveal: no guest's photo for link previews.
+    if cover is None or cover.hidden or album.photos_hidden():
+        raise NotFound(_("This album has no cover photo."))
     response = redirect(absolute(request, cover.display_url()))
     response["Cache-Control"] = "public, max-age=300"
     # No body, so no type: nor the device cookie that comes with HTML

@@ -155,7 +155,7 @@ class AlbumAdminTests(AdminTestCase):
         kept = store_photo(self.bobs_album)
         self.assertContains(
             self.client.get(CHANGELIST),
-            "Delete selected albums with their photos and files",
+            "Delete now (skips the trash): selected albums with their photos and files",
         )
         data = {"action": "delete_selected", "_selected_action": [self.album.pk]}
         confirmation = self.client.post(CHANGELIST, data)
@@ -200,6 +200,11 @@ class AlbumAdminTests(AdminTestCase):
                 "thumbnail": "",
                 "uploads_open": "on",
                 "guest_uploads": "on",
+                # The co-host and invitation inlines, left as they are.
+                "cohosts-TOTAL_FORMS": "0",
+                "cohosts-INITIAL_FORMS": "0",
+                "invitations-TOTAL_FORMS": "0",
+                "invitations-INITIAL_FORMS": "0",
             },
         )
         self.assertRedirects(response, CHANGELIST)

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.test import override_settings
 
 from albums.models import Album
 from albums.tests.base import AlbumTestCase
@@ -84,3 +86,42 @@ class AlbumCreateTestCase(AlbumTestCase):
                     fetch_redirect_response=False,
                 )
         self.assertFalse(Album.objects.filter(name="Sneaky").exists())
+
+
+class NewAlbumLanguageTestCase(AlbumTestCase):
+    """A new album speaks the language its host is using (their choice, else
+    their browser's) to guests who ask for none we ship; the host changes it
+    in the settings."""
+
+    def create(self, name, **headers):
+        self.client.force_login(self.bob)
+        response = self.client.post("/albums/new/", {"name": name}, headers=headers)
+        album = Album.objects.get(user=self.bob, name=name)
+        self.assertRedirects(
+            response, f"/a/{album.code}/share/", fetch_redirect_response=False
+        )
+        return album
+
+    def test_the_browsers_language(self):
+        album = self.create("Fiesta", accept_language="es-ES,es;q=0.9,en;q=0.5")
+        self.assertEqual(album.language, "es")
+        # A guest whose browser asks for no language we ship reads it in Spanish.
+        self.client.logout()
+        response = self.client.get(album.get_absolute_url(), headers={})
+        self.assertEqual(response["Content-Language"], "es")
+
+    def test_the_switchers_choice_beats_the_browser(self):
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt"
+        album = self.create("Festa", accept_language="de")
+        self.assertEqual(album.language, "pt")
+
+    def test_no_language_we_ship_gives_the_sites(self):
+        for name, accept in (("Party", ""), ("パーティー", "ja-JP,ja;q=0.9")):
+            with self.subTest(accept=accept):
+                album = self.create(name, accept_language=accept)
+                self.assertEqual(album.language, settings.LANGUAGE_CODE)
+
+    @override_settings(LANGUAGE_CODE="en-gb")
+    def test_a_variant_is_stored_as_the_language_we_ship(self):
+        album = self.create("Garden party", accept_language="")
+        self.assertEqual(album.language, "en")

@@ -1,6 +1,12 @@
+import uuid
+from datetime import timedelta
+from unittest.mock import ANY
+
+from django.utils import timezone
+
 from albums.models import Album, Subs
 from albums.tests.base import AlbumTestCase, store_photo, stored_keys
-from photos.models import Photo
+from photos.models import GuestEmail, Photo
 
 
 class AlbumMergeTestCase(AlbumTestCase):
@@ -217,3 +223,91 @@ class MergeConfirmationTestCase(AlbumTestCase):
             with self.subTest(user=user):
                 self.login_as(user)
                 self.assertEqual(self.client.get(self.confirm_url).status_code, 404)
+
+
+class MergeHiddenAndShownTestCase(AlbumTestCase):
+    """A drop box before its reveal hides its photos from guests: merged
+    with an album that shows them, they'd show or hide with no word. The
+    form refuses it, saying what to do; both of one kind merge."""
+
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/merge/"
+        self.other = Album.objects.create(name="Alice's afterparty", user=self.alice)
+        self.theirs = store_photo(self.other, color=(5, 5, 5))
+        self.client.force_login(self.alice)
+
+    def make_drop_box(self, album, reveal_at=None):
+        Album.objects.filter(pk=album.pk).update(
+            mode=Album.DROP_BOX, reveal_at=reveal_at
+        )
+        album.refresh_from_db()
+
+    def assertRefused(self, message):
+        for response in (
+            self.client.get(self.url, {"other": self.other.pk}),
+            self.client.post(self.url, {"other": self.other.pk}),
+        ):
+            self.assertContains(response, message, status_code=400)
+            self.assertNotContains(response, "Merge and delete", status_code=400)
+        self.theirs.refresh_from_db()
+        self.assertEqual(self.theirs.album, self.other)
+        self.assertTrue(Album.objects.filter(pk=self.other.pk).exists())
+
+    def test_the_other_hides_its_photos_and_this_one_doesnt(self):
+        self.make_drop_box(self.other)
+        self.assertRefused(
+            "Alice&#x27;s afterparty keeps its photos hidden from guests until its "
+            "reveal, and this album doesn&#x27;t: reveal it first, or make both "
+            "albums the same kind."
+        )
+
+    def test_this_one_hides_its_photos_and_the_other_doesnt(self):
+        self.make_drop_box(self.album, reveal_at=timezone.now() + timedelta(days=1))
+        self.assertRefused(
+            "This album keeps its photos hidden from guests until its reveal, and "
+            "Alice&#x27;s afterparty doesn&#x27;t: reveal this album first, or make "
+            "both albums the same kind."
+        )
+
+    def test_two_of_a_kind_merge(self):
+        for here, there in (
+            (None, timezone.now() + timedelta(hours=1)),  # both hidden
+            (timezone.now() - timedelta(hours=1), "see all"),  # both shown
+        ):
+            with self.subTest(here=here, there=there):
+                other = Album.objects.create(name="More", user=self.alice)
+                photo = store_photo(other, color=(6, 6, 6), sha256=uuid.uuid4().hex * 2)
+                self.make_drop_box(self.album, reveal_at=here)
+                if there != "see all":
+                    self.make_drop_box(other, reveal_at=there)
+                response = self.client.get(self.url, {"other": other.pk})
+                self.assertContains(response, "Merge and delete")
+                self.client.post(self.url, {"other": other.pk})
+                photo.refresh_from_db()
+                self.assertEqual(photo.album, self.album)
+
+
+class MergeGuestEmailsTestCase(AlbumTestCase):
+    """The addresses guests left on the other album for its link come along,
+    for this album's link; one left here already isn't kept twice."""
+
+    def test_they_move_and_the_ones_already_here_stay_once(self):
+        other = Album.objects.create(name="Alice's afterparty", user=self.alice)
+        GuestEmail.objects.create(album=self.album, email="dana@example.org")
+        GuestEmail.objects.create(album=other, email="Dana@Example.org")
+        sams = GuestEmail.objects.create(
+            album=other, email="sam@example.org", guest_key="k" * 64
+        )
+        self.client.force_login(self.alice)
+        self.client.post(f"/a/{self.album.code}/merge/", {"other": other.pk})
+        self.assertFalse(Album.objects.filter(pk=other.pk).exists())
+        self.assertEqual(
+            sorted(
+                GuestEmail.objects.values_list("album", "email", "guest_key", "token")
+            ),
+            [
+                (self.album.pk, "dana@example.org", "", ANY),
+                (self.album.pk, "sam@example.org", "k" * 64, sams.token),
+            ],
+        )

@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from albums.models import Album
 from albums.tests.base import AlbumTestCase
 
@@ -116,3 +118,93 @@ class HostedBySettingTestCase(AlbumTestCase):
         self.assertContains(response, "at most 60 characters", status_code=400)
         self.album.refresh_from_db()
         self.assertEqual(self.album.host_name, "")
+
+
+class AlbumLanguageSettingTestCase(AlbumTestCase):
+    """The host sets the album's language: what its pages speak to whoever
+    asked for none of the languages PartyShots ships (core.languages)."""
+
+    def setUp(self):
+        super().setUp()
+        self.url = f"/a/{self.album.code}/settings/"
+        self.client.force_login(self.alice)
+
+    def save(self, **fields):
+        return self.client.post(self.url, {"name": "Alice's party", **fields})
+
+    def test_the_settings_offer_every_language_in_the_album_group(self):
+        response = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(
+            response, '<label for="id_language">Album language</label>', html=True
+        )
+        self.assertContains(
+            response,
+            "Guests whose browser asks for none of our languages see the album in "
+            "this one.",
+        )
+        for code, name in settings.LANGUAGES:
+            selected = " selected" if code == self.album.language else ""
+            self.assertContains(
+                response,
+                f'<option value="{code}" lang="{code}"{selected}>{name}</option>',
+                html=True,
+            )
+        # In "The album" group, after the time zone.
+        html = response.content.decode()
+        group = html.index("<legend>The album</legend>")
+        self.assertLess(group, html.index('id="id_time_zone"'))
+        self.assertLess(html.index('id="id_time_zone"'), html.index('id="id_language"'))
+        self.assertLess(
+            html.index('id="id_language"'), html.index("<legend>Who sees what</legend>")
+        )
+
+    def test_set_and_changed(self):
+        self.assertRedirects(self.save(language="fr"), self.url)
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.language, "fr")
+        page = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(
+            page, '<option value="fr" lang="fr" selected>Français</option>', html=True
+        )
+        self.save(language="nl")
+        self.album.refresh_from_db()
+        self.assertEqual(self.album.language, "nl")
+        # Its pages speak it to a browser that asks for no language we ship.
+        self.client.logout()
+        response = self.client.get(
+            self.album.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ja"
+        )
+        self.assertEqual(response["Content-Language"], "nl")
+
+    def test_only_a_language_we_ship(self):
+        for language in ("ja", "fr-xx", "english", "de\n"):
+            with self.subTest(language=language):
+                response = self.save(language=language, uploads_open="on")
+                self.assertContains(
+                    response,
+                    "Choose one of the languages in the list.",
+                    status_code=400,
+                )
+                self.album.refresh_from_db()
+                self.assertEqual(self.album.language, settings.LANGUAGE_CODE)
+
+    def test_a_post_without_it_keeps_the_language(self):
+        Album.objects.filter(pk=self.album.pk).update(language="it")
+        for fields in ({}, {"language": ""}):
+            with self.subTest(fields=fields):
+                self.assertRedirects(
+                    self.save(host_name="Alice", uploads_open="on", **fields), self.url
+                )
+                self.album.refresh_from_db()
+                self.assertEqual(self.album.language, "it")
+                self.assertEqual(self.album.host_name, "Alice")
+
+    def test_an_album_in_a_variant_shows_the_language_it_falls_to(self):
+        # LANGUAGE_CODE may name a variant ("en-gb") of a language we ship.
+        Album.objects.filter(pk=self.album.pk).update(language="de-at")
+        response = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(
+            response,
+            '<option value="de" lang="de" selected>Deutsch</option>',
+            html=True,
+        )

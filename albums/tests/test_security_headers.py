@@ -246,6 +246,11 @@ INLINE_CODE = [
 ]
 
 
+# HTML emails are never served under the site's CSP, and mail apps ignore
+# style sheets: their styles are inline on purpose.
+NOT_PAGES = Path(settings.BASE_DIR) / "templates" / "emails"
+
+
 def project_templates():
     roots = [
         Path(settings.BASE_DIR) / "templates",
@@ -255,7 +260,9 @@ def project_templates():
         path
         for root in roots
         for path in root.rglob("*")
-        if path.is_file() and ".venv" not in path.parts
+        if path.is_file()
+        and ".venv" not in path.parts
+        and not path.is_relative_to(NOT_PAGES)
     )
 
 

@@ -30,10 +30,10 @@ from photos.images.formats import (
     UNSTRIPPABLE_LOCATION,
     WE_TAKE,
     RejectedImage,
-    a_or_an,
     describe_non_image,
     identify_format,
     not_taken_message,
+    takes_an,
 )
 from photos.images.metadata import jpeg_frame, jpeg_scan_data, jpeg_without_metadata
 from photos.images.renditions import (
@@ -65,7 +65,6 @@ __all__ = [
     "WE_TAKE",
     "RejectedImage",
     "Renditions",
-    "a_or_an",
     "describe_non_image",
     "encode_jpeg",
     "grid_widths",
@@ -76,4 +75,5 @@ __all__ = [
     "not_taken_message",
     "poster_renditions",
     "process",
+    "takes_an",
 ]

@@ -7,6 +7,10 @@ import time
 
 import pillow_heif
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from PIL import Image
 
 # HEIF and AVIF (pillow-heif 1.x opens both); importing photos.images runs this.
@@ -41,17 +45,33 @@ EXTENSIONS = {
     "AVIF": "avif",
     "TIFF": "tif",
 }
-ALLOWED_NAMES = "JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF or TIFF"
+# Translators: the photo formats PartyShots takes; translate only "or".
+ALLOWED_NAMES = gettext_lazy("JPEG, PNG, GIF, WebP, HEIC/HEIF, AVIF or TIFF")
 # The refusals are written for any guest (say, a 60-year-old at a wedding): a
 # plain sentence first, the detail in brackets after it. Callers put the file
 # name in front ("IMG_1234.HEIC: This photo is too large to add (...)").
+# The messages are translated into the language active when they are made
+# (or, for the lazy constants here, when they are read), so the worker makes
+# them in the sender's language (photos.direct_uploads.process).
 # The video formats are named here too (photos.videos checks their codecs),
 # so a file that is neither says everything we take in one place.
-VIDEO_NAMES = "MP4, MOV or WebM"
-WE_TAKE = f"We take photos in {ALLOWED_NAMES} and videos in {VIDEO_NAMES}."
-EMPTY = "This file is empty (0 bytes), so there is nothing to add."
-DAMAGED = "This photo seems damaged or only partly sent. Please try again."
-UNSTRIPPABLE_LOCATION = (
+# Translators: the video formats PartyShots takes; translate only "or".
+VIDEO_NAMES = gettext_lazy("MP4, MOV or WebM")
+
+
+def _we_take():
+    return _("We take photos in %(photos)s and videos in %(videos)s.") % {
+        "photos": ALLOWED_NAMES,
+        "videos": VIDEO_NAMES,
+    }
+
+
+WE_TAKE = lazy(_we_take, str)()
+EMPTY = gettext_lazy("This file is empty (0 bytes), so there is nothing to add.")
+DAMAGED = gettext_lazy(
+    "This photo seems damaged or only partly sent. Please try again."
+)
+UNSTRIPPABLE_LOCATION = gettext_lazy(
     "This photo can't be added: it records where it was taken, and it is too "
     "damaged to remove that safely (save it again from a photo app, or turn "
     "location off, and try again)."
@@ -136,18 +156,36 @@ def identify_format(fh):
         fh.seek(0)
 
 
-def a_or_an(kind):
-    """ "a PDF", "an SVG": a kind of file with its article."""
-    return f"an {kind}" if kind in _AN else f"a {kind}"
+def takes_an(kind):
+    """Whether English says "an" before this kind of file ("an SVG"): the
+    messages pick a whole sentence by it, never glue an article on."""
+    return kind in _AN
 
 
-def not_taken_message(kind=None, filename="", reason=""):
+def not_taken_message(kind=None, filename="", unopened=False):
     """The refusal for a file that is neither a photo nor a video we take:
     what it is (`kind`, or told from the extension of `filename`), else
-    `reason`, then what we take."""
+    (`unopened`) that it doesn't open as a photo, then what we take."""
     kind = kind or (describe_non_image(b"", filename) if filename else None)
-    detail = f" (it's {a_or_an(kind)})" if kind else f" ({reason})" if reason else ""
-    return f"This file isn't a photo or video we can add{detail}. {WE_TAKE}"
+    if kind and takes_an(kind):
+        sentence = _(
+            # Translators: %(kind)s is a kind of file, e.g. "SVG" or "HTML":
+            # one English says "an" before (translate as the "a" message if
+            # that makes no difference in your language).
+            "This file isn't a photo or video we can add (it's an %(kind)s)."
+        ) % {"kind": kind}
+    elif kind:
+        sentence = _(
+            # Translators: %(kind)s is a kind of file, e.g. "PDF" or "ZIP".
+            "This file isn't a photo or video we can add (it's a %(kind)s)."
+        ) % {"kind": kind}
+    elif unopened:
+        sentence = _(
+            "This file isn't a photo or video we can add (it doesn't open as a photo)."
+        )
+    else:
+        sentence = _("This file isn't a photo or video we can add.")
+    return f"{sentence} {WE_TAKE}"
 
 
 def not_allowed_message(fh, head, filename):
@@ -156,7 +194,13 @@ def not_allowed_message(fh, head, filename):
     kind = describe_non_image(head, filename)
     if kind is None:
         kind = identify_format(fh)
-    return not_taken_message(kind, reason="it doesn't open as a photo")
+    return not_taken_message(kind, unopened=True)
+
+
+def localized_number(text):
+    """A number already rounded for a message ("1.5", "930"), with the active
+    language's decimal separator ("1,5" in German)."""
+    return str(number_format(text))
 
 
 def too_many_pixels_message(exc=None, pixels=None):
@@ -173,13 +217,14 @@ def too_many_pixels_message(exc=None, pixels=None):
             if megapixels >= 100
             else f"{megapixels:.1f}".removesuffix(".0")
         )
-        return (
-            f"This photo is too large to add ({shown} megapixels; the most is {limit})."
-        )
-    return (
-        "This photo is too large to add (too many pixels; the most is "
-        f"{limit} megapixels)."
-    )
+        return _(
+            "This photo is too large to add (%(megapixels)s megapixels; the most "
+            "is %(limit)s)."
+        ) % {"megapixels": localized_number(shown), "limit": limit}
+    return _(
+        "This photo is too large to add (too many pixels; the most is %(limit)s "
+        "megapixels)."
+    ) % {"limit": limit}
 
 
 def check_pixels(size):
@@ -198,9 +243,19 @@ def check_animation_pixels(decoded, n_frames, frame_size):
     budget = settings.PHOTO_MAX_DECODE_PIXELS
     if decoded > budget:
         raise RejectedImage(
-            f"This animation is too large to add ({n_frames} frames of "
-            f"{frame_size[0]}×{frame_size[1]}; "
-            f"the most is {budget // 1_000_000} megapixels in all)."
+            ngettext(
+                "This animation is too large to add (%(count)s frame of "
+                "%(width)s×%(height)s; the most is %(limit)s megapixels in all).",
+                "This animation is too large to add (%(count)s frames of "
+                "%(width)s×%(height)s; the most is %(limit)s megapixels in all).",
+                n_frames,
+            )
+            % {
+                "count": n_frames,
+                "width": frame_size[0],
+                "height": frame_size[1],
+                "limit": budget // 1_000_000,
+            }
         )
 
 
@@ -211,9 +266,21 @@ def check_decode_time(started, n_frames, frame_size):
     budget = settings.PHOTO_MAX_DECODE_SECONDS
     if time.thread_time() - started > budget:
         raise RejectedImage(
-            f"This animation takes too long to check, so it can't be added "
-            f"({n_frames} frames of {frame_size[0]}×{frame_size[1]}; "
-            f"the most is {budget:g} s of decoding)."
+            ngettext(
+                "This animation takes too long to check, so it can't be added "
+                "(%(count)s frame of %(width)s×%(height)s; the most is %(limit)s s "
+                "of decoding).",
+                "This animation takes too long to check, so it can't be added "
+                "(%(count)s frames of %(width)s×%(height)s; the most is %(limit)s s "
+                "of decoding).",
+                n_frames,
+            )
+            % {
+                "count": n_frames,
+                "width": frame_size[0],
+                "height": frame_size[1],
+                "limit": localized_number(f"{budget:g}"),
+            }
         )
 
 

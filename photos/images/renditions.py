@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, ImageCms
 
 from photos.images import metadata
@@ -146,7 +147,7 @@ def process(fh, filename=""):
         raise RejectedImage(too_many_pixels_message(exc)) from None
     except MemoryError:
         raise RejectedImage(
-            "This photo is too large to add (checking it needs too much memory)."
+            _("This photo is too large to add (checking it needs too much memory).")
         ) from None
     except Exception:
         raise RejectedImage(DAMAGED) from None

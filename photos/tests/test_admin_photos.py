@@ -211,7 +211,8 @@ class PhotoAdminTests(AdminTestCase):
 
     def test_delete_action_removes_the_files(self):
         self.assertContains(
-            self.client.get(CHANGELIST), "Delete selected photos and their files"
+            self.client.get(CHANGELIST),
+            "Delete now (skips the trash): selected photos and their files",
         )
         data = {
             "action": "delete_selected",

@@ -81,26 +81,31 @@ class BulkModerationTests(TwoAlbumsTestCase):
         self.assertEqual(Photo.objects.filter(album=self.album).count(), 3)
         self.assertEqual(stored_keys(), keys)
 
-    def test_confirmed_delete_removes_rows_and_files_after_commit(self):
+    def test_confirmed_delete_moves_them_to_the_trash_with_their_files(self):
         self.client.force_login(self.alice)
         doomed, kept = self.photos[:2], self.photos[2]
         TakedownRequest.objects.create(photo=doomed[0], reason="me")
+        keys = stored_keys()
         with self.captureOnCommitCallbacks(execute=True):
             response = self.post("delete", doomed, confirmed="1")
         self.assertRedirects(
             response, self.album.get_absolute_url(), fetch_redirect_response=False
         )
         self.assertEqual(list(Photo.objects.filter(album=self.album)), [kept])
-        self.assertFalse(TakedownRequest.objects.exists())
         self.assertEqual(
-            stored_keys(f"albums/{self.album.pk}/"), sorted(kept.storage_keys)
+            set(
+                Photo.all_objects.filter(deleted_at__isnull=False).values_list(
+                    "pk", flat=True
+                )
+            ),
+            {p.pk for p in doomed},
         )
-        self.assertEqual(
-            stored_keys(f"albums/{self.other_album.pk}/"),
-            sorted(self.bobs.storage_keys),
-        )
+        # Rows, take-down requests and files wait for the purge or a restore.
+        self.assertTrue(TakedownRequest.objects.exists())
+        self.assertEqual(stored_keys(), keys)
         self.assertContains(
-            self.client.get(self.album.get_absolute_url()), "Deleted 2 photos."
+            self.client.get(self.album.get_absolute_url()),
+            "Moved 2 photos to the trash: restore them from",
         )
 
     def test_deleting_the_cover_picks_another(self):
@@ -248,7 +253,7 @@ class CoverQueriesTests(BaseTestCase):
             q["sql"] for q in queries if q["sql"].startswith('UPDATE "albums_album"')
         ]
 
-    def test_deleting_fifty_photos_updates_the_album_once(self):
+    def test_trashing_fifty_photos_updates_the_album_once(self):
         photos = bulk_photos(self.album, 50)
         self.album.thumbnail = photos[0]
         self.album.save()
@@ -258,8 +263,8 @@ class CoverQueriesTests(BaseTestCase):
         with CaptureQueriesContext(connection) as queries:
             self.client.post(url, {**data, "confirmed": "1"})
         self.assertEqual(Photo.objects.filter(album=self.album).count(), 1)
-        # Django's SET_NULL on the deleted cover, then the one cover refresh.
-        self.assertEqual(len(self.album_updates(queries.captured_queries)), 2)
+        # To the trash: one cover refresh (photos.trash.trash_photos).
+        self.assertEqual(len(self.album_updates(queries.captured_queries)), 1)
         self.album.refresh_from_db()
         self.assertEqual(self.album.thumbnail, photos[-1])
 

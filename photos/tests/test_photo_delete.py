@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.urls import reverse
 
 from albums.tests.base import BaseTestCase, make_image_bytes, stored_keys
@@ -12,14 +14,22 @@ class PhotoDeleteTests(BaseTestCase):
         )
         self.url = reverse("photo_delete", args=[self.album.code, self.photo.pk])
 
-    def test_uploader_confirms_then_deletes_and_files_go(self):
+    def test_uploader_confirms_then_it_goes_to_the_trash_with_its_files(self):
         self.client.force_login(self.bob)
-        self.assertContains(self.client.get(self.url), "Delete this photo?")
+        page = self.client.get(self.url)
+        self.assertContains(page, "Delete this photo?")
+        self.assertContains(page, "goes to the trash for 14 days")
+        keys = stored_keys()
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(self.url)
-        self.assertEqual(response.status_code, 302)
+            response = self.client.post(self.url, follow=True)
+        self.assertContains(response, "Moved party.jpg to the trash: restore it from")
+        self.assertContains(
+            response, f'href="{reverse("album_trash", args=[self.album.code])}"'
+        )
         self.assertFalse(Photo.objects.exists())
-        self.assertEqual(stored_keys(), [])
+        self.assertIsNotNone(Photo.all_objects.get(pk=self.photo.pk).deleted_at)
+        # Its files wait in storage until the purge (photos/tests/test_trash_purge.py).
+        self.assertEqual(stored_keys(), keys)
 
     def test_owner_and_staff_may_delete(self):
         for user in (self.alice, self.staff):
@@ -53,7 +63,9 @@ class PhotoDeleteTests(BaseTestCase):
             )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(Photo.objects.filter(pk=photo_id).exists())
-        self.assertEqual(stored_keys(), sorted(self.photo.storage_keys))
+        self.assertTrue(Photo.all_objects.filter(pk=photo_id).exists())
+        guest_keys = Photo.all_objects.get(pk=photo_id).storage_keys
+        self.assertEqual(stored_keys(), sorted(self.photo.storage_keys + guest_keys))
 
     def test_guest_cannot_delete_someone_elses_photo(self):
         other_guest_photo = add_photo(
@@ -85,4 +97,14 @@ class PhotoDeleteTests(BaseTestCase):
     def test_json_answer(self):
         self.client.force_login(self.bob)
         response = self.client.post(self.url, HTTP_ACCEPT="application/json")
-        self.assertEqual(response.json(), {"deleted": self.photo.pk})
+        trashed = Photo.all_objects.get(pk=self.photo.pk)
+        self.assertEqual(
+            response.json(),
+            {
+                "deleted": self.photo.pk,
+                "trash_url": f"/a/{self.album.code}/trash/",
+                "restorable_until": (
+                    trashed.deleted_at + timedelta(days=14)
+                ).isoformat(),
+            },
+        )

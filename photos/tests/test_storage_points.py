@@ -13,6 +13,7 @@ from django.urls import reverse
 from albums.tests.base import BaseTestCase, make_image_bytes, stored_keys
 from core.middleware import STORAGE_UNAVAILABLE
 from core.storage.presign import S3Presigner
+from photos import trash
 from photos.models import Photo
 from photos.tests.helpers import add_photo, corpus_bytes, upload
 
@@ -122,6 +123,13 @@ class PresignFailureTests(BaseTestCase):
 
 
 class DeleteFailureTests(BaseTestCase):
+    # Deleting for good: a trashed photo's "Delete now" (photos.trash).
+    def delete_now(self, photo, **extra):
+        trash.trash_photos(Photo.objects.filter(pk=photo.pk))
+        return self.client.post(
+            reverse("album_trash_delete", args=[self.album.code, photo.pk]), **extra
+        )
+
     def test_delete_failing_after_commit_is_logged_and_left_for_reconcile(self):
         photo = add_photo(self.album, make_image_bytes())
         keys = sorted(photo.storage_keys)
@@ -132,11 +140,9 @@ class DeleteFailureTests(BaseTestCase):
             self.assertLogs("core.storage", "ERROR") as logs,
             self.captureOnCommitCallbacks(execute=True),
         ):
-            response = self.client.post(
-                reverse("photo_delete", args=[self.album.code, photo.pk])
-            )
+            response = self.delete_now(photo)
         self.assertEqual(response.status_code, 302)
-        self.assertFalse(Photo.objects.exists())
+        self.assertFalse(Photo.all_objects.exists())
         self.assertIn("reconcile_storage", logs.output[0])
         self.assertEqual(stored_keys(), keys)  # left for reconcile_storage
 
@@ -150,9 +156,6 @@ class DeleteFailureTests(BaseTestCase):
             self.assertLogs("core.storage", "ERROR"),
             self.captureOnCommitCallbacks(execute=True),
         ):
-            response = self.client.post(
-                reverse("photo_delete", args=[self.album.code, photo.pk]),
-                HTTP_ACCEPT="application/json",
-            )
-        self.assertEqual(response.status_code, 200)
+            response = self.delete_now(photo)
+        self.assertEqual(response.status_code, 302)
         self.assertEqual(stored_keys(), [keys[0]])

@@ -254,7 +254,7 @@ class AnimationTests(SimpleTestCase):
         ]  # past frame 100: only the last frame is broken
         with Image.open(io.BytesIO(cut)) as im:
             self.assertGreater(im.n_frames, 100)
-        with self.assertRaisesMessage(images.RejectedImage, images.DAMAGED):
+        with self.assertRaisesMessage(images.RejectedImage, str(images.DAMAGED)):
             images.process(io.BytesIO(cut))
 
     @override_settings(PHOTO_MAX_DECODE_PIXELS=1_000_000)
@@ -291,7 +291,10 @@ class AnimationTests(SimpleTestCase):
             "(40000 frames of 1×1; the most is 0.2 s of decoding).",
         ):
             images.process(io.BytesIO(corpus_bytes("hostile/uber.gif")))
-        self.assertLess(time.thread_time() - started, 0.6)
+        # The budget plus the checks around it: well under the seconds the
+        # whole animation takes, with room for a busy machine (CPU time
+        # grows when both cores are shared).
+        self.assertLess(time.thread_time() - started, 1.0)
         # A short one is within it.
         self.assertEqual(images.process(io.BytesIO(make_gif(20))).format, "GIF")
 
@@ -362,7 +365,7 @@ class PixelLimitTests(SimpleTestCase):
         # Under the limit, the same file gets as far as decoding, and fails there.
         with (
             override_settings(PHOTO_MAX_PIXELS=2_000_000),
-            self.assertRaisesMessage(images.RejectedImage, images.DAMAGED),
+            self.assertRaisesMessage(images.RejectedImage, str(images.DAMAGED)),
         ):
             images.process(io.BytesIO(self.OVER))
 

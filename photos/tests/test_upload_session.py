@@ -69,7 +69,7 @@ class ParallelUploadSessionTests(BaseTestCase):
             response = self.client.post(
                 reverse("photo_delete", args=[self.album.code, photo.pk]), **JSON
             )
-            self.assertEqual(response.json(), {"deleted": photo.pk})
+            self.assertEqual(response.json()["deleted"], photo.pk)
         self.assertFalse(self.album.photos.exists())
 
     def test_an_upload_without_the_cookie_gives_one(self):

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from albums.tests.base import BaseTestCase, store_photo
+from albums.words import count_words
 from photos.tests.clips import ffmpeg_or_skip, store_clip
-from photos.views import _count_label
 
 
 def summary(response):
@@ -38,7 +38,7 @@ class CountLabelTests(BaseTestCase):
         }
         for (count, videos), label in cases.items():
             with self.subTest(count=count, videos=videos):
-                self.assertEqual(_count_label(count, videos), label)
+                self.assertEqual(count_words(count - videos, videos), label)
 
 
 class VideoGridTests(BaseTestCase):

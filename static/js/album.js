@@ -159,7 +159,7 @@
   var observer = null;
 
   if (moreLink && moreUrl) {
-    moreLink.textContent = "Load more";
+    moreLink.textContent = gettext("Load more");
     moreLink.addEventListener("click", function (event) {
       if (!moreUrl) return;
       event.preventDefault();
@@ -218,7 +218,7 @@
       return added;
     }, function (error) {
       done();
-      if (pageStatus) pageStatus.textContent = "Couldn't load more photos. Load more to try again.";
+      if (pageStatus) pageStatus.textContent = gettext("Couldn't load more photos. Load more to try again.");
       throw error;
     });
     return loading;
@@ -248,13 +248,16 @@
   section.insertBefore(live, heading ? heading.nextSibling : section.firstChild);
   pill.addEventListener("click", showNew);
 
+  // "3 new photos", "1 new video", "3 new photos and 2 videos".
   function newLabel(items) {
     var videos = items.filter(function (item) { return item.is_video; }).length;
     var photos = items.length - videos;
-    var words = [];
-    if (photos) words.push(photos + " new photo" + (photos === 1 ? "" : "s"));
-    if (videos) words.push(videos + (photos ? " video" : " new video") + (videos === 1 ? "" : "s"));
-    return words.join(" and ");
+    var photoWords = interpolate(ngettext("%(count)s new photo", "%(count)s new photos", photos), {count: photos}, true);
+    if (!videos) return photoWords;
+    if (!photos) return interpolate(ngettext("%(count)s new video", "%(count)s new videos", videos), {count: videos}, true);
+    var videoWords = interpolate(ngettext("%(count)s video", "%(count)s videos", videos), {count: videos}, true);
+    // Translators: "3 new photos and 2 videos": the two counts are "%(count)s new photo(s)" and "%(count)s video(s)".
+    return interpolate(gettext("%(photos)s and %(videos)s"), {photos: photoWords, videos: videoWords}, true);
   }
 
   function updatePill() {
@@ -263,7 +266,8 @@
       pill.textContent = "";
       return;
     }
-    pill.textContent = newLabel(pending) + " – show";
+    // Translators: a button over the album's grid, "3 new photos – show".
+    pill.textContent = interpolate(gettext("%(what)s – show"), {what: newLabel(pending)}, true);
     pill.hidden = false;
   }
 

@@ -15,13 +15,13 @@
   if (bar) {
     hint = document.createElement("span");
     hint.className = "bulk-hint muted";
-    hint.textContent = "Tick photos to hide or delete several at once.";
+    hint.textContent = gettext("Tick photos to hide or delete several at once.");
     bar.insertBefore(hint, bar.firstChild);
   }
 
   function update() {
     var selected = form.querySelectorAll("input[name=photos]:checked").length;
-    if (count) count.textContent = selected ? selected + " selected" : "";
+    if (count) count.textContent = selected ? interpolate(ngettext("%(count)s selected", "%(count)s selected", selected), { count: selected }, true) : "";
     for (var i = 0; i < buttons.length; i++) buttons[i].hidden = selected === 0;
     if (hint) hint.hidden = selected > 0;
     if (bar) bar.classList.toggle("is-idle", selected === 0);

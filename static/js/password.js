@@ -19,7 +19,7 @@
       button.setAttribute("aria-pressed", shown ? "true" : "false");
       // "Show password" or "Hide password" to a screen reader; Show or
       // Hide on screen, leaving the field the room.
-      word.textContent = shown ? "Hide" : "Show";
+      word.textContent = shown ? pgettext("password toggle", "Hide") : pgettext("password toggle", "Show");
     }
 
     button.addEventListener("click", function () {

@@ -28,7 +28,7 @@
   bar.className = "save-bar";
   bar.hidden = true;
   bar.setAttribute("role", "group");
-  bar.setAttribute("aria-label", "Save to your phone");
+  bar.setAttribute("aria-label", gettext("Save to your phone"));
   var message = document.createElement("p");
   message.className = "save-message";
   message.setAttribute("aria-live", "polite");
@@ -39,7 +39,7 @@
   var cancel = document.createElement("button");
   cancel.type = "button";
   cancel.className = "button button-secondary";
-  cancel.textContent = "Done";
+  cancel.textContent = gettext("Done");
   bar.appendChild(message);
   bar.appendChild(save);
   bar.appendChild(cancel);
@@ -66,7 +66,9 @@
       var text = document.createElement("span");
       text.className = "visually-hidden";
       var img = tile.querySelector("img");
-      text.textContent = "Select " + (img ? img.alt : "photo " + input.value);
+      // Translators: a photo's checkbox, "Select <the photo's description>" to a screen reader.
+      text.textContent = img ? interpolate(gettext("Select %(photo)s"), { photo: img.alt }, true)
+        : interpolate(gettext("Select photo %(number)s"), { number: input.value }, true);
       label.appendChild(input);
       label.appendChild(text);
       tile.appendChild(label);
@@ -90,10 +92,10 @@
     if (ready && ready.ids !== ids.join(",")) ready = null;
     var n = ids.length;
     save.disabled = n === 0;
-    if (ready) save.textContent = "Ready: tap to save " + n;
-    else save.textContent = "Save " + n + " to your phone";
-    if (n > MAX) say("You can save up to " + MAX + " at a time: untick some, or use Download all.");
-    else if (!n) say("Tap photos to pick them.");
+    if (ready) save.textContent = interpolate(ngettext("Ready: tap to save %(count)s", "Ready: tap to save %(count)s", n), { count: n }, true);
+    else save.textContent = interpolate(ngettext("Save %(count)s to your phone", "Save %(count)s to your phone", n), { count: n }, true);
+    if (n > MAX) say(interpolate(ngettext("You can save up to %(count)s at a time: untick some, or use Download all.", "You can save up to %(count)s at a time: untick some, or use Download all.", MAX), { count: MAX }, true));
+    else if (!n) say(gettext("Tap photos to pick them."));
     else if (!ready) say("");
   }
 
@@ -139,22 +141,26 @@
   }
 
   function failed(error) {
-    say("Couldn't save to your phone" + (error && error.message ? " (" + error.message + ")" : "") +
-        ". Try Download all instead.");
+    if (error && error.message) {
+      // Translators: %(reason)s is what went wrong, such as "those photos are gone".
+      say(interpolate(gettext("Couldn't save to your phone (%(reason)s). Try Download all instead."), { reason: error.message }, true));
+    } else {
+      say(gettext("Couldn't save to your phone. Try Download all instead."));
+    }
   }
 
   function share(files) {
     return navigator.share({ files: files }).then(function () {
       ready = null;
       update();
-      say("Saved " + files.length + ".");
+      say(interpolate(ngettext("Saved %(count)s.", "Saved %(count)s.", files.length), { count: files.length }, true));
     }, function (error) {
       if (error && error.name === "AbortError") return;   // they closed the sheet
       if (error && error.name === "NotAllowedError" && !ready) {
         // Fetching took the tap's time: the files are here, one more tap.
         ready = { ids: selectedIds().join(","), files: files };
         update();
-        say("Your photos are ready.");
+        say(gettext("Your photos are ready."));
         return;
       }
       ready = null;
@@ -168,15 +174,18 @@
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (data) {
-          if (!response.ok) throw new Error(data.error || "the server said no");
+          if (!response.ok) {
+            // Translators: why saving failed, said in "Couldn't save to your phone (%(reason)s)."
+            throw new Error(data.error || gettext("the server said no"));
+          }
           return data.files;
         });
       })
       .then(function (items) {
-        if (!items.length) throw new Error("those photos are gone");
+        if (!items.length) throw new Error(gettext("those photos are gone"));
         return Promise.all(items.map(function (item) {
           return fetch(item.url).then(function (response) {
-            if (!response.ok) throw new Error(item.filename + " didn't load");
+            if (!response.ok) throw new Error(interpolate(gettext("%(filename)s didn't load"), { filename: item.filename }, true));
             return response.blob();
           }).then(function (blob) {
             return new File([blob], item.filename, { type: item.content_type });
@@ -192,11 +201,11 @@
     if (ready && ready.ids === ids.join(",")) { share(ready.files); return; }
     busy = true;
     save.disabled = true;
-    save.textContent = "Preparing " + ids.length + "…";
+    save.textContent = interpolate(ngettext("Preparing %(count)s…", "Preparing %(count)s…", ids.length), { count: ids.length }, true);
     say("");
     fetchFiles(ids).then(function (files) {
       busy = false;
-      if (!navigator.canShare({ files: files })) throw new Error("this phone can't share these files");
+      if (!navigator.canShare({ files: files })) throw new Error(gettext("this phone can't share these files"));
       return share(files);
     }).catch(function (error) {
       busy = false;

@@ -32,7 +32,7 @@
       ? navigator.clipboard.writeText(link.value).then(function () { return true; }, copyWithSelection)
       : Promise.resolve(copyWithSelection());
     return copied.then(function (ok) {
-      say(ok ? "Link copied" : "Select the link above and copy it");
+      say(ok ? gettext("Link copied") : gettext("Select the link above and copy it"));
       if (!ok) { link.focus(); link.select(); }
     });
   }
@@ -55,7 +55,7 @@
           sent = Promise.reject(error);
         }
         sent.then(function () {
-          say("Link sent");
+          say(gettext("Link sent"));
         }, function (error) {
           // Closing the share sheet is no failure; anything else falls back to Copy.
           if (!error || error.name !== "AbortError") { copy(); }

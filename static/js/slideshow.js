@@ -24,6 +24,7 @@
   var status = show.querySelector("[data-slideshow-status]");
   var pauseButton = show.querySelector("[data-slideshow-pause]");
   var fullscreenButton = show.querySelector("[data-slideshow-fullscreen]");
+  // It may carry the hosts' slideshow key (?key=), passed on to every poll.
   var photosUrl = show.dataset.photosUrl;
   var slideMs = parseInt(show.dataset.slideMs, 10) || 6000;
   var pollMs = parseInt(show.dataset.pollMs, 10) || 8000;
@@ -50,8 +51,11 @@
   // Set once the album answers 404 (deleted, merged, or a new code): the show
   // stops asking, so a forgotten TV doesn't poll a dead code all night.
   var gone = false;
-  var GONE = "This album is gone or has moved (the host may have made a new code). " +
-    "Ask the host for the new link.";
+  var GONE = gettext("This album is gone or has moved (the host may have made a new code). Ask the host for the new link.");
+
+  function photosQuery(query) {
+    return photosUrl + (photosUrl.indexOf("?") < 0 ? "?" : "&") + query;
+  }
 
   function getJson(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
@@ -84,13 +88,16 @@
   }
 
   function captionFor(photo) {
-    var text = photo.uploader || "A guest";
+    // Translators: who added the photo on screen, when they gave no name.
+    var text = photo.uploader || gettext("A guest");
     return photo.description ? photo.description.slice(0, 150) + " · " + text : text;
   }
 
   function labelFor(photo) {
     if (photo.description) return photo.description.slice(0, 150);
-    return (photo.is_video ? "Video" : "Photo") + " by " + (photo.uploader || "a guest");
+    if (!photo.uploader) return photo.is_video ? gettext("Video by a guest") : gettext("Photo by a guest");
+    var label = photo.is_video ? gettext("Video by %(name)s") : gettext("Photo by %(name)s");
+    return interpolate(label, {name: photo.uploader}, true);
   }
 
   // Fade the slide in over the one on screen.
@@ -316,7 +323,7 @@
   // reload, since we have no URLs for it.
   function reconcile() {
     if (!visible || (visible.count === photos.length && visible.idSum === idSum())) return null;
-    return getJson(photosUrl + "?ids=1").then(function (body) {
+    return getJson(photosQuery("ids=1")).then(function (body) {
       var known = {};
       photos.forEach(function (photo) { known[photo.id] = true; });
       keepOnly(body.ids);
@@ -326,14 +333,14 @@
   }
 
   function poll() {
-    loadFrom(photosUrl + "?after=" + newestId, []).then(function (items) {
+    loadFrom(photosQuery("after=" + newestId), []).then(function (items) {
       var hadNone = !photos.length;
       add(items);
       setStatus("");
       if (hadNone && photos.length) { firstPhoto(); schedule(); }
       return reconcile();
     }).catch(function () {
-      if (!stopIfGone()) setStatus("Can't reach PartyShots just now; trying again…");
+      if (!stopIfGone()) setStatus(gettext("Can't reach PartyShots just now; trying again…"));
     }).then(function () {
       if (!gone) setTimeout(poll, pollMs);
     });
@@ -356,7 +363,7 @@
 
   function togglePause() {
     paused = !paused;
-    pauseButton.textContent = paused ? "Play" : "Pause";
+    pauseButton.textContent = paused ? gettext("Play") : gettext("Pause");
     pauseButton.setAttribute("aria-pressed", String(paused));
     if (clip && clip === current) {
       if (paused) clip.pause();
@@ -404,7 +411,7 @@
   });
   wake();
 
-  setStatus("Loading the album…");
+  setStatus(gettext("Loading the album…"));
   loadFrom(photosUrl, []).then(function (items) {
     add(items);
     fresh = [];
@@ -419,7 +426,7 @@
     else firstPhoto();
     schedule();
   }).catch(function () {
-    if (!stopIfGone()) setStatus("Can't reach PartyShots just now; trying again…");
+    if (!stopIfGone()) setStatus(gettext("Can't reach PartyShots just now; trying again…"));
   }).then(function () {
     if (gone) return;
     setTimeout(poll, pollMs);

@@ -61,16 +61,20 @@
   var list = card.querySelector("[data-upload-results]");
   var albumCode = form.dataset.album || "";
   var startUrl = form.dataset.startUrl;
-  var GONE = "This album is gone or has moved (the host may have made a new code). " +
-    "Ask the host for the new link.";
-  var OFFLINE = "No connection.";
-  var DROPPED = "The connection dropped.";
+  var GONE = gettext("This album is gone or has moved (the host may have made a new code). Ask the host for the new link.");
+  var OFFLINE = gettext("No connection.");
+  var DROPPED = gettext("The connection dropped.");
   // Rows in these states are not finished: leaving the page asks first.
   var UNFINISHED = ["pending", "uploading", "retrying", "processing", "failed"];
   // ...and in these the page is working on them: the screen is kept on.
   var WORKING = ["pending", "uploading", "retrying", "processing"];
   var FINAL = ["added", "duplicate", "rejected"];
   var MiB = 1024 * 1024;
+  // Numbers as the page's language writes them ("3.2" in English, "3,2" in
+  // German); no thousands separators, as the server writes counts.
+  var LANGUAGE = document.documentElement.lang || undefined;
+  var ONE_DECIMAL = numberFormat({minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false});
+  var WHOLE = numberFormat({maximumFractionDigits: 0, useGrouping: false});
 
   var notice = el("p", "upload-notice");
   notice.setAttribute("role", "status");
@@ -84,12 +88,13 @@
   var summaryLeft = el("span", "upload-summary-left");
   summaryLeft.setAttribute("aria-hidden", "true"); // changes every second
   var details = el("span", "upload-details", " – ");
-  var detailsButton = el("button", "link-button upload-details-button", "details");
+  // Translators: a link-like button after the upload summary, "3 photos added – details".
+  var detailsButton = el("button", "link-button upload-details-button", gettext("details"));
   detailsButton.type = "button";
   detailsButton.setAttribute("aria-expanded", "false");
   if (list.id) detailsButton.setAttribute("aria-controls", list.id);
   details.appendChild(detailsButton);
-  var retryAll = el("button", "button button-secondary upload-retry-all", "Retry all");
+  var retryAll = el("button", "button button-secondary upload-retry-all", gettext("Retry all"));
   retryAll.type = "button";
   var retryAllSpace = el("span", "", " ");
   retryAllSpace.appendChild(retryAll);
@@ -135,25 +140,49 @@
     return /[.!?)]$/.test(text) ? text : text + ".";
   }
 
+  function numberFormat(options) {
+    try {
+      return new Intl.NumberFormat(LANGUAGE, options);
+    } catch (e) {
+      return null; // no Intl, or a language it doesn't know: as in English
+    }
+  }
+
   function megabytes(bytes) {
-    return (bytes / MiB).toFixed(1);
+    var value = bytes / MiB;
+    return ONE_DECIMAL ? ONE_DECIMAL.format(value) : value.toFixed(1);
+  }
+
+  function kilobytes(bytes, least) {
+    var value = Math.max(least, Math.round(bytes / 1024));
+    return WHOLE ? WHOLE.format(value) : String(value);
   }
 
   // "3.2 of 8.1 MB"; "120 of 340 KB" for a file under a megabyte.
   function bytesOf(sent, total) {
-    if (total >= MiB) return megabytes(sent) + " of " + megabytes(total) + " MB";
-    return Math.round(sent / 1024) + " of " + Math.max(1, Math.round(total / 1024)) + " KB";
+    if (total >= MiB) {
+      // Translators: how much of a file was sent, in megabytes: "3.2 of 8.1 MB".
+      return interpolate(gettext("%(sent)s of %(total)s MB"), {sent: megabytes(sent), total: megabytes(total)}, true);
+    }
+    // Translators: how much of a file was sent, in kilobytes: "120 of 340 KB".
+    return interpolate(gettext("%(sent)s of %(total)s KB"), {sent: kilobytes(sent, 0), total: kilobytes(total, 1)}, true);
   }
 
   // "about 20 s left", "about 3 min left": rounded, as a guest reads it.
   function aboutLeft(seconds) {
     if (!(seconds >= 0) || seconds === Infinity) return "";
-    if (seconds < 7.5) return "a few seconds left";
+    if (seconds < 7.5) return gettext("a few seconds left");
     var fives = Math.round(seconds / 5) * 5;
-    if (fives < 60) return "about " + fives + " s left";
+    if (fives < 60) {
+      // Translators: the time an upload still needs, "about 20 s left" (s: seconds).
+      return interpolate(ngettext("about %(seconds)s s left", "about %(seconds)s s left", fives), {seconds: fives}, true);
+    }
     var minutes = Math.round(seconds / 60);
-    if (minutes < 60) return "about " + minutes + " min left";
-    return "more than an hour left";
+    if (minutes < 60) {
+      // Translators: the time an upload still needs, "about 3 min left" (min: minutes).
+      return interpolate(ngettext("about %(minutes)s min left", "about %(minutes)s min left", minutes), {minutes: minutes}, true);
+    }
+    return gettext("more than an hour left");
   }
 
   function extensionOf(name) {
@@ -172,13 +201,36 @@
     return "file";
   }
 
-  // "3 photos", "1 video", "5 photos and videos": the words for `number`
-  // files of these uploads' kinds.
-  function things(number, among) {
+  // What these uploads are, for the summary's words: "photo", "video" or
+  // "mixed" (photos and videos).
+  function kindsOf(among) {
     var videos = among.filter(function (upload) { return upload.kind === "video"; }).length;
-    var noun = !videos ? "photo" : videos === among.length ? "video" : "photos and videos";
-    if (noun === "photos and videos") return number + " " + noun;
-    return number + " " + noun + (number === 1 ? "" : "s");
+    return !videos ? "photo" : videos === among.length ? "video" : "mixed";
+  }
+
+  // "3 of 12 photos added", "1 of 2 videos added", "3 of 5 photos and videos
+  // added": `done` of these uploads, while they go.
+  function addedOf(done, among) {
+    var total = among.length;
+    var kinds = kindsOf(among);
+    var format = kinds === "video"
+      ? ngettext("%(done)s of %(total)s video added", "%(done)s of %(total)s videos added", total)
+      // Translators: the singular is never shown (there are at least two: a photo and a video).
+      : kinds === "mixed" ? ngettext("%(done)s of %(total)s photo and video added", "%(done)s of %(total)s photos and videos added", total)
+      : ngettext("%(done)s of %(total)s photo added", "%(done)s of %(total)s photos added", total);
+    return interpolate(format, {done: done, total: total}, true);
+  }
+
+  // "3 photos added", "1 video added", "5 photos and videos added".
+  function added(among) {
+    var count = among.length;
+    var kinds = kindsOf(among);
+    var format = kinds === "video"
+      ? ngettext("%(count)s video added", "%(count)s videos added", count)
+      // Translators: the singular is never shown (there are at least two: a photo and a video).
+      : kinds === "mixed" ? ngettext("%(count)s photo and video added", "%(count)s photos and videos added", count)
+      : ngettext("%(count)s photo added", "%(count)s photos added", count);
+    return interpolate(format, {count: count}, true);
   }
 
   function newId() {
@@ -251,12 +303,16 @@
     if (status === 404) throw new Problem(onStart ? "gone" : "lost", GONE);
     if (status === 429) {
       var seconds = parseInt(answer.body.retry_after, 10);
-      throw new Problem("retry", error || "Too many uploads right now.", isNaN(seconds) ? undefined : seconds * 1000);
+      throw new Problem("retry", error || gettext("Too many uploads right now."), isNaN(seconds) ? undefined : seconds * 1000);
     }
-    if (status >= 500 || status === 408) throw new Problem("retry", error || "The server is busy (HTTP " + status + ").");
-    if (status === 409) throw new Problem("conflict", error || "This upload changed meanwhile.");
-    if (status === 403 && onStart) throw new Problem("closed", error || "Uploads are closed.");
-    throw new Problem("refused", error || "The server could not take this file (HTTP " + status + ").");
+    if (status >= 500 || status === 408) throw new Problem("retry", error || busy(status));
+    if (status === 409) throw new Problem("conflict", error || gettext("This upload changed meanwhile."));
+    if (status === 403 && onStart) throw new Problem("closed", error || gettext("Uploads are closed."));
+    throw new Problem("refused", error || interpolate(gettext("The server could not take this file (HTTP %(status)s)."), {status: status}, true));
+  }
+
+  function busy(status) {
+    return interpolate(gettext("The server is busy (HTTP %(status)s)."), {status: status}, true);
   }
 
   // ---- One file ----------------------------------------------------------------
@@ -299,8 +355,8 @@
     this.progress = el("progress");
     this.progress.max = 100;
     this.progress.value = 0;
-    this.progress.setAttribute("aria-label", "Upload of " + this.name);
-    this.message = el("span", "upload-message", "Waiting…");
+    this.progress.setAttribute("aria-label", interpolate(gettext("Upload of %(name)s"), {name: this.name}, true));
+    this.message = el("span", "upload-message", gettext("Waiting…"));
     // The progress bar tells screen readers how far it is; the numbers
     // changing many times a second would only chatter in the live region.
     this.bytes = el("span", "upload-bytes");
@@ -412,9 +468,9 @@
   // finish. Resolves when the slot is free again.
   Upload.prototype.run = async function () {
     var generation = this.generation;
-    if (this.phase === "check") this.set("processing", "Checking…");
-    else if (this.restored && this.recheck && !this.failures) this.set("uploading", "Resuming…");
-    else this.set("uploading", this.failures ? "Uploading again…" : "Uploading…");
+    if (this.phase === "check") this.set("processing", gettext("Checking…"));
+    else if (this.restored && this.recheck && !this.failures) this.set("uploading", gettext("Resuming…"));
+    else this.set("uploading", this.failures ? gettext("Uploading again…") : gettext("Uploading…"));
     try {
       if (!this.session) await this.begin(generation);
       if (this.recheck) await this.lookAgain(generation);
@@ -425,7 +481,7 @@
     } catch (problem) {
       if (!(problem instanceof Problem)) {
         setTimeout(function () { throw problem; }); // a bug: let it show
-        problem = new Problem("retry", "Something went wrong.");
+        problem = new Problem("retry", gettext("Something went wrong."));
       }
       if (generation === this.generation) this.problem(problem);
     }
@@ -531,8 +587,8 @@
           end(null, xhr.getResponseHeader("ETag"));
         } else {
           end(new Problem("retry", xhr.status >= 500
-            ? "The server is busy (HTTP " + xhr.status + ")."
-            : "The upload was interrupted (HTTP " + xhr.status + ")."));
+            ? busy(xhr.status)
+            : interpolate(gettext("The upload was interrupted (HTTP %(status)s)."), {status: xhr.status}, true)));
         }
       });
       ["error", "abort", "timeout"].forEach(function (name) {
@@ -546,7 +602,7 @@
   };
 
   Upload.prototype.finish = async function (generation) {
-    this.set("processing", "Checking…");
+    this.set("processing", gettext("Checking…"));
     var answer = expectOk(await api("POST", this.session.finish_url));
     this.still(generation);
     this.ok();
@@ -566,7 +622,7 @@
       this.recheck = true;
       this.again = true;
     } else {
-      this.set("processing", "Checking…");
+      this.set("processing", gettext("Checking…"));
     }
   };
 
@@ -591,7 +647,7 @@
         upload.answer(status);
         if (upload.phase === "check") {
           if (Date.now() - upload.checkingSince < setting("giveUpMs", 10 * 60 * 1000)) upload.poll();
-          else upload.giveUp("The server has not finished checking this photo."); // Retry asks again
+          else upload.giveUp(gettext("The server has not finished checking this photo.")); // Retry asks again
         }
       } catch (problem) {
         if (!(problem instanceof Problem)) throw problem;
@@ -657,14 +713,17 @@
     upload.failures += 1;
     var reason = navigator.onLine === false ? OFFLINE : problem.message;
     if (now - upload.failingSince >= setting("giveUpMs", 10 * 60 * 1000)) {
-      upload.giveUp(reason + " Not sent yet: tap Retry.");
+      // Translators: %(reason)s is what went wrong, a sentence such as "No connection.".
+      upload.giveUp(interpolate(gettext("%(reason)s Not sent yet: tap Retry."), {reason: reason}, true));
       return;
     }
     var base = setting("retryDelayMs", 1000);
     var wait = Math.min(setting("retryMaxDelayMs", 60 * 1000), base * Math.pow(2, upload.failures - 1));
     if (problem.retryAfterMs !== undefined) wait = Math.max(wait, problem.retryAfterMs);
     upload.notBefore = problem.retryAfterMs !== undefined ? now + wait : 0;
-    upload.set("retrying", reason + " Trying again in " + Math.max(1, Math.round(wait / 1000)) + " s…");
+    var seconds = Math.max(1, Math.round(wait / 1000));
+    // Translators: %(reason)s is what went wrong, a sentence such as "No connection."; s: seconds.
+    upload.set("retrying", interpolate(ngettext("%(reason)s Trying again in %(seconds)s s…", "%(reason)s Trying again in %(seconds)s s…", seconds), {reason: reason, seconds: seconds}, true));
     clearTimeout(upload.timer);
     upload.timer = setTimeout(function () {
       upload.timer = null;
@@ -680,9 +739,9 @@
     upload.timer = null;
     upload.recheck = true;
     upload.set("failed", message);
-    var button = el("button", "button button-secondary", "Retry");
+    var button = el("button", "button button-secondary", gettext("Retry"));
     button.type = "button";
-    button.setAttribute("aria-label", "Retry " + upload.name);
+    button.setAttribute("aria-label", interpolate(gettext("Retry %(name)s"), {name: upload.name}, true));
     button.addEventListener("click", function () {
       upload.ok();
       enqueue(upload);
@@ -697,8 +756,8 @@
     forget(this);
     var name = this.name;
     var message = result.status === "rejected"
-      ? sentence(String(result.message || "Refused").replace(name + ": ", ""))
-      : result.status === "duplicate" ? "Already in the album." : "Added.";
+      ? sentence(String(result.message || gettext("Refused")).replace(name + ": ", ""))
+      : result.status === "duplicate" ? gettext("Already in the album.") : gettext("Added.");
     this.set(result.status, message);
     if (result.photo && result.photo.thumbnail_url) {
       var link = el("a");
@@ -707,7 +766,7 @@
       img.alt = "";
       img.width = 64;
       img.height = 64;
-      link.setAttribute("aria-label", "Open " + name);
+      link.setAttribute("aria-label", interpolate(gettext("Open %(name)s"), {name: name}, true));
       link.appendChild(img);
       // The preview stays until the thumbnail has come, so the row never
       // goes blank in between.
@@ -718,6 +777,10 @@
       img.src = result.photo.thumbnail_url;
       this.thumb = link;
       if (result.status === "added") addToGrid(result.photo, name);
+    }
+    // The card's "Get the album link when it's ready" (guest_email.js).
+    if (result.status === "added") {
+      card.dispatchEvent(new CustomEvent("partyshots:upload-added", {bubbles: true}));
     }
     if (this.releaseLock) this.releaseLock();
   };
@@ -731,7 +794,7 @@
     if (upload.queued || upload.active) return;
     upload.queued = true;
     upload.set(upload.phase === "check" ? "processing" : "pending",
-      upload.phase === "check" ? "Checking…" : "Waiting…");
+      upload.phase === "check" ? gettext("Checking…") : gettext("Waiting…"));
     queue.push(upload);
     pump();
   }
@@ -800,21 +863,25 @@
   // While files go: "3 of 12 photos added · 1 refused…". When all are done:
   // "11 photos added · 1 refused", then " – details" once the rows fold.
   function summaryLine() {
-    var added = inState(["added"]);
+    var done = inState(["added"]);
     var duplicates = inState(["duplicate"]).length;
     var refused = inState(["rejected"]).length;
     var failed = inState(["failed"]).length;
     var parts = [];
     if (working) {
-      parts.push((added.length + duplicates) + " of " + things(uploads.length, uploads) + " added");
-    } else if (added.length) {
-      parts.push(things(added.length, added) + " added");
+      parts.push(addedOf(done.length + duplicates, uploads));
+    } else if (done.length) {
+      parts.push(added(done));
     } else if (!duplicates) {
-      parts.push("Nothing added");
+      parts.push(gettext("Nothing added"));
     }
-    if (duplicates && !working) parts.push(duplicates + " already in the album");
-    if (refused) parts.push(refused + " refused");
-    if (failed) parts.push(failed + " not sent: tap Retry");
+    if (duplicates && !working) {
+      parts.push(interpolate(ngettext("%(count)s already in the album", "%(count)s already in the album", duplicates), {count: duplicates}, true));
+    }
+    if (refused) parts.push(interpolate(ngettext("%(count)s refused", "%(count)s refused", refused), {count: refused}, true));
+    if (failed) {
+      parts.push(interpolate(ngettext("%(count)s not sent: tap Retry", "%(count)s not sent: tap Retry", failed), {count: failed}, true));
+    }
     return parts.join(" · ") + (working ? "…" : "");
   }
 
@@ -841,7 +908,7 @@
       collapseTimer = setTimeout(collapse, setting("collapseMs", 1200));
     }
     if (restoredCount && !working && !notice.hidden) {
-      notice.textContent = "Resumed " + photos(restoredCount) + " from your last visit.";
+      notice.textContent = interpolate(ngettext("Resumed %(count)s photo from your last visit.", "Resumed %(count)s photos from your last visit.", restoredCount), {count: restoredCount}, true);
     }
   }
 
@@ -872,7 +939,7 @@
     expanded = open;
     list.classList.toggle("is-collapsed", !open);
     detailsButton.setAttribute("aria-expanded", open ? "true" : "false");
-    detailsButton.textContent = open ? "hide details" : "details";
+    detailsButton.textContent = open ? gettext("hide details") : gettext("details");
   }
 
   detailsButton.addEventListener("click", function () {
@@ -904,12 +971,8 @@
     summaryLeft.textContent = left ? " " + left : "";
   }
 
-  function photos(number) {
-    return number + (number === 1 ? " photo" : " photos");
-  }
-
   function lockForm(message) {
-    var text = message || "Uploads are closed.";
+    var text = message || gettext("Uploads are closed.");
     if (form.isConnected) {
       var locked = el("p", "upload-locked", text);
       locked.setAttribute("role", "status");
@@ -949,8 +1012,13 @@
       img.srcset = photo.srcset;
     }
     img.src = photo.thumbnail_url;
-    img.alt = (photo.is_video ? "Video" + (photo.duration_label ? ", " + photo.duration_label : "") : "Photo") +
-      " you just added: " + filename;
+    if (!photo.is_video) img.alt = interpolate(gettext("Photo you just added: %(filename)s"), {filename: filename}, true);
+    else if (!photo.duration_label) img.alt = interpolate(gettext("Video you just added: %(filename)s"), {filename: filename}, true);
+    else {
+      // Translators: %(duration)s is the clip's length, "0:12".
+      img.alt = interpolate(gettext("Video, %(duration)s you just added: %(filename)s"),
+        {duration: photo.duration_label, filename: filename}, true);
+    }
     link.appendChild(img);
     if (photo.is_video) {
       // As the album page marks a clip (templates/albums/album.html).
@@ -1129,15 +1197,31 @@
 
   function showNameLine() {
     var name = guestName();
-    var change = el("button", "link-button", name ? "change" : "add your name");
+    // Translators: a link-like button after "Adding as Dana · ".
+    var change = el("button", "link-button", name ? gettext("change") : gettext("add your name"));
     change.type = "button";
-    change.setAttribute("aria-label", name ? "Change your name" : "Add your name");
+    change.setAttribute("aria-label", name ? gettext("Change your name") : gettext("Add your name"));
     change.addEventListener("click", function () { askName(true); });
     nameLine.replaceChildren();
-    if (name) nameLine.append("Adding as ", el("strong", "", name), " · ", change);
-    else nameLine.append("Adding without a name · ", change);
+    if (name) {
+      // Translators: who the photos being uploaded are from, "Adding as Dana".
+      appendFormat(nameLine, gettext("Adding as %(name)s"), "name", el("strong", "", name));
+      nameLine.append(" · ", change);
+    } else {
+      nameLine.append(gettext("Adding without a name"), " · ", change);
+    }
     if (nameRow) nameRow.remove();
     nameLine.hidden = false;
+  }
+
+  // A translated `format` into `parent`, with `node` where %(<name>)s is.
+  function appendFormat(parent, format, name, node) {
+    var parts = format.split("%(" + name + ")s");
+    if (parts.length < 2) parts = [format + " ", ""]; // a translation without it
+    if (parts[0]) parent.append(parts[0]);
+    parent.append(node);
+    var rest = parts.slice(1).join("");
+    if (rest) parent.append(rest);
   }
 
   function askName(focus) {
@@ -1187,7 +1271,7 @@
   if (nameRow) {
     var pick = form.querySelector(".upload-pick");
     pick.parentNode.insertBefore(nameLine, pick.nextSibling);
-    var nameDone = el("button", "button button-secondary upload-name-done", "Done");
+    var nameDone = el("button", "button button-secondary upload-name-done", gettext("Done"));
     nameDone.type = "button";
     nameRow.appendChild(nameDone);
     nameDone.addEventListener("click", function () { saveName(true); });
@@ -1370,7 +1454,7 @@
         resumed = resumed.filter(Boolean);
         if (resumed.length) {
           restoredCount += resumed.length;
-          notice.textContent = "Resuming " + photos(restoredCount) + " from your last visit.";
+          notice.textContent = interpolate(ngettext("Resuming %(count)s photo from your last visit.", "Resuming %(count)s photos from your last visit.", restoredCount), {count: restoredCount}, true);
           notice.hidden = false;
           resumed.forEach(function (upload) {
             uploads.push(upload);
@@ -1413,7 +1497,7 @@
   window.addEventListener("beforeunload", function (event) {
     if (!count(UNFINISHED)) return;
     event.preventDefault();
-    event.returnValue = "Photos are still uploading. Leave anyway?";
+    event.returnValue = gettext("Photos are still uploading. Leave anyway?");
     return event.returnValue;
   });
   window.addEventListener("online", resumeNow);
@@ -1450,7 +1534,8 @@
   // "or drop them here", beside the button, only where a mouse can drag:
   // never on a touch-only phone, and gone if that changes (a tablet's
   // keyboard and trackpad taken off).
-  var dropHint = el("span", "upload-drop-hint", "or drop them here");
+  // Translators: beside the button that chooses photos to add.
+  var dropHint = el("span", "upload-drop-hint", gettext("or drop them here"));
   var canDrop = window.matchMedia ? window.matchMedia("(hover: hover) and (pointer: fine)") : null;
   function placeDropHint() {
     var pickRow = form.querySelector(".upload-pick");

@@ -51,7 +51,7 @@
     var bar = el("div", "viewer-bar");
     parts.title = el("h2", "viewer-title");
     parts.title.id = "viewer-title";
-    parts.close = el("button", "viewer-close button button-secondary", "Close");
+    parts.close = el("button", "viewer-close button button-secondary", gettext("Close"));
     parts.close.type = "button";
     bar.appendChild(parts.title);
     bar.appendChild(parts.close);
@@ -61,8 +61,8 @@
     parts.img.alt = "";
     parts.spinner = el("span", "viewer-spinner");
     parts.spinner.setAttribute("aria-hidden", "true");
-    parts.prev = iconButton("viewer-prev", "‹", "Previous photo");
-    parts.next = iconButton("viewer-next", "›", "Next photo");
+    parts.prev = iconButton("viewer-prev", "‹", gettext("Previous photo"));
+    parts.next = iconButton("viewer-next", "›", gettext("Next photo"));
     parts.stage.appendChild(parts.img);
     parts.stage.appendChild(parts.spinner);
     parts.stage.appendChild(parts.prev);
@@ -134,12 +134,13 @@
     var position = links.indexOf(link);
     shownAt = position;
     var thumb = link.querySelector("img");
-    var kind = link.hasAttribute("data-video") ? "Video " : "Photo ";
     var grid = album();
     var more = !!(grid && grid.hasMore());
     var number = (grid ? grid.offset() : 0) + position + 1;
     var total = grid ? Math.max(grid.total(), number) : links.length;
-    parts.title.textContent = kind + number + " of " + total;
+    // Translators: the viewer's title, "Photo 61 of 65" (or "Video 61 of 65").
+    var title = link.hasAttribute("data-video") ? gettext("Video %(number)s of %(total)s") : gettext("Photo %(number)s of %(total)s");
+    parts.title.textContent = interpolate(title, { number: number, total: total }, true);
     parts.prev.hidden = position <= 0;
     parts.next.hidden = position >= links.length - 1 && !more;
     // Near the last photo the grid has: its next ones come now, so the swipe
@@ -151,7 +152,7 @@
     parts.img.alt = thumb ? thumb.alt : "";
     parts.img.removeAttribute("width");
     parts.img.removeAttribute("height");
-    parts.details.replaceChildren(el("p", "viewer-loading muted", "Loading…"));
+    parts.details.replaceChildren(el("p", "viewer-loading muted", gettext("Loading…")));
     page(link.href).then(function (doc) {
       if (current !== link) return;
       var article = doc.querySelector(".photo-viewer");
@@ -174,8 +175,8 @@
     }).catch(function () {
       if (current !== link) return;
       parts.stage.classList.remove("is-loading");
-      var failed = el("p", "viewer-error", "Couldn't load this photo's details. ");
-      var open = el("a", "", "Open it on its own page");
+      var failed = el("p", "viewer-error", gettext("Couldn't load this photo's details.") + " ");
+      var open = el("a", "", gettext("Open it on its own page"));
       open.href = link.href;
       failed.appendChild(open);
       parts.details.replaceChildren(failed);
@@ -244,7 +245,7 @@
       }).then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       }).then(function (answer) {
-        if (!answer.ok) throw new Error(answer.body.error || "Couldn't save the description.");
+        if (!answer.ok) throw new Error(answer.body.error || gettext("Couldn't save the description."));
         delete pages[link.href];
         if (current === link) show(link);
       }).catch(function (error) {
@@ -252,7 +253,7 @@
         var message = form.querySelector(".viewer-form-error") || el("p", "viewer-form-error message message-error");
         message.setAttribute("role", "alert");
         message.textContent = error.message && error.message.indexOf("HTTP") !== 0 && error.message !== "Failed to fetch"
-          ? error.message : "Couldn't save the description; check the connection and try again.";
+          ? error.message : gettext("Couldn't save the description; check the connection and try again.");
         form.insertBefore(message, button);
       });
     });

@@ -40,8 +40,12 @@ ALL_IMAGES_LOADED = (
     ".filter(img => img.loading !== 'lazy' || img.getBoundingClientRect().top < innerHeight)"
     ".every(img => img.complete && img.naturalWidth > 0)"
 )
+# Fields on show only: one not rendered yet (say the upload card's email offer,
+# hidden until the guest's first photo) is checked where it appears. A file
+# input always: it may be hidden, but then its label is the button.
 UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(field => !['hidden', 'submit', 'button'].includes(field.type))
+  .filter(field => field.getClientRects().length || field.type === 'file')
   .filter(field => {
     const labels = [...field.labels]
       .filter(label => label.offsetParent !== null || label.getClientRects().length);

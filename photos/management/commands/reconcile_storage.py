@@ -2,6 +2,10 @@
 report photos whose objects are missing; end direct uploads abandoned on the
 way (and their parts and objects under incoming/).
 
+Photos in the trash (photos.trash) count as photos: their objects are
+referenced, never orphans, until the purge deletes rows and objects together;
+and they are checked for missing objects like any other.
+
 Built for buckets of millions of objects, holding little in memory:
 - Orphans: the listing is read page by page; each batch of keys is checked
   against the database in one query over the key columns.
@@ -161,7 +165,7 @@ class Command(BaseCommand):
         for field in KEY_FIELDS:
             in_prefix |= Q(**{f"{field}__startswith": prefix})
         rows = (
-            Photo.objects.filter(in_prefix)
+            Photo.all_objects.filter(in_prefix)
             .order_by("album_id", "created_at", "id")
             .values_list("id", *KEY_FIELDS)
             .iterator(chunk_size=2000)
@@ -181,7 +185,7 @@ class Command(BaseCommand):
         still_there = set()
         for batch in batched(sorted({pk for pk, _key in candidates}), BATCH_SIZE):
             still_there.update(
-                Photo.objects.filter(pk__in=batch).values_list("pk", flat=True)
+                Photo.all_objects.filter(pk__in=batch).values_list("pk", flat=True)
             )
         missing = [
             (pk, key)
@@ -221,7 +225,7 @@ def referenced_keys(keys):
     wanted = set(keys)
     return {
         key
-        for row in Photo.objects.filter(refers).values_list(*KEY_FIELDS)
+        for row in Photo.all_objects.filter(refers).values_list(*KEY_FIELDS)
         for key in row
         if key in wanted
     }
