@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from albums.codes import generate_link_token
 from albums.models import Album
@@ -232,6 +232,13 @@ class Photo(models.Model):
             return self.user.first_name or self.user.get_username()
         # Translators: who added a photo, for a guest who gave no name.
         return self.guest_name or _("A guest")
+
+    @property
+    def uploader_in_sentence(self):
+        """uploader_name as it reads inside a sentence: "Photo by a guest"."""
+        if self.user_id or self.guest_name:
+            return self.uploader_name
+        return pgettext("inside a sentence, as in: Photo by a guest", "a guest")
 
     @property
     def tone(self):

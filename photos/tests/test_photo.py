@@ -29,6 +29,15 @@ class PhotoViewerTests(BaseTestCase):
         self.assertNotContains(response, "Delete")
         self.assertNotContains(response, "Save description")
 
+    def test_a_guest_without_a_name_is_a_guest_inside_the_sentence(self):
+        photo = add_photo(self.album, make_image_bytes(color=(9, 9, 9)), "g.jpg")
+        url = reverse("photo", args=[self.album.code, photo.pk])
+        # Alone, it starts with a capital: the slideshow's caption.
+        self.assertEqual(photo.uploader_name, "A guest")
+        self.assertContains(self.client.get(url), "By a guest")
+        german = self.client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+        self.assertContains(german, "Von einem Gast")
+
     def test_editors_get_delete_and_description_form(self):
         for user in (self.bob, self.alice, self.staff):
             with self.subTest(user=user.username):
