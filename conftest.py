@@ -108,3 +108,14 @@ def clear_cache():
     with contextlib.suppress(Exception):
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def site_language(settings):
+    """Each test starts in the site's language: a request in another language
+    leaves it active in its thread (as Django's LocaleMiddleware does), which
+    the test client shares with the test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
