@@ -1,8 +1,11 @@
-// Copy buttons: a [data-copy-button] copies the [data-copy-source] field of
+// Copying a link to the clipboard, with what it says in a status line:
+// window.partyShotsCopy.copy(field, status) (the Share page's Copy and its
+// fallback, static/js/share.js) and .say(status, message). On its own it
+// wires each [data-copy-button]: it copies the [data-copy-source] field of
 // its [data-copy-group] (else its section) and says so in the group's
 // [data-copy-status]: the hosts' slideshow link and each pending co-host
-// invitation on the album settings. Without JavaScript the button stays
-// hidden and the field is there to select by hand.
+// invitation on the album settings. Without JavaScript the buttons stay
+// hidden and the fields are there to select by hand.
 (function () {
   "use strict";
 
@@ -24,20 +27,24 @@
     }
   }
 
+  function copy(field, status) {
+    var copied = navigator.clipboard && window.isSecureContext
+      ? navigator.clipboard.writeText(field.value).then(function () { return true; }, function () { return copyWithSelection(field); })
+      : Promise.resolve(copyWithSelection(field));
+    return copied.then(function (ok) {
+      say(status, ok ? gettext("Link copied") : gettext("Select the link above and copy it"));
+      if (!ok) { field.focus(); field.select(); }
+    });
+  }
+
+  window.partyShotsCopy = { copy: copy, say: say };
+
   document.querySelectorAll("[data-copy-button]").forEach(function (button) {
-    var section = button.closest("[data-copy-group]") || button.closest("section") || document;
-    var field = section.querySelector("[data-copy-source]");
-    var status = section.querySelector("[data-copy-status]");
+    var group = button.closest("[data-copy-group]") || button.closest("section") || document;
+    var field = group.querySelector("[data-copy-source]");
+    var status = group.querySelector("[data-copy-status]");
     if (!field) return;
     button.hidden = false;
-    button.addEventListener("click", function () {
-      var copied = navigator.clipboard && window.isSecureContext
-        ? navigator.clipboard.writeText(field.value).then(function () { return true; }, function () { return copyWithSelection(field); })
-        : Promise.resolve(copyWithSelection(field));
-      copied.then(function (ok) {
-        say(status, ok ? gettext("Link copied") : gettext("Select the link above and copy it"));
-        if (!ok) { field.focus(); field.select(); }
-      });
-    });
+    button.addEventListener("click", function () { copy(field, status); });
   });
 })();

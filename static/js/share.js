@@ -10,32 +10,10 @@
   var copyButton = document.querySelector("[data-copy]");
   var status = document.querySelector("[data-share-status]");
 
-  function say(message) {
-    status.textContent = "";
-    // A fresh text node each time, so a screen reader repeats the same words.
-    window.setTimeout(function () { status.textContent = message; }, 50);
-  }
-
-  function copyWithSelection() {
-    link.focus();
-    link.select();
-    link.setSelectionRange(0, link.value.length);
-    try {
-      return document.execCommand("copy");
-    } catch (error) {
-      return false;
-    }
-  }
-
-  function copy() {
-    var copied = navigator.clipboard && window.isSecureContext
-      ? navigator.clipboard.writeText(link.value).then(function () { return true; }, copyWithSelection)
-      : Promise.resolve(copyWithSelection());
-    return copied.then(function (ok) {
-      say(ok ? gettext("Link copied") : gettext("Select the link above and copy it"));
-      if (!ok) { link.focus(); link.select(); }
-    });
-  }
+  // Copy and the status line are static/js/copy.js's, loaded first.
+  var copying = window.partyShotsCopy;
+  function say(message) { copying.say(status, message); }
+  function copy() { return copying.copy(link, status); }
 
   if (link && status) {
     var canShare = typeof navigator.share === "function";
